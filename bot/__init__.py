@@ -1,0 +1,1 @@
+"""Telegram through aiogram 3: handlers, rendering, middlewares, polling and the command line."""

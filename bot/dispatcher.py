@@ -1,0 +1,83 @@
+"""The one place where the bot is wired: settings, database, catalogues and clock come in,
+a dispatcher comes out. Tests call it too, with their own parts."""
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from aiogram import Bot, Dispatcher, F
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.base import BaseSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ChatType, ParseMode
+from aiogram.fsm.storage.base import BaseEventIsolation
+from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.methods import SetMyCommands
+from aiogram.types import BotCommand
+from aiogram.utils.i18n import I18n
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.fsm_storage import DatabaseStorage
+from bot.handlers import get_routers
+from bot.i18n import CitizenLocaleMiddleware
+from bot.render import Renderer
+from bot.settings import Settings
+from bot.turn import EditionCache, TurnMiddleware
+from storage.unit_of_work import UnitOfWork
+
+COMMANDS = ("start", "myideas", "language", "help")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def build_dispatcher(
+    settings: Settings,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    i18n: I18n,
+    clock: Callable[[], datetime] = utc_now,
+    events_isolation: BaseEventIsolation | None = None,
+) -> Dispatcher:
+    dispatcher = Dispatcher(
+        storage=DatabaseStorage(sessionmaker),
+        # One update at a time per chat: a double tap is handled after the first one, and sees
+        # what the first one changed.
+        events_isolation=events_isolation or SimpleEventIsolation(),
+    )
+    # The bot only talks in private chats; in a group it stays silent.
+    dispatcher.message.filter(F.chat.type == ChatType.PRIVATE)
+    dispatcher.callback_query.filter(F.message.chat.type == ChatType.PRIVATE)
+    renderer = Renderer(i18n)
+    editions = EditionCache(settings.edition, settings.edition_refresh_seconds)
+    dispatcher.update.outer_middleware(
+        TurnMiddleware(sessionmaker, editions, renderer, settings, clock)
+    )
+    CitizenLocaleMiddleware(i18n).setup(dispatcher)
+    dispatcher.include_routers(*get_routers())
+
+    async def publish_commands(bot: Bot) -> None:
+        """Telegram's command menu, in each of the edition's languages."""
+        async with UnitOfWork(sessionmaker) as uow:
+            stored = await editions.get(uow)
+        languages = stored.edition.languages if stored else ("fr",)
+        for index, lang in enumerate(languages):
+            commands = [
+                BotCommand(command=name, description=i18n.gettext(f"command.{name}", locale=lang))
+                for name in COMMANDS
+            ]
+            await bot(SetMyCommands(commands=commands, language_code=lang))
+            if index == 0:
+                await bot(SetMyCommands(commands=commands))
+
+    dispatcher.startup.register(publish_commands)
+    return dispatcher
+
+
+def create_bot(token: str, api_url: str | None = None, session: BaseSession | None = None) -> Bot:
+    """A Bot on Telegram's API, or on another Bot API server when `api_url` is given."""
+    if session is None:
+        session = AiohttpSession()
+        if api_url:
+            session.api = TelegramAPIServer.from_base(api_url.rstrip("/"))
+    return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))

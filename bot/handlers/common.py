@@ -1,0 +1,48 @@
+"""Screens several handlers show: the main menu and the request for consent."""
+
+import re
+
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+
+from bot.callbacks import ConsentButton, MenuButton
+from bot.turn import Turn
+from conversations.menu import main_menu
+from conversations.replies import Button
+from conversations.welcome import privacy_notice, welcome
+
+_SOURCE = re.compile(r"[^A-Za-z0-9_-]")
+
+
+class IdeaForm(StatesGroup):
+    filling = State()
+    # Left for another screen (a command); the draft waits behind "Continue my idea".
+    paused = State()
+
+
+DRAFT_STATES = {IdeaForm.filling.state, IdeaForm.paused.state}
+
+
+def clean_source(payload: str | None) -> str:
+    """A deep-link payload as a source name: Telegram allows [A-Za-z0-9_-] up to 64
+    characters, but anyone can type /start with anything after it."""
+    return _SOURCE.sub("", payload or "")[:32]
+
+
+async def has_draft(state: FSMContext) -> bool:
+    return await state.get_state() in DRAFT_STATES
+
+
+async def show_menu(turn: Turn, state: FSMContext) -> None:
+    turn.show(main_menu(turn.edition, turn.now, await has_draft(state)))
+
+
+def ask_consent(turn: Turn, source: str, lang: str | None = None) -> None:
+    lang = lang or turn.lang
+
+    def encode(button: Button) -> str:
+        if button.action in {"agree", "decline"}:
+            return ConsentButton(action=button.action, lang=lang, source=source).pack()
+        return MenuButton(action=button.action, arg=source).pack()
+
+    turn.show([welcome(turn.edition), privacy_notice(turn.edition)], encode, lang=lang)

@@ -1,0 +1,184 @@
+"""The idea form in Telegram: updates become events for `conversations.idea_form`, its
+replies become messages, and a published draft becomes an idea."""
+
+import logging
+import secrets
+from typing import Any
+
+from aiogram import Bot, F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+
+from bot.callbacks import FormButton, MenuButton
+from bot.handlers.common import DRAFT_STATES, IdeaForm, ask_consent
+from bot.render import Encode
+from bot.turn import Turn, encode_menu
+from budget.ideas import AuthorKind
+from conversations import idea_form
+from conversations.events import (
+    DocumentIn,
+    Event,
+    LocationIn,
+    OtherIn,
+    PhotoIn,
+    Press,
+    TextIn,
+)
+from conversations.idea_form import Draft, FormContext, FormOutcome, FormState
+from conversations.replies import Button, Localized, Money, Reply, Text
+from storage.ideas import NewIdea
+
+logger = logging.getLogger(__name__)
+
+
+def router() -> Router:
+    router = Router(name="idea_form")
+    router.callback_query.register(
+        open_form, MenuButton.filter(F.action.in_({"deposit", "continue"}))
+    )
+    router.callback_query.register(press_form_button, FormButton.filter())
+    router.message.register(answer_question, IdeaForm.filling, _not_a_command)
+    return router
+
+
+def _not_a_command(message: Message) -> bool:
+    return not (message.text or "").startswith("/")
+
+
+def event_from_message(message: Message) -> Event:
+    if message.text is not None:
+        return TextIn(message.text)
+    if message.photo:
+        return PhotoIn(message.photo[-1].file_id)
+    if message.document is not None and message.animation is None:
+        document = message.document
+        return DocumentIn(document.file_id, document.file_name or "", document.mime_type or "")
+    if message.location is not None:
+        return LocationIn(message.location.latitude, message.location.longitude)
+    return OtherIn(str(message.content_type))
+
+
+async def load_form(state: FSMContext) -> FormState | None:
+    if await state.get_state() not in DRAFT_STATES:
+        return None
+    return FormState.from_dict(await state.get_data())
+
+
+def form_context(turn: Turn) -> FormContext:
+    return FormContext(edition=turn.edition, now=turn.now)
+
+
+async def open_form(query: CallbackQuery, turn: Turn, state: FSMContext, bot: Bot) -> None:
+    if turn.citizen is None:
+        ask_consent(turn, "")
+        return
+    form = await load_form(state)
+    if form is None:
+        outcome = idea_form.start(form_context(turn), token=secrets.token_hex(3))
+    else:
+        outcome = idea_form.resume(form, form_context(turn))
+    await apply(outcome, turn, state, bot)
+
+
+async def resume_form(turn: Turn, state: FSMContext, bot: Bot) -> None:
+    form = await load_form(state)
+    if form is not None:
+        await apply(idea_form.resume(form, form_context(turn)), turn, state, bot)
+
+
+async def answer_question(message: Message, turn: Turn, state: FSMContext, bot: Bot) -> None:
+    form = await load_form(state)
+    if form is None:
+        return
+    outcome = idea_form.step(form, event_from_message(message), form_context(turn))
+    await apply(outcome, turn, state, bot)
+
+
+async def press_form_button(
+    query: CallbackQuery, callback_data: FormButton, turn: Turn, state: FSMContext, bot: Bot
+) -> None:
+    form = await load_form(state)
+    if form is None:
+        turn.show(Reply("form.error.closed_draft", notice=True))
+        return
+    press = Press(callback_data.action, callback_data.arg, callback_data.token, callback_data.seq)
+    await apply(idea_form.step(form, press, form_context(turn)), turn, state, bot)
+
+
+async def apply(outcome: FormOutcome, turn: Turn, state: FSMContext, bot: Bot) -> None:
+    replies = list(outcome.replies)
+    if outcome.submitted is not None:
+        replies += await publish(outcome.submitted, turn, bot)
+    if outcome.state is None:
+        await state.clear()
+        turn.show(replies, encode_menu)
+        return
+    await state.set_state(IdeaForm.filling)
+    await state.set_data(outcome.state.to_dict())
+    turn.show(replies, encode_form(outcome.state))
+
+
+def encode_form(form: FormState) -> Encode:
+    def encode(button: Button) -> str:
+        return FormButton(
+            token=form.token, seq=form.seq, action=button.action, arg=button.arg
+        ).pack()
+
+    return encode
+
+
+async def publish(draft: Draft, turn: Turn, bot: Bot) -> list[Reply]:
+    assert turn.citizen is not None
+    idea = await turn.uow.ideas.submit(turn.stored.id, turn.citizen.id, new_idea(draft), turn.now)
+    me = await bot.me()
+    link = f"https://t.me/{me.username}?start=idea_{idea.id}"
+    await tell_staff(turn, idea.id, draft)
+    return [idea_form.published_reply(idea.id, link)]
+
+
+def new_idea(draft: Draft) -> NewIdea:
+    # The form publishes only a complete draft (see idea_form._publish).
+    assert draft.author_kind is not None
+    assert draft.title is not None
+    assert draft.description is not None
+    assert draft.theme is not None
+    assert draft.budget_cents is not None
+    return NewIdea(
+        author_kind=draft.author_kind.value,
+        organisation=draft.organisation,
+        title=draft.title,
+        description=draft.description,
+        objectives=draft.objectives,
+        beneficiaries=draft.beneficiaries,
+        theme=draft.theme,
+        implementation=draft.implementation,
+        latitude=draft.latitude,
+        longitude=draft.longitude,
+        address=draft.address,
+        budget_cents=draft.budget_cents,
+        image_file_id=draft.image_file_id,
+        attachments=[(a.kind, a.file_id, a.file_name) for a in draft.attachments],
+    )
+
+
+async def tell_staff(turn: Turn, number: int, draft: Draft) -> None:
+    staff_ids = turn.settings.staff_ids
+    if not staff_ids:
+        return
+    known = await turn.uow.citizens.by_telegram_ids(staff_ids)
+    theme = turn.edition.theme(draft.theme or "")
+    author: Any = Text("staff.author.myself")
+    if draft.author_kind is not AuthorKind.MYSELF:
+        author = Text(f"staff.author.{draft.author_kind}", name=draft.organisation or "")
+    notice = Reply(
+        "staff.new_idea",
+        number=number,
+        title=draft.title or "",
+        theme=Localized(theme.label) if theme else "",
+        budget=Money(draft.budget_cents or 0, turn.edition.currency),
+        author=author,
+    )
+    for staff_id in staff_ids:
+        citizen = known.get(staff_id)
+        lang = citizen.language if citizen else turn.edition.languages[0]
+        turn.show(notice, lang=lang, chat_id=staff_id)

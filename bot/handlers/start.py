@@ -1,0 +1,129 @@
+"""/start with its deep link, the consent, the language, the help and the main menu."""
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from babel import Locale
+
+from bot.callbacks import ConsentButton, LanguageButton, MenuButton
+from bot.handlers.common import IdeaForm, ask_consent, clean_source, show_menu
+from bot.handlers.idea_form import resume_form
+from bot.turn import Turn
+from budget.ideas import IdeaStatus
+from conversations.menu import help_screen
+from conversations.replies import Button, Reply
+from conversations.welcome import declined, language_choice
+
+HIDDEN_STATUSES = {IdeaStatus.SUBMITTED, IdeaStatus.CHANGES_ASKED}
+
+
+def router() -> Router:
+    router = Router(name="start")
+    router.message.register(start_bot, CommandStart())
+    router.callback_query.register(give_consent, ConsentButton.filter(F.action == "agree"))
+    router.callback_query.register(decline_consent, ConsentButton.filter(F.action == "decline"))
+    router.message.register(choose_language, Command("language"))
+    router.callback_query.register(
+        choose_language_from_menu, MenuButton.filter(F.action == "language")
+    )
+    router.callback_query.register(set_language, LanguageButton.filter())
+    router.message.register(show_help, Command("help"))
+    router.callback_query.register(show_help, MenuButton.filter(F.action == "help"))
+    router.callback_query.register(open_menu, MenuButton.filter(F.action == "menu"))
+    return router
+
+
+async def start_bot(
+    message: Message, command: CommandObject, turn: Turn, state: FSMContext
+) -> None:
+    source = clean_source(command.args)
+    if turn.citizen is None:
+        ask_consent(turn, source)
+        return
+    if await state.get_state() == IdeaForm.filling.state:
+        await state.set_state(IdeaForm.paused)
+    if source.startswith("idea_") and source[5:].isdigit():
+        await show_shared_idea(turn, int(source[5:]))
+    await show_menu(turn, state)
+
+
+async def show_shared_idea(turn: Turn, number: int) -> None:
+    idea = await turn.uow.ideas.get(number)
+    if idea is None or idea.edition_id != turn.stored.id:
+        turn.show(Reply("start.shared_idea.unknown", number=number))
+    elif IdeaStatus(idea.status) in HIDDEN_STATUSES:
+        turn.show(Reply("start.shared_idea.pending", number=number))
+    else:
+        turn.show(Reply("start.shared_idea", number=number, title=idea.title))
+
+
+async def give_consent(
+    query: CallbackQuery, callback_data: ConsentButton, turn: Turn, state: FSMContext
+) -> None:
+    if turn.citizen is not None:
+        turn.show(Reply("privacy.already_agreed", notice=True))
+        return
+    lang = callback_data.lang if callback_data.lang in turn.edition.languages else turn.lang
+    turn.citizen = await turn.uow.citizens.consent(
+        turn.user.id, lang, callback_data.source or None, turn.now
+    )
+    turn.lang = lang
+    turn.show(Reply("privacy.thanks"))
+    await show_menu(turn, state)
+
+
+async def decline_consent(query: CallbackQuery, callback_data: ConsentButton, turn: Turn) -> None:
+    lang = callback_data.lang if callback_data.lang in turn.edition.languages else None
+    turn.show(declined(), lang=lang)
+
+
+async def choose_language(message: Message, turn: Turn) -> None:
+    show_languages(turn, source="")
+
+
+async def choose_language_from_menu(
+    query: CallbackQuery, callback_data: MenuButton, turn: Turn
+) -> None:
+    show_languages(turn, clean_source(callback_data.arg))
+
+
+def show_languages(turn: Turn, source: str) -> None:
+    """Each language named in itself, so that a citizen lost in a foreign one finds theirs."""
+    languages = turn.edition.languages
+    names = {code: Locale.parse(code).get_display_name(code).capitalize() for code in languages}
+
+    def encode(button: Button) -> str:
+        return LanguageButton(lang=button.arg, source=source).pack()
+
+    turn.show(language_choice(languages, names), encode)
+
+
+async def set_language(
+    query: CallbackQuery, callback_data: LanguageButton, turn: Turn, state: FSMContext, bot: Bot
+) -> None:
+    lang = callback_data.lang
+    if lang not in turn.edition.languages:
+        turn.show(Reply("error.invalid_button", notice=True))
+        return
+    turn.lang = lang
+    if turn.citizen is None:
+        ask_consent(turn, clean_source(callback_data.source), lang)
+        return
+    turn.citizen.language = lang
+    turn.show(Reply("language.changed"))
+    if await state.get_state() == IdeaForm.filling.state:
+        await resume_form(turn, state, bot)
+    else:
+        await show_menu(turn, state)
+
+
+async def show_help(event: Message | CallbackQuery, turn: Turn) -> None:
+    turn.show(help_screen(turn.edition))
+
+
+async def open_menu(query: CallbackQuery, turn: Turn, state: FSMContext) -> None:
+    if turn.citizen is None:
+        ask_consent(turn, "")
+        return
+    await show_menu(turn, state)

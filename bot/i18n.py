@@ -1,0 +1,53 @@
+"""Catalogues and the citizen's language."""
+
+import gettext
+from io import BytesIO
+from typing import Any
+
+from aiogram.types import TelegramObject, User
+from aiogram.utils.i18n import I18n, I18nMiddleware
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from locales import LANGUAGES, LOCALES_DIR
+
+
+class CatalogueI18n(I18n):
+    """aiogram's I18n, reading the .po catalogues through Babel so that no compiled file has
+    to be kept in step with them."""
+
+    def find_locales(self) -> dict[str, gettext.GNUTranslations]:
+        translations: dict[str, gettext.GNUTranslations] = {}
+        for po_path in sorted(self.path.glob(f"*/LC_MESSAGES/{self.domain}.po")):
+            with po_path.open("rb") as po_file:
+                catalogue = read_po(po_file)
+            compiled = BytesIO()
+            write_mo(compiled, catalogue)
+            compiled.seek(0)
+            translations[po_path.parent.parent.name] = gettext.GNUTranslations(compiled)
+        return translations
+
+
+def create_i18n() -> CatalogueI18n:
+    return CatalogueI18n(path=LOCALES_DIR, default_locale=LANGUAGES[0], domain="messages")
+
+
+def pick_language(language_code: str | None, languages: tuple[str, ...]) -> str:
+    """Telegram's language code ("nl", "fr-BE", "pt-br"...) if the edition speaks it, else
+    the edition's first language."""
+    if language_code:
+        base = language_code.split("-")[0].lower()
+        if base in languages:
+            return base
+    return languages[0]
+
+
+class CitizenLocaleMiddleware(I18nMiddleware):
+    """The language a citizen chose, or Telegram's guess before they chose one."""
+
+    async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
+        turn = data.get("turn")
+        if turn is not None:
+            return str(turn.lang)
+        user: User | None = data.get("event_from_user")
+        return pick_language(user.language_code if user else None, LANGUAGES)

@@ -1,0 +1,173 @@
+"""Turns what conversations say (`Reply`, `Text`) into Telegram messages in a citizen's
+language: translated, with amounts and dates formatted by Babel, user text escaped."""
+
+import copy
+import html
+import logging
+from collections.abc import Callable, Mapping
+from datetime import date
+from decimal import Decimal
+from functools import lru_cache
+
+from aiogram.enums import ParseMode
+from aiogram.methods import AnswerCallbackQuery, SendMessage, SendPhoto, TelegramMethod
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
+from aiogram.utils.i18n import I18n
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date
+from babel.numbers import NumberPattern, format_decimal
+
+from conversations.replies import Button, Localized, Money, Reply, Text
+
+logger = logging.getLogger(__name__)
+
+CAPTION_MAX = 1024
+ALERT_MAX = 200
+
+Encode = Callable[[Button], str]
+
+
+class Renderer:
+    def __init__(self, i18n: I18n, country: str = "BE") -> None:
+        self.i18n = i18n
+        self.country = country
+
+    def text(self, text: Text, lang: str) -> str:
+        template = self.i18n.gettext(text.key, locale=lang)
+        if template == text.key:
+            logger.warning("message %r has no translation in %r", text.key, lang)
+        values = {name: self.value(value, lang) for name, value in text.params.items()}
+        return template.format_map(values)
+
+    def value(self, value: object, lang: str) -> str:
+        """One parameter, as it is written in `lang`; anything a person typed is escaped, so
+        HTML or Markdown in it is shown as typed, never interpreted."""
+        match value:
+            case Text():
+                return self.text(value, lang)
+            case Localized(texts=texts):
+                return html.escape(_pick(texts, lang))
+            case Money(cents=cents, currency=currency):
+                return self.money(cents, currency, lang)
+            case bool():
+                return str(value)
+            case int():
+                return format_decimal(value, locale=self._locale(lang))
+            case date():
+                return format_date(value, format="long", locale=self._locale(lang))
+            case _:
+                return html.escape(str(value))
+
+    def money(self, cents: int, currency: str, lang: str) -> str:
+        """ "200 000 €" in fr_BE, "€ 200.000" in nl_BE; cents only when there are some."""
+        locale = self._locale(lang)
+        pattern = locale.currency_formats["standard"]
+        if cents % 100 == 0:
+            pattern = _whole_units(pattern)
+        return pattern.apply(Decimal(cents) / 100, locale, currency=currency, currency_digits=False)
+
+    def label(self, button: Button, lang: str) -> str:
+        match button.label:
+            case Localized(texts=texts):
+                return _pick(texts, lang)
+            case Text():
+                return html.unescape(self.text(button.label, lang))
+            case str():
+                return self.i18n.gettext(button.label, locale=lang)
+        raise TypeError(button.label)
+
+    def keyboard(self, reply: Reply, lang: str, encode: Encode) -> InlineKeyboardMarkup | None:
+        if not reply.buttons:
+            return None
+        rows = [
+            [
+                InlineKeyboardButton(text=self.label(button, lang), url=button.url)
+                if button.url
+                else InlineKeyboardButton(
+                    text=self.label(button, lang), callback_data=encode(button)
+                )
+                for button in row
+            ]
+            for row in reply.buttons
+        ]
+        return InlineKeyboardMarkup(inline_keyboard=rows)
+
+    def body(self, reply: Reply, lang: str) -> str:
+        separator = "\n" if reply.compact else "\n\n"
+        return separator.join(self.text(part, lang) for part in reply.texts)
+
+    def methods(
+        self,
+        reply: Reply,
+        chat_id: int,
+        lang: str,
+        encode: Encode,
+        callback_query_id: str | None = None,
+    ) -> list[TelegramMethod[object]]:
+        """The Bot API calls that show `reply` in a chat (or as a pop-up under a button)."""
+        text = self.body(reply, lang)
+        if reply.notice and callback_query_id is not None:
+            alert = html.unescape(text)
+            if len(alert) > ALERT_MAX:
+                alert = alert[: ALERT_MAX - 1] + "…"
+            return [
+                AnswerCallbackQuery(
+                    callback_query_id=callback_query_id, text=alert, show_alert=True
+                )
+            ]
+        markup = self.keyboard(reply, lang, encode)
+        if reply.photo is None:
+            return [
+                SendMessage(
+                    chat_id=chat_id,
+                    text=text,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup,
+                    link_preview_options=LinkPreviewOptions(is_disabled=True),
+                )
+            ]
+        if len(text) <= CAPTION_MAX:
+            return [
+                SendPhoto(
+                    chat_id=chat_id,
+                    photo=reply.photo,
+                    caption=text,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup,
+                )
+            ]
+        return [
+            SendPhoto(chat_id=chat_id, photo=reply.photo),
+            SendMessage(
+                chat_id=chat_id,
+                text=text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            ),
+        ]
+
+    def _locale(self, lang: str) -> Locale:
+        return _locale(lang, self.country)
+
+
+def _pick(texts: Mapping[str, str], lang: str) -> str:
+    if lang in texts:
+        return texts[lang]
+    return next(iter(texts.values()), "")
+
+
+@lru_cache(maxsize=32)
+def _locale(lang: str, country: str) -> Locale:
+    """fr_BE for a French speaker in Belgium: Belgian formats in the citizen's language."""
+    try:
+        return Locale.parse(f"{lang}_{country}")
+    except UnknownLocaleError:
+        return Locale.parse(lang)
+
+
+@lru_cache(maxsize=32)
+def _whole_units(pattern: NumberPattern) -> NumberPattern:
+    whole = copy.copy(pattern)
+    whole.frac_prec = (0, 0)
+    return whole

@@ -1,0 +1,146 @@
+"""An edition: one participatory budget campaign, its territory, envelope and phases."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+
+class Phase(StrEnum):
+    """The phases of an edition, in order."""
+
+    DEPOSIT = "deposit"
+    ANALYSIS = "analysis"
+    VOTE = "vote"
+    RESULTS = "results"
+
+
+class ResultsRule(StrEnum):
+    GREEDY = "greedy"
+    EQUAL_SHARES = "mes"
+
+
+class QuestionKind(StrEnum):
+    TEXT = "text"
+    NUMBER = "number"
+    AMOUNT = "amount"
+    YES_NO = "yes_no"
+    CHOICE = "choice"
+    DOCUMENT = "document"
+
+
+Localized = Mapping[str, str]
+"""A text given by the edition in several languages: language code -> text."""
+
+
+@dataclass(frozen=True)
+class Theme:
+    code: str
+    label: Localized
+
+
+@dataclass(frozen=True)
+class District:
+    code: str
+    name: Localized
+    communes: tuple[str, ...] = ()
+    postal_codes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PhaseWindow:
+    """From `start` (included) to `end` (excluded), in the edition's time zone."""
+
+    start: datetime
+    end: datetime | None
+
+
+@dataclass(frozen=True)
+class Question:
+    code: str
+    kind: QuestionKind
+    text: Localized
+    required: bool
+    options: tuple[Localized, ...] = ()
+
+
+@dataclass(frozen=True)
+class Questionnaire:
+    code: str
+    title: Localized
+    questions: tuple[Question, ...]
+
+
+@dataclass(frozen=True)
+class Contact:
+    email: str
+    phone: str
+    website: str = ""
+
+
+@dataclass(frozen=True)
+class Edition:
+    slug: str
+    name: Localized
+    territory: str
+    country: str
+    timezone: str
+    currency: str
+    envelope_cents: int
+    languages: tuple[str, ...]
+    themes: tuple[Theme, ...]
+    districts: tuple[District, ...]
+    phases: Mapping[Phase, PhaseWindow]
+    contact: Contact
+    results_rule: ResultsRule = ResultsRule.GREEDY
+    questionnaires: tuple[Questionnaire, ...] = ()
+    # Phases staff opened or closed by hand: phase -> True (open) / False (closed).
+    overrides: Mapping[Phase, bool] = field(default_factory=dict)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def theme(self, code: str) -> Theme | None:
+        return next((theme for theme in self.themes if theme.code == code), None)
+
+    def current_phase(self, now: datetime) -> Phase | None:
+        """The phase open at `now`: one opened by hand wins, one closed by hand is skipped, else
+        the dates decide. None between phases and before the first one."""
+        opened = [phase for phase, is_open in self.overrides.items() if is_open]
+        if opened:
+            return max(opened, key=list(Phase).index)
+        for phase, window in self.phases.items():
+            if self.overrides.get(phase) is False:
+                continue
+            if window.start <= now and (window.end is None or now < window.end):
+                return phase
+        return None
+
+    def is_open(self, phase: Phase, now: datetime) -> bool:
+        return self.current_phase(now) == phase
+
+    def first_day(self, phase: Phase) -> date | None:
+        window = self.phases.get(phase)
+        return window.start.astimezone(self.zone).date() if window else None
+
+    def last_day(self, phase: Phase) -> date | None:
+        window = self.phases.get(phase)
+        if window is None or window.end is None:
+            return None
+        return (window.end - timedelta(microseconds=1)).astimezone(self.zone).date()
+
+    def opens_on(self, phase: Phase, now: datetime) -> date | None:
+        """The day `phase` opens, if that is still to come."""
+        window = self.phases.get(phase)
+        if window is None or window.start <= now:
+            return None
+        return self.first_day(phase)
+
+    def closed_on(self, phase: Phase, now: datetime) -> date | None:
+        """The last day of `phase`, if it is over."""
+        window = self.phases.get(phase)
+        if window is None or window.end is None or now < window.end:
+            return None
+        return self.last_day(phase)

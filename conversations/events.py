@@ -1,0 +1,46 @@
+"""What a citizen can send, stripped of the messenger that carried it."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class TextIn:
+    text: str
+
+
+@dataclass(frozen=True)
+class PhotoIn:
+    file_id: str
+
+
+@dataclass(frozen=True)
+class DocumentIn:
+    file_id: str
+    file_name: str
+    mime_type: str
+
+
+@dataclass(frozen=True)
+class LocationIn:
+    latitude: float
+    longitude: float
+
+
+@dataclass(frozen=True)
+class OtherIn:
+    """Something the conversations never expect: a sticker, a voice note, a GIF, a video..."""
+
+    kind: str
+
+
+@dataclass(frozen=True)
+class Press:
+    """A button pressed; `token` and `seq` name the form and the question it was shown under."""
+
+    action: str
+    arg: str
+    token: str
+    seq: int
+
+
+Event = TextIn | PhotoIn | DocumentIn | LocationIn | OtherIn | Press

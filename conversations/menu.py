@@ -1,0 +1,46 @@
+"""The main menu, whose entries follow the edition's phase, and the help screen."""
+
+from datetime import datetime
+
+from budget.edition import Edition, Phase
+from conversations.replies import Button, Localized, Reply, Text
+
+
+def main_menu(edition: Edition, now: datetime, has_draft: bool) -> Reply:
+    phase = edition.current_phase(now)
+    rows: list[list[Button]] = []
+    if phase is Phase.DEPOSIT:
+        if has_draft:
+            rows.append([Button("menu.continue", "continue")])
+        else:
+            rows.append([Button("menu.deposit", "deposit")])
+    rows.append([Button("menu.my_ideas", "my_ideas")])
+    rows.append([Button("menu.language", "language"), Button("menu.help", "help")])
+    texts = [Text("menu.header", edition=Localized(edition.name)), _phase_line(edition, now)]
+    if has_draft and phase is Phase.DEPOSIT:
+        texts.append(Text("menu.draft_waiting"))
+    return Reply(*texts, buttons=rows)
+
+
+def _phase_line(edition: Edition, now: datetime) -> Text:
+    phase = edition.current_phase(now)
+    if phase is None:
+        upcoming = next((p for p in Phase if edition.opens_on(p, now) is not None), None)
+        if upcoming is None:
+            return Text("menu.phase.none")
+        return Text(f"menu.phase.before_{upcoming.value}", day=edition.opens_on(upcoming, now))
+    last_day = edition.last_day(phase)
+    if last_day is None:
+        return Text(f"menu.phase.{phase.value}.open")
+    return Text(f"menu.phase.{phase.value}", day=last_day)
+
+
+def help_screen(edition: Edition) -> Reply:
+    contact = edition.contact
+    texts = [
+        Text("help.body", edition=Localized(edition.name)),
+        Text("help.contact", email=contact.email, phone=contact.phone),
+    ]
+    if contact.website:
+        texts.append(Text("help.website", website=contact.website))
+    return Reply(*texts, buttons=[[Button("menu.open", "menu")]])

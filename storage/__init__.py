@@ -1,0 +1,1 @@
+"""SQLAlchemy 2 async: tables, repositories, the unit of work, migrations, conversation states."""

@@ -1,0 +1,57 @@
+"""Engines and sessions for SQLite (the embedded default) and PostgreSQL."""
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.pool import ConnectionPoolEntry
+
+DEFAULT_URL = "sqlite+aiosqlite:///./pbbot.db"
+
+
+def normalise_url(url: str) -> str:
+    """Accept the URLs people paste (postgres://, postgresql://, sqlite:///) and pick the
+    async driver."""
+    parsed = make_url(
+        url.replace("postgres://", "postgresql://", 1) if url.startswith("postgres://") else url
+    )
+    if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() != "asyncpg":
+        parsed = parsed.set(drivername="postgresql+asyncpg")
+    if parsed.get_backend_name() == "sqlite" and parsed.get_driver_name() != "aiosqlite":
+        parsed = parsed.set(drivername="sqlite+aiosqlite")
+    return parsed.render_as_string(hide_password=False)
+
+
+def is_sqlite(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def create_engine(url: str, **options: Any) -> AsyncEngine:
+    url = normalise_url(url)
+    if not is_sqlite(url):
+        return create_async_engine(url, pool_pre_ping=True, **options)
+    # One connection for the whole process: SQLite takes one writer at a time anyway, and
+    # queueing in the pool is cheaper than threads spinning on a busy database. Transactions
+    # never wait on the network (replies are sent after commit), so the queue stays short.
+    engine = create_async_engine(url, pool_size=1, max_overflow=0, pool_timeout=60, **options)
+    event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False)

@@ -1,0 +1,139 @@
+"""The tables. Generic column types and named constraints, so that one schema and one set of
+migrations serve SQLite and PostgreSQL alike."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on both databases (SQLite would hand them back naive)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime given to the database")
+        return value.astimezone(UTC) if value is not None else None
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {  # noqa: RUF012 - SQLAlchemy reads it from the class
+        datetime: UtcDateTime(),
+        dict[str, Any]: JSON,
+    }
+
+
+class EditionRow(Base):
+    """An edition as staff loaded it: the TOML source is kept whole and read by `budget`."""
+
+    __tablename__ = "editions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    source: Mapped[str] = mapped_column(Text)
+    # Phases opened or closed by hand: {"vote": true, "deposit": false}.
+    overrides: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    loaded_at: Mapped[datetime]
+
+
+class CitizenRow(Base):
+    """A Telegram account that consented to the privacy notice; nothing exists before that."""
+
+    __tablename__ = "citizens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    language: Mapped[str] = mapped_column(String(8))
+    source: Mapped[str | None] = mapped_column(String(64))
+    consented_at: Mapped[datetime]
+
+
+class IdeaRow(Base):
+    __tablename__ = "ideas"
+    __table_args__ = (
+        CheckConstraint("budget_cents > 0", name="budget_positive"),
+        Index("ix_ideas_citizen_id", "citizen_id"),
+        Index("ix_ideas_edition_status", "edition_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id", ondelete="CASCADE"))
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id", ondelete="RESTRICT"))
+    status: Mapped[str] = mapped_column(String(32))
+    author_kind: Mapped[str] = mapped_column(String(32))
+    organisation: Mapped[str | None] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    objectives: Mapped[str | None] = mapped_column(Text)
+    beneficiaries: Mapped[str | None] = mapped_column(Text)
+    theme: Mapped[str] = mapped_column(String(32))
+    implementation: Mapped[str | None] = mapped_column(Text)
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    address: Mapped[str | None] = mapped_column(String(300))
+    budget_cents: Mapped[int] = mapped_column(BigInteger)
+    image_file_id: Mapped[str | None] = mapped_column(String(255))
+    submitted_at: Mapped[datetime]
+
+    attachments: Mapped[list["AttachmentRow"]] = relationship(
+        order_by="AttachmentRow.position", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class AttachmentRow(Base):
+    """A document or photo attached to an idea, kept as Telegram's file id (no bytes)."""
+
+    __tablename__ = "idea_attachments"
+    __table_args__ = (UniqueConstraint("idea_id", "position", name="uq_idea_attachments_position"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    file_id: Mapped[str] = mapped_column(String(255))
+    file_name: Mapped[str] = mapped_column(String(255))
+
+
+class ConversationStateRow(Base):
+    """Where each chat is in a conversation, and its data (an idea draft, say): a restart of
+    the bot loses nothing."""
+
+    __tablename__ = "conversation_states"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    state: Mapped[str | None] = mapped_column(String(255))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    updated_at: Mapped[datetime]

@@ -1,0 +1,164 @@
+"""/start, the privacy notice and consent, the language, the help and the phase-aware menu."""
+
+import pytest
+from aiogram.types import Chat, Message, Update
+
+from storage.tables import CitizenRow, ConversationStateRow
+from tests.support.app import (
+    BEFORE_DEPOSIT,
+    DURING_ANALYSIS,
+    App,
+    consented,
+    fill_form_to_preview,
+)
+
+
+async def test_start_welcomes_with_the_edition_and_asks_consent_before_storing_anything(
+    app: App,
+) -> None:
+    citizen = app.citizen(1, "en")
+    await citizen.send("/start")
+    welcome, notice = citizen.shown
+    assert "Welcome to the <b>Province of Namur participatory budget</b>" in welcome.text
+    assert "Your privacy" in notice.text
+    assert "budget.participatif@province.namur.example" in notice.text
+    assert notice.labels == ["✅ I agree", "No, thank you", "🌐 Language"]
+    assert await app.count(CitizenRow) == 0
+    assert await app.count(ConversationStateRow) == 0
+
+
+async def test_consent_stores_the_citizen_with_the_deep_link_source_then_shows_the_menu(
+    app: App,
+) -> None:
+    citizen = app.citizen(1, "en")
+    await citizen.send("/start poster_dinant")
+    await citizen.click("✅ I agree")
+    [row] = await app.rows(CitizenRow)
+    assert (row.telegram_id, row.language, row.source) == (1, "en", "poster_dinant")
+    assert "Thank you! You can now take part." in citizen.texts()
+    assert citizen.last.labels == ["💡 Deposit an idea", "📋 My ideas", "🌐 Language", "❓ Help"]
+    assert "Ideas can be deposited until 31 January 2027." in citizen.last.text
+
+
+async def test_declining_keeps_nothing(app: App) -> None:
+    citizen = app.citizen(1, "en")
+    await citizen.send("/start")
+    await citizen.click("No, thank you")
+    assert "nothing has been kept" in citizen.last.text
+    assert await app.count(CitizenRow) == 0
+
+
+async def test_a_button_of_the_menu_before_consent_asks_for_consent(app: App) -> None:
+    citizen = app.citizen(1, "en")
+    await citizen.press("m:deposit:")
+    assert "Your privacy" in citizen.last.text
+    assert await app.count(ConversationStateRow) == 0
+
+
+@pytest.mark.parametrize(
+    ("language_code", "welcome"),
+    [
+        ("fr", "Bienvenue au"),
+        ("nl", "Welkom bij"),
+        ("de-BE", "Willkommen"),
+        ("en-GB", "Welcome to"),
+        ("pt-br", "Bienvenue au"),
+        (None, "Bienvenue au"),
+    ],
+)
+async def test_the_language_comes_from_telegram_else_french(
+    app: App, language_code: str | None, welcome: str
+) -> None:
+    citizen = app.citizen(1, language_code)
+    await citizen.send("/start")
+    assert welcome in citizen.shown[0].text
+
+
+async def test_the_language_can_be_chosen_before_consent_and_is_kept(app: App) -> None:
+    citizen = app.citizen(1, "en")
+    await citizen.send("/start poster_namur")
+    await citizen.click("🌐 Language")
+    assert citizen.last.labels == ["Français", "Nederlands", "Deutsch", "English"]
+    await citizen.click("Nederlands")
+    assert "Welkom bij" in citizen.texts()[-2]
+    await citizen.click("✅ Ik ga akkoord")
+    [row] = await app.rows(CitizenRow)
+    assert (row.language, row.source) == ("nl", "poster_namur")
+
+
+async def test_language_changes_at_any_time(app: App) -> None:
+    citizen = await consented(app)
+    await citizen.send("/language")
+    await citizen.click("Deutsch")
+    assert "Ich spreche ab jetzt Deutsch" in citizen.texts()[-2]
+    assert "💡 Idee einreichen" in citizen.last.labels
+    [row] = await app.rows(CitizenRow)
+    assert row.language == "de"
+
+
+async def test_changing_language_in_the_form_asks_the_same_question_again(app: App) -> None:
+    citizen = await consented(app)
+    await citizen.click("💡 Deposit an idea")
+    await citizen.click("🙋 Myself")
+    await citizen.send("/language")
+    await citizen.click("Français")
+    assert "Quel est le <b>titre</b>" in citizen.last.text
+
+
+async def test_help_gives_the_contact_email_and_phone(app: App) -> None:
+    citizen = app.citizen(1, "en")
+    await citizen.send("/help")
+    assert "📧 budget.participatif@province.namur.example" in citizen.last.text
+    assert "📞 +32 81 00 00 00" in citizen.last.text
+
+
+async def test_an_unknown_command_is_said_so(app: App) -> None:
+    citizen = await consented(app)
+    await citizen.send("/launch_rockets")
+    assert "I do not know this command." in citizen.texts()
+
+
+async def test_outside_the_deposit_phase_the_menu_offers_no_form(app: App) -> None:
+    app.clock.now = DURING_ANALYSIS
+    citizen = await consented(app)
+    assert "The ideas are being analysed until 31 March 2027." in citizen.last.text
+    assert "💡 Deposit an idea" not in citizen.last.labels
+
+
+async def test_before_the_deposit_the_form_says_when_ideas_open(app: App) -> None:
+    app.clock.now = BEFORE_DEPOSIT
+    citizen = await consented(app)
+    assert "Ideas can be deposited from 1 November 2026." in citizen.last.text
+    await citizen.press("m:deposit:")
+    assert citizen.last.text == "Ideas can be deposited from 1 November 2026. See you then!"
+
+
+async def test_a_draft_left_when_the_deposit_closed_gets_the_closing_date(app: App) -> None:
+    citizen = await consented(app)
+    await fill_form_to_preview(citizen)
+    app.clock.now = DURING_ANALYSIS
+    await citizen.click("✅ Publish")
+    assert citizen.alerts[-1] == "The deposit of ideas closed on 31 January 2027."
+    assert await app.count(ConversationStateRow) == 1, "the draft is kept, not thrown away"
+
+
+async def test_a_shared_idea_link_says_it_waits_for_moderation(app: App) -> None:
+    author = await consented(app)
+    await fill_form_to_preview(author)
+    await author.click("✅ Publish")
+    friend = await consented(app, 2)
+    await friend.send("/start idea_1")
+    assert "Idea no. 1 is waiting for moderation." in friend.texts()[-2]
+
+
+async def test_the_bot_stays_silent_in_a_group(app: App) -> None:
+    citizen = app.citizen(1, "en")
+    group = Message(
+        message_id=1,
+        date=0,
+        chat=Chat(id=-100, type="group"),
+        from_user=citizen.user,
+        text="/start",
+    )
+    await app.simulator.feed(Update(update_id=99, message=group))
+    assert app.simulator.session.requests == []

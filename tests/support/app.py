@@ -1,0 +1,100 @@
+"""The bot as the flow tests drive it: the real dispatcher, a recording Bot session, a clock
+the test controls, and simulated citizens who click buttons by their label."""
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiogram.methods import SendMessage, SendPhoto, TelegramMethod
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.dispatcher import build_dispatcher
+from bot.i18n import create_i18n
+from bot.settings import Settings
+from bot.simulator import Citizen, Simulator
+from storage.tables import Base
+
+BRUSSELS = ZoneInfo("Europe/Brussels")
+# Days of the example edition's phases (see examples/namur.toml).
+DURING_DEPOSIT = datetime(2026, 12, 1, 12, tzinfo=BRUSSELS)
+BEFORE_DEPOSIT = datetime(2026, 10, 15, 12, tzinfo=BRUSSELS)
+DURING_ANALYSIS = datetime(2027, 2, 15, 12, tzinfo=BRUSSELS)
+STAFF_ID = 900_001
+
+_CATALOGUES = create_i18n()
+
+
+@dataclass
+class Clock:
+    now: datetime = DURING_DEPOSIT
+
+    def __call__(self) -> datetime:
+        return self.now.astimezone(UTC)
+
+
+@dataclass
+class App:
+    sessionmaker: async_sessionmaker[AsyncSession]
+    clock: Clock = field(default_factory=Clock)
+    settings: Settings = field(
+        default_factory=lambda: Settings(_env_file=None, staff_ids=[STAFF_ID])  # type: ignore[call-arg]
+    )
+
+    def __post_init__(self) -> None:
+        self.start()
+
+    def start(self) -> None:
+        """Start the bot (again): a new dispatcher and session, the same database."""
+        dispatcher = build_dispatcher(self.settings, self.sessionmaker, _CATALOGUES, self.clock)
+        self.simulator = Simulator(dispatcher)
+
+    def citizen(self, user_id: int = 1, language_code: str | None = "en") -> Citizen:
+        return self.simulator.citizen(user_id, language_code)
+
+    def sent_to(self, chat_id: int) -> list[TelegramMethod[Any]]:
+        return [
+            method
+            for method in self.simulator.session.requests
+            if isinstance(method, SendMessage | SendPhoto) and int(method.chat_id) == chat_id
+        ]
+
+    async def count(self, table: type[Base]) -> int:
+        async with self.sessionmaker() as session:
+            return int(await session.scalar(select(func.count()).select_from(table)) or 0)
+
+    async def rows(self, table: type[Base]) -> list[Any]:
+        async with self.sessionmaker() as session:
+            return list(await session.scalars(select(table)))
+
+
+AGREE = {
+    "en": "✅ I agree",
+    "fr": "✅ J'accepte",
+    "nl": "✅ Ik ga akkoord",
+    "de": "✅ Ich bin einverstanden",
+}
+
+
+async def consented(app: App, user_id: int = 1, language_code: str | None = "en") -> Citizen:
+    citizen = app.citizen(user_id, language_code)
+    await citizen.send("/start")
+    await citizen.click(AGREE[language_code or "fr"])
+    return citizen
+
+
+async def fill_form_to_preview(citizen: Citizen, title: str = "We could plant an orchard") -> None:
+    """Answer every question of the form the shortest way, up to the preview."""
+    await citizen.click("💡 Deposit an idea")
+    await citizen.click("🙋 Myself")
+    await citizen.send(title)
+    await citizen.send("Twenty apple trees by the school of Jambes.")
+    await citizen.click("Skip ⏭")
+    await citizen.click("Skip ⏭")
+    await citizen.click("Environment and biodiversity")
+    await citizen.click("Skip ⏭")
+    await citizen.click("Skip ⏭")
+    await citizen.click("Skip ⏭")
+    await citizen.send("12 500")
+    await citizen.click("Skip ⏭")

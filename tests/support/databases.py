@@ -1,0 +1,54 @@
+"""Databases for the tests: a fresh SQLite file for each test, and one PostgreSQL database for
+the whole session (created and dropped here) when a server is reachable."""
+
+import asyncio
+import os
+import secrets
+from collections.abc import Iterator
+
+import asyncpg
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.tables import Base
+
+POSTGRES_ADMIN = os.environ.get("PBBOT_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def postgres_database() -> Iterator[str]:
+    """Create a database of our own for the session; skip (saying why) without a server."""
+    name = f"pbbot_test_{secrets.token_hex(4)}"
+
+    async def create() -> None:
+        connection = await asyncpg.connect(POSTGRES_ADMIN, timeout=3)
+        try:
+            await connection.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await connection.close()
+
+    async def drop() -> None:
+        connection = await asyncpg.connect(POSTGRES_ADMIN, timeout=3)
+        try:
+            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await connection.close()
+
+    try:
+        asyncio.run(create())
+    except (TimeoutError, OSError, asyncpg.PostgresError) as error:
+        pytest.skip(
+            f"PostgreSQL is not reachable at {POSTGRES_ADMIN} ({error}); set PBBOT_TEST_POSTGRES"
+        )
+    base = POSTGRES_ADMIN.rsplit("/", 1)[0]
+    try:
+        yield f"{base}/{name}".replace("postgresql://", "postgresql+asyncpg://", 1)
+    finally:
+        asyncio.run(drop())
+
+
+async def empty_tables(engine: AsyncEngine) -> None:
+    """Start a PostgreSQL test from empty tables (the schema is shared by the session)."""
+    names = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+    async with engine.begin() as connection:
+        await connection.execute(text(f"TRUNCATE TABLE {names} RESTART IDENTITY CASCADE"))
