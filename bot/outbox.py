@@ -2,6 +2,7 @@
 transaction is held open across a network call and nothing is announced that was not saved."""
 
 import logging
+from typing import Any
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
@@ -12,9 +13,9 @@ logger = logging.getLogger(__name__)
 
 class Outbox:
     def __init__(self) -> None:
-        self.methods: list[TelegramMethod[object]] = []
+        self.methods: list[TelegramMethod[Any]] = []
 
-    def add(self, *methods: TelegramMethod[object]) -> None:
+    def add(self, *methods: TelegramMethod[Any]) -> None:
         self.methods.extend(methods)
 
     @property

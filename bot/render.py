@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
+from typing import Any
 
 from aiogram.enums import ParseMode
 from aiogram.methods import AnswerCallbackQuery, SendMessage, SendPhoto, TelegramMethod
@@ -64,7 +65,9 @@ class Renderer:
         pattern = locale.currency_formats["standard"]
         if cents % 100 == 0:
             pattern = _whole_units(pattern)
-        return pattern.apply(Decimal(cents) / 100, locale, currency=currency, currency_digits=False)
+        return str(
+            pattern.apply(Decimal(cents) / 100, locale, currency=currency, currency_digits=False)
+        )
 
     def label(self, button: Button, lang: str) -> str:
         match button.label:
@@ -103,7 +106,7 @@ class Renderer:
         lang: str,
         encode: Encode,
         callback_query_id: str | None = None,
-    ) -> list[TelegramMethod[object]]:
+    ) -> list[TelegramMethod[Any]]:
         """The Bot API calls that show `reply` in a chat (or as a pop-up under a button)."""
         text = self.body(reply, lang)
         if reply.notice and callback_query_id is not None:

@@ -149,8 +149,9 @@ def _read_phases(phases: "_Table", zone: ZoneInfo) -> dict[Phase, PhaseWindow]:
         table = phases.optional_table(phase.value, required=phase is not Phase.RESULTS)
         if table is None:
             continue
-        start = table.moment("start", zone, end_of_day=False)
+        start = table.moment("start", zone, end_of_day=False, required=True)
         end = table.moment("end", zone, end_of_day=True, required=phase is not Phase.RESULTS)
+        assert start is not None
         if end is not None and end <= start:
             raise _Fault((*table.path, "end"), "must come after start")
         previous = list(windows.values())[-1] if windows else None
@@ -268,12 +269,11 @@ class _Table:
         if languages[0] not in value:
             raise _Fault((*self.path, key, languages[0]), "is missing")
         return {
-            language: value.get(language, value[languages[0]]).strip() for language in languages
+            language: str(value.get(language, value[languages[0]])).strip()
+            for language in languages
         }
 
-    def moment(
-        self, key: str, zone: ZoneInfo, end_of_day: bool, required: bool = True
-    ) -> datetime | None:
+    def moment(self, key: str, zone: ZoneInfo, end_of_day: bool, required: bool) -> datetime | None:
         value = self._get(key, required)
         if value is None:
             return None

@@ -91,7 +91,9 @@ async def choose_language_from_menu(
 def show_languages(turn: Turn, source: str) -> None:
     """Each language named in itself, so that a citizen lost in a foreign one finds theirs."""
     languages = turn.edition.languages
-    names = {code: Locale.parse(code).get_display_name(code).capitalize() for code in languages}
+    names = {
+        code: str(Locale.parse(code).get_display_name(code)).capitalize() for code in languages
+    }
 
     def encode(button: Button) -> str:
         return LanguageButton(lang=button.arg, source=source).pack()

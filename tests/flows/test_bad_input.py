@@ -1,6 +1,7 @@
 """Whatever a citizen sends at the wrong moment gets a clear answer and changes nothing else."""
 
 import asyncio
+from typing import Any
 
 import pytest
 
@@ -16,9 +17,9 @@ async def at_title(app: App) -> Citizen:
     return citizen
 
 
-async def draft_of(app: App) -> dict:
+async def draft_of(app: App) -> dict[str, Any]:
     [row] = await app.rows(ConversationStateRow)
-    return row.data
+    return dict(row.data)
 
 
 async def test_title_over_140_characters_is_refused_with_the_count(app: App) -> None:

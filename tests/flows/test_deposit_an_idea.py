@@ -73,7 +73,9 @@ async def test_staff_are_told_of_each_new_idea_in_their_language(app: App) -> No
     citizen = await consented(app)
     await fill_form_to_preview(citizen)
     await citizen.click("✅ Publish")
-    [notice] = [m for m in app.sent_to(STAFF_ID) if "Nouvelle idée" in m.text]
+    [notice] = [
+        m for m in app.sent_to(STAFF_ID) if isinstance(m, SendMessage) and "Nouvelle idée" in m.text
+    ]
     assert "Nouvelle idée n° 1 : <b>We could plant an orchard</b>" in notice.text
     assert "Environnement et biodiversité · 12\u202f500\xa0€" in notice.text
     assert staff.last.text == notice.text

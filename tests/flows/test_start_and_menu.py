@@ -1,5 +1,7 @@
 """/start, the privacy notice and consent, the language, the help and the phase-aware menu."""
 
+from datetime import UTC, datetime
+
 import pytest
 from aiogram.types import Chat, Message, Update
 
@@ -155,7 +157,7 @@ async def test_the_bot_stays_silent_in_a_group(app: App) -> None:
     citizen = app.citizen(1, "en")
     group = Message(
         message_id=1,
-        date=0,
+        date=datetime.now(UTC),
         chat=Chat(id=-100, type="group"),
         from_user=citizen.user,
         text="/start",

@@ -39,7 +39,7 @@ class App:
     sessionmaker: async_sessionmaker[AsyncSession]
     clock: Clock = field(default_factory=Clock)
     settings: Settings = field(
-        default_factory=lambda: Settings(_env_file=None, staff_ids=[STAFF_ID])  # type: ignore[call-arg]
+        default_factory=lambda: Settings(_env_file=None, staff_ids=[STAFF_ID])
     )
 
     def __post_init__(self) -> None:
