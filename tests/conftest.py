@@ -1,3 +1,4 @@
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -15,21 +16,16 @@ EXAMPLE_EDITION = ROOT / "examples" / "namur.toml"
 
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
-    yield from postgres_database()
+    """The session's own PostgreSQL database, migrated once; each test empties its tables."""
+    for url in postgres_database():
+        asyncio.run(_migrate(url))
+        yield url
 
 
-@pytest.fixture(scope="session")
-def _postgres_schema(postgres_url: str) -> str:
-    """The session's PostgreSQL database, migrated once."""
-    import asyncio
-
-    async def migrate() -> None:
-        engine = create_engine(postgres_url)
-        await upgrade(engine)
-        await engine.dispose()
-
-    asyncio.run(migrate())
-    return postgres_url
+async def _migrate(url: str) -> None:
+    engine = create_engine(url)
+    await upgrade(engine)
+    await engine.dispose()
 
 
 @pytest.fixture
@@ -39,9 +35,7 @@ def database_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture
-async def engine(database_url: str, request: pytest.FixtureRequest) -> AsyncIterator[AsyncEngine]:
-    if not is_sqlite(database_url):
-        request.getfixturevalue("_postgres_schema")
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     engine = create_engine(database_url)
     if is_sqlite(database_url):
         await upgrade(engine)

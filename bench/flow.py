@@ -1,0 +1,388 @@
+"""How fast the bot takes citizens through the idea form, next to a bare echo bot.
+
+N simulated citizens each /start, agree to the privacy notice, fill in the idea form and
+publish, through the real dispatcher and the recording session (no network). The echo bot is
+fed the same number and kinds of updates through the same harness, so that the difference is
+what pbbot itself costs: its middleware, its database, its rendering.
+
+    python -m bench.flow                        # 1 000 citizens on SQLite
+    python -m bench.flow --citizens 50          # a quick smoke check
+    python -m bench.flow --postgres postgresql+asyncpg://postgres@127.0.0.1:5432/test
+
+The last line of output is one JSON object with the figures.
+"""
+
+import argparse
+import asyncio
+import gc
+import json
+import logging
+import secrets
+import tempfile
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+import asyncpg
+from aiogram import Bot, Dispatcher
+from aiogram.types import CallbackQuery, Message, Update
+from aiogram.utils.i18n import I18n
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.dispatcher import build_dispatcher
+from bot.i18n import create_i18n
+from bot.settings import Settings
+from bot.simulator import Citizen, Simulator
+from storage.database import create_engine, create_sessionmaker, normalise_url
+from storage.migrate import upgrade
+from storage.tables import IdeaRow
+from storage.unit_of_work import UnitOfWork
+
+EXAMPLE_EDITION = Path(__file__).resolve().parent.parent / "examples" / "namur.toml"
+# Inside the example edition's deposit phase.
+DURING_DEPOSIT = datetime(2026, 12, 1, 12, tzinfo=ZoneInfo("Europe/Brussels")).astimezone(UTC)
+FIRST_USER_ID = 2_000_000
+THEMES = (
+    "Environment and biodiversity",
+    "Mobility",
+    "Social cohesion and solidarity",
+    "Culture and heritage",
+    "Sport and health",
+    "Youth and education",
+    "Rural life and farming",
+)
+SKIP = "Skip ⏭"
+
+Sessionmaker = async_sessionmaker[AsyncSession]
+
+# -- what each citizen does ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Action:
+    kind: Literal["text", "document", "location", "click"]
+    value: str = ""
+
+
+def text(value: str) -> Action:
+    return Action("text", value)
+
+
+def click(label: str) -> Action:
+    return Action("click", label)
+
+
+def plan(index: int) -> list[Action]:
+    """One citizen's way through the form: some type the optional answers, some skip them."""
+    actions = [text("/start"), click("✅ I agree"), click("💡 Deposit an idea")]
+    if index % 5 == 4:
+        actions += [click("🏢 My organisation"), text(f"Association no. {index}")]
+    else:
+        actions.append(click("🙋 Myself"))
+    actions += [
+        text(f"Idea no. {index}: we could plant an orchard"),
+        text("Twenty apple trees by the school of Jambes."),
+        text("Teach children where fruit comes from.") if index % 2 == 0 else click(SKIP),
+        text("The 300 pupils and the neighbours.") if index % 3 == 0 else click(SKIP),
+        click(THEMES[index % len(THEMES)]),
+        Action("document", f"plan-{index}.pdf"),
+        click("Done ✔"),
+        text("The association plants; the commune waters.") if index % 4 == 0 else click(SKIP),
+        Action("location", "50.4542,4.8721"),
+        text("12 500"),
+        click(SKIP),  # the image
+        click("✅ Publish"),
+    ]
+    return actions
+
+
+async def act_on_pbbot(citizen: Citizen, action: Action) -> None:
+    if action.kind == "click":
+        await citizen.click(action.value)
+    else:
+        await _send(citizen, action)
+
+
+async def act_on_echo(citizen: Citizen, action: Action) -> None:
+    # The echo bot shows no buttons: a callback query with some data stands for the click.
+    if action.kind == "click":
+        await citizen.press(f"echo:{len(action.value)}")
+    else:
+        await _send(citizen, action)
+
+
+async def _send(citizen: Citizen, action: Action) -> None:
+    if action.kind == "text":
+        await citizen.send(action.value)
+    elif action.kind == "document":
+        await citizen.send_document(action.value)
+    elif action.kind == "location":
+        latitude, longitude = (float(part) for part in action.value.split(","))
+        await citizen.send_location(latitude, longitude)
+    else:
+        raise ValueError(action.kind)
+
+
+Act = Callable[[Citizen, Action], Awaitable[None]]
+
+# -- the harness ---------------------------------------------------------------------------
+
+
+class TimedSimulator(Simulator):
+    """The simulator, timing each update from its feeding to the end of its handling."""
+
+    def __init__(self, dispatcher: Dispatcher) -> None:
+        super().__init__(dispatcher)
+        self.latencies: list[float] = []
+
+    async def feed(self, update: Update) -> None:
+        started = time.perf_counter()
+        await self.dispatcher.feed_update(self.bot, update)
+        self.latencies.append(time.perf_counter() - started)
+
+
+@dataclass
+class Run:
+    updates: int
+    seconds: float
+    latencies: list[float] = field(default_factory=list)
+
+    @property
+    def per_second(self) -> float:
+        return self.updates / self.seconds
+
+    def percentile(self, q: float) -> float:
+        """The q-th percentile of the latencies, in milliseconds (nearest rank)."""
+        ordered = sorted(self.latencies)
+        rank = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered)) - 1))
+        return ordered[rank] * 1000
+
+
+async def drive(
+    dispatcher: Dispatcher,
+    act: Act,
+    plans: Sequence[Sequence[Action]],
+    citizens_per_second: float | None = None,
+) -> Run:
+    """All citizens at once (closed loop), or arriving at a steady rate (open loop); each
+    citizen's updates strictly in order, the next one fed as soon as the previous is handled."""
+    simulator = TimedSimulator(dispatcher)
+    citizens = [
+        simulator.citizen(FIRST_USER_ID + index, "en", f"Citizen {index}")
+        for index in range(len(plans))
+    ]
+    loop = asyncio.get_running_loop()
+
+    async def one(index: int, start_at: float | None) -> None:
+        if start_at is not None:
+            await asyncio.sleep(max(0.0, start_at - loop.time()))
+        for action in plans[index]:
+            await act(citizens[index], action)
+
+    gc.collect()
+    started = time.perf_counter()
+    t0 = loop.time()
+    await asyncio.gather(
+        *(
+            one(index, None if citizens_per_second is None else t0 + index / citizens_per_second)
+            for index in range(len(plans))
+        )
+    )
+    seconds = time.perf_counter() - started
+    return Run(len(simulator.latencies), seconds, simulator.latencies)
+
+
+def build_echo_dispatcher() -> Dispatcher:
+    """A bare aiogram bot: MemoryStorage, no database, every message echoed back."""
+    dispatcher = Dispatcher()
+
+    async def echo(message: Message, bot: Bot) -> None:
+        await bot.send_message(message.chat.id, message.text or "echo")
+
+    async def answer(query: CallbackQuery, bot: Bot) -> None:
+        await bot.answer_callback_query(query.id)
+
+    dispatcher.message.register(echo)
+    dispatcher.callback_query.register(answer)
+    return dispatcher
+
+
+# -- databases -----------------------------------------------------------------------------
+
+
+@asynccontextmanager
+async def fresh_database(postgres: str | None, workdir: Path) -> AsyncIterator[Sessionmaker]:
+    """A new database, migrated, with the example edition loaded; gone afterwards."""
+    if postgres is None:
+        url = f"sqlite+aiosqlite:///{workdir / f'bench-{secrets.token_hex(4)}.db'}"
+        async with _prepared(url) as sessionmaker:
+            yield sessionmaker
+        return
+    server = make_url(normalise_url(postgres))
+    admin = server.set(drivername="postgresql").render_as_string(hide_password=False)
+    name = f"pbbot_bench_{secrets.token_hex(4)}"
+    connection = await asyncpg.connect(admin, timeout=5)
+    try:
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+    try:
+        async with _prepared(server.set(database=name).render_as_string(False)) as sessionmaker:
+            yield sessionmaker
+    finally:
+        connection = await asyncpg.connect(admin, timeout=5)
+        try:
+            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await connection.close()
+
+
+@asynccontextmanager
+async def _prepared(url: str) -> AsyncIterator[Sessionmaker]:
+    engine = create_engine(url)
+    try:
+        await upgrade(engine)
+        sessionmaker = create_sessionmaker(engine)
+        async with UnitOfWork(sessionmaker) as uow:
+            await uow.editions.save(EXAMPLE_EDITION.read_text(encoding="utf-8"), datetime.now(UTC))
+            await uow.commit()
+        yield sessionmaker
+    finally:
+        await engine.dispose()
+
+
+async def count_ideas(sessionmaker: Sessionmaker) -> int:
+    async with sessionmaker() as session:
+        return int(await session.scalar(select(func.count()).select_from(IdeaRow)) or 0)
+
+
+async def drive_pbbot(
+    i18n: I18n,
+    plans: Sequence[Sequence[Action]],
+    postgres: str | None,
+    workdir: Path,
+    citizens_per_second: float | None = None,
+) -> Run:
+    async with fresh_database(postgres, workdir) as sessionmaker:
+        dispatcher = build_dispatcher(
+            Settings(_env_file=None), sessionmaker, i18n, lambda: DURING_DEPOSIT
+        )
+        run = await drive(dispatcher, act_on_pbbot, plans, citizens_per_second)
+        ideas = await count_ideas(sessionmaker)
+    if ideas != len(plans):
+        raise RuntimeError(f"{ideas} ideas were published by {len(plans)} citizens")
+    return run
+
+
+# -- the benchmark -------------------------------------------------------------------------
+
+
+@dataclass
+class Figures:
+    backend: str
+    citizens: int
+    pbbot: Run
+    echo: Run
+    pbbot_latency: Run
+    echo_latency: Run
+    citizens_per_second: float
+
+    @property
+    def ratio(self) -> float:
+        return self.pbbot.per_second / self.echo.per_second
+
+
+async def benchmark(citizens: int, postgres: str | None) -> Figures:
+    i18n = create_i18n()
+    plans = [plan(index) for index in range(citizens)]
+    with tempfile.TemporaryDirectory(prefix="pbbot-bench-") as directory:
+        workdir = Path(directory)
+        pbbot = await drive_pbbot(i18n, plans, postgres, workdir)
+        echo = await drive(build_echo_dispatcher(), act_on_echo, plans)
+        if pbbot.updates != echo.updates:
+            raise RuntimeError(f"pbbot took {pbbot.updates} updates, echo {echo.updates}")
+        # Open loop at half pbbot's throughput: citizens arrive so that updates come at that
+        # rate on average.
+        updates_per_citizen = pbbot.updates / citizens
+        citizens_per_second = pbbot.per_second / 2 / updates_per_citizen
+        pbbot_latency = await drive_pbbot(i18n, plans, postgres, workdir, citizens_per_second)
+        echo_latency = await drive(build_echo_dispatcher(), act_on_echo, plans, citizens_per_second)
+    return Figures(
+        backend="sqlite" if postgres is None else "postgresql",
+        citizens=citizens,
+        pbbot=pbbot,
+        echo=echo,
+        pbbot_latency=pbbot_latency,
+        echo_latency=echo_latency,
+        citizens_per_second=citizens_per_second,
+    )
+
+
+def report(figures: Figures) -> str:
+    rows = [
+        f"{figures.citizens} citizens deposit an idea each, on {figures.backend}; latency with "
+        f"citizens arriving at {figures.citizens_per_second:.1f}/s "
+        f"({figures.citizens_per_second * figures.pbbot.updates / figures.citizens:.0f} "
+        "updates/s, half pbbot's throughput)",
+        "",
+        f"{'bot':<6} {'updates':>8} {'seconds':>8} {'updates/s':>10} {'p50 ms':>8} {'p99 ms':>8}",
+    ]
+    for name, throughput, latency in (
+        ("pbbot", figures.pbbot, figures.pbbot_latency),
+        ("echo", figures.echo, figures.echo_latency),
+    ):
+        rows.append(
+            f"{name:<6} {throughput.updates:>8} {throughput.seconds:>8.2f} "
+            f"{throughput.per_second:>10.0f} {latency.percentile(50):>8.2f} "
+            f"{latency.percentile(99):>8.2f}"
+        )
+    rows += ["", f"throughput ratio pbbot/echo: {figures.ratio:.3f}"]
+    return "\n".join(rows)
+
+
+def summary(figures: Figures) -> str:
+    return json.dumps(
+        {
+            "pbbot_updates_per_s": round(figures.pbbot.per_second, 1),
+            "echo_updates_per_s": round(figures.echo.per_second, 1),
+            "ratio": round(figures.ratio, 4),
+            "p50_ms": round(figures.pbbot_latency.percentile(50), 3),
+            "p99_ms": round(figures.pbbot_latency.percentile(99), 3),
+            "backend": figures.backend,
+        }
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.flow", description=__doc__.split("\n\n")[0] if __doc__ else None
+    )
+    parser.add_argument(
+        "--citizens", type=int, default=1000, help="simulated citizens (default 1000)"
+    )
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="run on this PostgreSQL server (a database of its own is created and dropped), "
+        "e.g. postgresql+asyncpg://postgres@127.0.0.1:5432/test",
+    )
+    args = parser.parse_args(argv)
+    if args.citizens < 1:
+        parser.error("--citizens must be at least 1")
+    # aiogram logs every update at INFO; the last line of output must be the JSON.
+    for name in ("aiogram", "aiogram.event", "aiogram.dispatcher"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    figures = asyncio.run(benchmark(args.citizens, args.postgres))
+    print(report(figures), flush=True)
+    print(summary(figures), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,83 @@
+"""Every message is translated in fr, nl, de and en, with the same placeholders; every
+message the code names exists, and no catalogue keeps one that nothing uses."""
+
+import ast
+import re
+import string
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+
+from locales import LANGUAGES, LOCALES_DIR
+
+ROOT = Path(__file__).resolve().parents[2]
+KEY = re.compile(
+    r"^(command|start|privacy|language|menu|help|my_ideas|status|form|staff|error)\.[a-z_.{}*]+$"
+)
+
+
+def catalogue(lang: str) -> dict[str, str]:
+    with (LOCALES_DIR / lang / "LC_MESSAGES" / "messages.po").open("rb") as po:
+        return {str(message.id): str(message.string) for message in read_po(po) if message.id}
+
+
+def placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def keys_named_in_code() -> set[str]:
+    """Message ids written in the code; an f-string id becomes a pattern with `*` for its
+    variable parts."""
+    named: set[str] = set()
+    for folder in ("bot", "conversations"):
+        for path in (ROOT / folder).rglob("*.py"):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            parts_of_fstrings = {
+                id(part) for node in ast.walk(tree) if isinstance(node, ast.JoinedStr)
+                for part in node.values
+            }
+            for node in ast.walk(tree):
+                if id(node) in parts_of_fstrings:
+                    continue
+                if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                    candidate = node.value
+                elif isinstance(node, ast.JoinedStr):
+                    candidate = "".join(
+                        part.value if isinstance(part, ast.Constant) else "*"
+                        for part in node.values
+                    )
+                else:
+                    continue
+                if KEY.match(candidate):
+                    named.add(candidate)
+    return named
+
+
+def matches(pattern: str, keys: set[str]) -> set[str]:
+    regex = re.compile(re.escape(pattern).replace(r"\*", r"[a-z_]+") + "$")
+    return {key for key in keys if regex.match(key)}
+
+
+REFERENCE = catalogue("en")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_message_is_translated_with_the_same_placeholders(lang: str) -> None:
+    messages = catalogue(lang)
+    assert set(messages) == set(REFERENCE), "the same message ids as the English catalogue"
+    for key, text in messages.items():
+        assert text.strip(), f"{lang}: {key} is not translated"
+        assert placeholders(text) == placeholders(REFERENCE[key]), f"{lang}: {key}"
+
+
+def test_every_message_the_code_names_exists() -> None:
+    missing = [pattern for pattern in keys_named_in_code() if not matches(pattern, set(REFERENCE))]
+    assert not missing
+
+
+def test_every_message_in_the_catalogues_is_used() -> None:
+    named = keys_named_in_code()
+    used = set().union(*(matches(pattern, set(REFERENCE)) for pattern in named))
+    # Keys built from an enumeration (statuses, reasons, steps) are matched by their pattern.
+    assert set(REFERENCE) - used == set()

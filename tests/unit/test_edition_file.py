@@ -1,0 +1,100 @@
+"""Edition files: the example loads, and a fault is refused with its line and field."""
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from budget.edition import Phase, QuestionKind, ResultsRule
+from budget.edition_file import EditionError, parse_edition
+
+EXAMPLE = (Path(__file__).resolve().parents[2] / "examples" / "namur.toml").read_text(encoding="utf-8")
+
+
+def test_the_namur_example_describes_the_2022_edition() -> None:
+    edition = parse_edition(EXAMPLE)
+    assert edition.envelope_cents == 200_000_00
+    assert edition.currency == "EUR"
+    assert [d.code for d in edition.districts] == ["namur", "dinant", "philippeville"]
+    assert "Gembloux" in edition.districts[0].communes
+    assert edition.languages == ("fr", "nl", "de", "en")
+    assert edition.results_rule is ResultsRule.GREEDY
+    assert edition.theme("mobility") is not None
+    assert edition.theme("mobility").label["nl"] == "Mobiliteit"  # type: ignore[union-attr]
+    assert edition.contact.email.endswith("@province.namur.example")
+    complement = edition.questionnaires[0]
+    assert [q.kind for q in complement.questions] == [
+        QuestionKind.TEXT,
+        QuestionKind.YES_NO,
+        QuestionKind.AMOUNT,
+        QuestionKind.CHOICE,
+        QuestionKind.DOCUMENT,
+    ]
+    assert len(complement.questions[3].options) == 3
+
+
+def test_phases_follow_the_dates_in_the_editions_time_zone() -> None:
+    edition = parse_edition(EXAMPLE)
+    # The deposit ends on 31 January, at midnight in Brussels (23:00 UTC).
+    assert edition.current_phase(datetime(2027, 1, 31, 22, 59, tzinfo=UTC)) is Phase.DEPOSIT
+    assert edition.current_phase(datetime(2027, 1, 31, 23, 0, tzinfo=UTC)) is Phase.ANALYSIS
+    assert edition.current_phase(datetime(2027, 4, 10, tzinfo=UTC)) is None, "between phases"
+    assert edition.current_phase(datetime(2030, 1, 1, tzinfo=UTC)) is Phase.RESULTS
+
+
+def test_a_phase_opened_or_closed_by_hand_overrides_its_dates() -> None:
+    from dataclasses import replace
+
+    edition = parse_edition(EXAMPLE)
+    during_deposit = datetime(2026, 12, 1, tzinfo=UTC)
+    assert replace(edition, overrides={Phase.VOTE: True}).current_phase(during_deposit) is Phase.VOTE
+    closed = replace(edition, overrides={Phase.DEPOSIT: False})
+    assert closed.current_phase(during_deposit) is None
+
+
+@pytest.mark.parametrize(
+    ("change", "line", "field", "message"),
+    [
+        (("total = 200000", "total = -5"), 16, "envelope.total", "must be more than zero"),
+        (("total = 200000", 'total = "lots"'), 16, "envelope.total", "must be a number"),
+        (('code = "mobility"', 'code = "environment"'), 44, "themes[1].code", "used twice"),
+        (("[contact]", "[contact]\nfax = 1"), 20, "contact.fax", "is not a field pbbot knows"),
+        (("start = 2027-04-15", "start = 2027-03-15"), 33, "phases.vote.start", "overlaps"),
+        (("end = 2027-05-15", "end = 2027-04-01"), 34, "phases.vote.end", "must come after start"),
+        (('languages = ["fr",', 'languages = ["xx", "fr",'), 11, "languages[0]", "unknown language"),
+        (('currency = "EUR"', 'currency = "euro"'), 17, "envelope.currency", "three-letter"),
+        (('kind = "yes_no"', 'kind = "maybe"'), 96, "questionnaires[0].questions[1].kind", "must be one of"),
+        (("[phases.vote]", "[phases.vote"), 32, "TOML syntax", "Expected"),
+        (('timezone = "Europe/Brussels"', 'timezone = "Mars/Olympus"'), 10, "timezone", "unknown"),
+    ],
+)
+def test_a_fault_is_refused_with_its_line_and_field(
+    change: tuple[str, str], line: int, field: str, message: str
+) -> None:
+    with pytest.raises(EditionError) as refused:
+        parse_edition(EXAMPLE.replace(*change, 1))
+    assert (refused.value.line, refused.value.field) == (line, field)
+    assert message in refused.value.message
+
+
+def test_a_missing_field_names_the_table_it_is_missing_from() -> None:
+    without_email = EXAMPLE.replace('email = "budget.participatif@province.namur.example"\n', "")
+    with pytest.raises(EditionError) as refused:
+        parse_edition(without_email)
+    assert refused.value.field == "contact.email"
+    assert refused.value.line == 19, "the line of the [contact] table"
+
+
+def test_a_text_given_once_serves_every_language() -> None:
+    name_line = next(line for line in EXAMPLE.splitlines() if line.startswith("name = "))
+    edition = parse_edition(EXAMPLE.replace(name_line, 'name = "BP Namur"'))
+    assert dict(edition.name) == {"fr": "BP Namur", "nl": "BP Namur", "de": "BP Namur", "en": "BP Namur"}
+
+
+def test_a_translation_may_be_missing_but_not_the_first_language() -> None:
+    name_line = next(line for line in EXAMPLE.splitlines() if line.startswith("name = "))
+    edition = parse_edition(EXAMPLE.replace(name_line, 'name = { fr = "BP", en = "PB" }'))
+    assert edition.name["nl"] == "BP", "falls back to the edition's first language"
+    with pytest.raises(EditionError) as refused:
+        parse_edition(EXAMPLE.replace(name_line, 'name = { en = "PB" }'))
+    assert (refused.value.field, refused.value.line) == ("name.fr", 7)
