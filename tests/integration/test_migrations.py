@@ -27,7 +27,9 @@ async def test_migrations_go_up_to_head_and_back_down_to_nothing(engine: AsyncEn
     assert await table_names(engine) == TABLES
 
 
-async def test_the_migrations_build_exactly_the_tables_the_code_declares(engine: AsyncEngine) -> None:
+async def test_the_migrations_build_exactly_the_tables_the_code_declares(
+    engine: AsyncEngine,
+) -> None:
     async with engine.connect() as connection:
         differences = await connection.run_sync(
             lambda sync: compare_metadata(MigrationContext.configure(sync), Base.metadata)

@@ -17,9 +17,19 @@ NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
 
 def an_idea(**changes: object) -> NewIdea:
     fields: dict[str, object] = dict(
-        author_kind="myself", organisation=None, title="An orchard", description="Apple trees",
-        objectives=None, beneficiaries=None, theme="environment", implementation=None,
-        latitude=50.45, longitude=4.87, address=None, budget_cents=1_250_000, image_file_id=None,
+        author_kind="myself",
+        organisation=None,
+        title="An orchard",
+        description="Apple trees",
+        objectives=None,
+        beneficiaries=None,
+        theme="environment",
+        implementation=None,
+        latitude=50.45,
+        longitude=4.87,
+        address=None,
+        budget_cents=1_250_000,
+        image_file_id=None,
         attachments=[("document", "doc-1", "plan.pdf"), ("photo", "photo-1", "")],
     )
     fields.update(changes)

@@ -34,7 +34,9 @@ def keys_named_in_code() -> set[str]:
         for path in (ROOT / folder).rglob("*.py"):
             tree = ast.parse(path.read_text(encoding="utf-8"))
             parts_of_fstrings = {
-                id(part) for node in ast.walk(tree) if isinstance(node, ast.JoinedStr)
+                id(part)
+                for node in ast.walk(tree)
+                if isinstance(node, ast.JoinedStr)
                 for part in node.values
             }
             for node in ast.walk(tree):

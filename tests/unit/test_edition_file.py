@@ -8,7 +8,9 @@ import pytest
 from budget.edition import Phase, QuestionKind, ResultsRule
 from budget.edition_file import EditionError, parse_edition
 
-EXAMPLE = (Path(__file__).resolve().parents[2] / "examples" / "namur.toml").read_text(encoding="utf-8")
+EXAMPLE = (Path(__file__).resolve().parents[2] / "examples" / "namur.toml").read_text(
+    encoding="utf-8"
+)
 
 
 def test_the_namur_example_describes_the_2022_edition() -> None:
@@ -47,7 +49,9 @@ def test_a_phase_opened_or_closed_by_hand_overrides_its_dates() -> None:
 
     edition = parse_edition(EXAMPLE)
     during_deposit = datetime(2026, 12, 1, tzinfo=UTC)
-    assert replace(edition, overrides={Phase.VOTE: True}).current_phase(during_deposit) is Phase.VOTE
+    assert (
+        replace(edition, overrides={Phase.VOTE: True}).current_phase(during_deposit) is Phase.VOTE
+    )
     closed = replace(edition, overrides={Phase.DEPOSIT: False})
     assert closed.current_phase(during_deposit) is None
 
@@ -61,9 +65,19 @@ def test_a_phase_opened_or_closed_by_hand_overrides_its_dates() -> None:
         (("[contact]", "[contact]\nfax = 1"), 20, "contact.fax", "is not a field pbbot knows"),
         (("start = 2027-04-15", "start = 2027-03-15"), 33, "phases.vote.start", "overlaps"),
         (("end = 2027-05-15", "end = 2027-04-01"), 34, "phases.vote.end", "must come after start"),
-        (('languages = ["fr",', 'languages = ["xx", "fr",'), 11, "languages[0]", "unknown language"),
+        (
+            ('languages = ["fr",', 'languages = ["xx", "fr",'),
+            11,
+            "languages[0]",
+            "unknown language",
+        ),
         (('currency = "EUR"', 'currency = "euro"'), 17, "envelope.currency", "three-letter"),
-        (('kind = "yes_no"', 'kind = "maybe"'), 96, "questionnaires[0].questions[1].kind", "must be one of"),
+        (
+            ('kind = "yes_no"', 'kind = "maybe"'),
+            96,
+            "questionnaires[0].questions[1].kind",
+            "must be one of",
+        ),
         (("[phases.vote]", "[phases.vote"), 32, "TOML syntax", "Expected"),
         (('timezone = "Europe/Brussels"', 'timezone = "Mars/Olympus"'), 10, "timezone", "unknown"),
     ],
@@ -88,7 +102,12 @@ def test_a_missing_field_names_the_table_it_is_missing_from() -> None:
 def test_a_text_given_once_serves_every_language() -> None:
     name_line = next(line for line in EXAMPLE.splitlines() if line.startswith("name = "))
     edition = parse_edition(EXAMPLE.replace(name_line, 'name = "BP Namur"'))
-    assert dict(edition.name) == {"fr": "BP Namur", "nl": "BP Namur", "de": "BP Namur", "en": "BP Namur"}
+    assert dict(edition.name) == {
+        "fr": "BP Namur",
+        "nl": "BP Namur",
+        "de": "BP Namur",
+        "en": "BP Namur",
+    }
 
 
 def test_a_translation_may_be_missing_but_not_the_first_language() -> None:

@@ -54,21 +54,40 @@ def test_the_questions_come_in_the_order_of_the_form() -> None:
     )
     assert state.step is Step.IMAGE
     assert state.history == [
-        Step.AUTHOR, Step.ORGANISATION, Step.TITLE, Step.DESCRIPTION, Step.OBJECTIVES,
-        Step.BENEFICIARIES, Step.THEME, Step.ATTACHMENTS, Step.IMPLEMENTATION, Step.PLACE,
+        Step.AUTHOR,
+        Step.ORGANISATION,
+        Step.TITLE,
+        Step.DESCRIPTION,
+        Step.OBJECTIVES,
+        Step.BENEFICIARIES,
+        Step.THEME,
+        Step.ATTACHMENTS,
+        Step.IMPLEMENTATION,
+        Step.PLACE,
         Step.BUDGET,
     ]
     draft = state.draft
     assert (draft.organisation, draft.objectives, draft.beneficiaries) == (
-        "Les Amis du Verger", "Fruit for all", None,
+        "Les Amis du Verger",
+        "Fruit for all",
+        None,
     )
     assert (draft.latitude, draft.budget_cents) == (50.4, 1_250_000)
 
 
 def test_a_published_draft_comes_out_whole_and_ends_the_conversation() -> None:
     state = answered(
-        ("author", "myself"), TextIn("T"), TextIn("D"), ("skip",), ("skip",),
-        ("theme", "sport"), ("skip",), ("skip",), ("skip",), TextIn("100"), PhotoIn("img"),
+        ("author", "myself"),
+        TextIn("T"),
+        TextIn("D"),
+        ("skip",),
+        ("skip",),
+        ("theme", "sport"),
+        ("skip",),
+        ("skip",),
+        ("skip",),
+        TextIn("100"),
+        PhotoIn("img"),
     )
     assert state.step is Step.PREVIEW
     outcome = press(state, "publish")
@@ -113,9 +132,15 @@ def test_every_step_checks_the_phase_and_keeps_the_draft_when_closed() -> None:
 
 def test_a_draft_survives_being_written_as_json_and_read_back() -> None:
     state = answered(
-        ("author", "someone_else"), TextIn("Mrs Dupont"), TextIn("T"), TextIn("D"),
-        ("skip",), ("skip",), ("theme", "culture"),
-        DocumentIn("d1", "plan.pdf", "application/pdf"), PhotoIn("p1"),
+        ("author", "someone_else"),
+        TextIn("Mrs Dupont"),
+        TextIn("T"),
+        TextIn("D"),
+        ("skip",),
+        ("skip",),
+        ("theme", "culture"),
+        DocumentIn("d1", "plan.pdf", "application/pdf"),
+        PhotoIn("p1"),
     )
     stored = json.loads(json.dumps(state.to_dict()))
     assert FormState.from_dict(stored) == state
@@ -123,8 +148,17 @@ def test_a_draft_survives_being_written_as_json_and_read_back() -> None:
 
 def test_an_optional_answer_can_be_left_empty_again_from_the_preview() -> None:
     state = answered(
-        ("author", "myself"), TextIn("T"), TextIn("D"), TextIn("Objectives"), ("skip",),
-        ("theme", "sport"), ("skip",), ("skip",), ("skip",), TextIn("100"), ("skip",),
+        ("author", "myself"),
+        TextIn("T"),
+        TextIn("D"),
+        TextIn("Objectives"),
+        ("skip",),
+        ("theme", "sport"),
+        ("skip",),
+        ("skip",),
+        ("skip",),
+        TextIn("100"),
+        ("skip",),
     )
     state = press(state, "change").state  # type: ignore[assignment]
     state = press(state, "field", "objectives").state  # type: ignore[assignment]
@@ -135,7 +169,12 @@ def test_an_optional_answer_can_be_left_empty_again_from_the_preview() -> None:
 
 def test_an_eleventh_document_is_refused() -> None:
     state = answered(
-        ("author", "myself"), TextIn("T"), TextIn("D"), ("skip",), ("skip",), ("theme", "sport"),
+        ("author", "myself"),
+        TextIn("T"),
+        TextIn("D"),
+        ("skip",),
+        ("skip",),
+        ("theme", "sport"),
         *[DocumentIn(f"d{i}", f"{i}.pdf", "application/pdf") for i in range(10)],
     )
     outcome = idea_form.step(state, DocumentIn("d11", "11.pdf", "application/pdf"), OPEN)

@@ -7,7 +7,7 @@ from aiogram.methods import AnswerCallbackQuery, SendMessage, SendPhoto
 
 from bot.i18n import create_i18n
 from bot.render import Renderer
-from conversations.replies import Button, Localized, Money, Reply, Text
+from conversations.replies import Button, Localized, Reply, Text
 
 RENDERER = Renderer(create_i18n(), country="BE")
 
@@ -55,7 +55,9 @@ def test_a_notice_under_a_pressed_button_is_a_pop_up() -> None:
     [method] = RENDERER.methods(reply, 1, "en", no_buttons, callback_query_id="q1")
     assert isinstance(method, AnswerCallbackQuery)
     assert method.show_alert
-    assert method.text == "This button belongs to an earlier question. Please use the latest message."
+    assert (
+        method.text == "This button belongs to an earlier question. Please use the latest message."
+    )
 
 
 def test_a_long_card_with_an_image_goes_as_photo_then_text() -> None:

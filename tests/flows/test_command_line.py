@@ -1,0 +1,229 @@
+"""The `pbbot` command as staff use it: load an edition, run the bot, rehearse."""
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+from tests.conftest import EXAMPLE_EDITION
+from tests.support.fake_bot_api import FakeBotApi
+
+PBBOT = str(Path(sys.executable).with_name("pbbot"))
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty directory (no .env) with its own database."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("BOT_TOKEN", "BOT_API_URL", "EDITION", "STAFF_IDS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'pbbot.db'}")
+    return tmp_path
+
+
+def pbbot(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+def test_loading_the_example_edition_says_what_was_loaded(workdir: Path) -> None:
+    code, output = pbbot("edition", "load", str(EXAMPLE_EDITION))
+    assert code == 0, output
+    assert "Loaded edition 'namur'" in output
+    assert "envelope 200 000 EUR, 7 themes, 3 districts" in output
+    code, output = pbbot("edition", "show")
+    assert "deposit   2026-11-01 → 2027-01-31" in output
+
+
+def test_a_faulty_edition_file_is_refused_with_line_and_field_and_nothing_is_loaded(
+    workdir: Path,
+) -> None:
+    faulty = workdir / "faulty.toml"
+    faulty.write_text(
+        EXAMPLE_EDITION.read_text(encoding="utf-8").replace("total = 200000", "total = 0"),
+        encoding="utf-8",
+    )
+    code, output = pbbot("edition", "load", str(faulty))
+    assert code == 2
+    assert output.strip() == (
+        f"pbbot: {faulty}: line 16: envelope.total: must be more than zero; nothing was loaded"
+    )
+    code, output = pbbot("edition", "show")
+    assert (code, output.strip()) == (2, "pbbot: no edition is loaded")
+
+
+def test_a_phase_can_be_opened_by_hand(workdir: Path) -> None:
+    pbbot("edition", "load", str(EXAMPLE_EDITION))
+    code, output = pbbot("phase", "open", "vote")
+    assert (code, output.strip()) == (0, "Phase now open: vote")
+    assert "(opened by hand)" in pbbot("edition", "show")[1]
+    assert pbbot("phase", "auto", "vote")[1].strip() == "Phase now open: deposit"
+
+
+@pytest.mark.parametrize(
+    ("token", "message"),
+    [
+        (
+            None,
+            "pbbot: BOT_TOKEN is not set: get one from @BotFather and put it in .env or the environment",
+        ),
+        (
+            "not-a-token",
+            "pbbot: BOT_TOKEN is malformed: it looks like 123456789:AAE... (from @BotFather)",
+        ),
+    ],
+)
+def test_a_missing_or_malformed_token_is_a_one_line_error(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch, token: str | None, message: str
+) -> None:
+    if token:
+        monkeypatch.setenv("BOT_TOKEN", token)
+    code, output = pbbot("run")
+    assert (code, output.strip()) == (2, message)
+
+
+def test_the_token_can_come_from_a_dot_env_file(workdir: Path) -> None:
+    (workdir / ".env").write_text("BOT_TOKEN=not-a-token\n", encoding="utf-8")
+    code, output = pbbot("run")
+    assert "BOT_TOKEN is malformed" in output
+
+
+async def run_pbbot(workdir: Path, api_url: str) -> asyncio.subprocess.Process:
+    env = {**os.environ, "BOT_TOKEN": "123456:TEST-token", "PYTHONUNBUFFERED": "1"}
+    return await asyncio.create_subprocess_exec(
+        PBBOT,
+        "run",
+        "--api-url",
+        api_url,
+        cwd=workdir,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+
+
+async def test_the_bot_runs_against_another_bot_api_server(workdir: Path) -> None:
+    code, output = await asyncio.to_thread(pbbot, "edition", "load", str(EXAMPLE_EDITION))
+    assert code == 0, output
+    api = FakeBotApi()
+    runner, url = await api.start()
+    api.updates.put_nowait(
+        {
+            "update_id": 1,
+            "message": {
+                "message_id": 1,
+                "date": 0,
+                "chat": {"id": 77, "type": "private"},
+                "from": {"id": 77, "is_bot": False, "first_name": "Ana", "language_code": "fr"},
+                "text": "/start poster_dinant",
+            },
+        }
+    )
+    process = await run_pbbot(workdir, url)
+    try:
+        for _ in range(600):
+            if len(api.sent_texts(77)) >= 2 or process.returncode is not None:
+                break
+            await asyncio.sleep(0.05)
+        welcome, notice = api.sent_texts(77)[:2]
+        assert "Bienvenue au <b>Budget participatif de la Province de Namur</b>" in welcome
+        assert "Votre vie privée" in notice
+        methods = [method for method, _ in api.calls]
+        assert "setMyCommands" in methods and "getUpdates" in methods
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGINT)
+        await asyncio.wait_for(process.wait(), timeout=30)
+        await runner.cleanup()
+
+
+async def test_a_token_refused_by_the_server_is_a_one_line_error(workdir: Path) -> None:
+    await asyncio.to_thread(pbbot, "edition", "load", str(EXAMPLE_EDITION))
+    api = FakeBotApi(refuse_token=True)
+    runner, url = await api.start()
+    try:
+        process = await run_pbbot(workdir, url)
+        output, _ = await asyncio.wait_for(process.communicate(), timeout=60)
+    finally:
+        await runner.cleanup()
+    assert process.returncode == 2
+    last_line = output.decode().strip().splitlines()[-1]
+    assert last_line == "pbbot: Telegram refused BOT_TOKEN (Unauthorized): check it with @BotFather"
+    assert "Traceback" not in output.decode()
+
+
+def test_run_refuses_to_start_without_an_edition(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BOT_TOKEN", "123456:TEST-token")
+    code, output = pbbot("run")
+    assert (code, output.strip().splitlines()[-1]) == (
+        2,
+        "pbbot: no edition is loaded: run `pbbot edition load examples/namur.toml` first",
+    )
+
+
+def test_the_playground_replays_a_scripted_rehearsal(workdir: Path) -> None:
+    script = "\n".join(
+        ["/start", "1", "1", "2", "<b>An orchard</b>", ":sticker", "Apple trees", "3", "1", ":quit"]
+    )
+    result = subprocess.run(
+        [PBBOT, "playground", "--fresh", "--lang", "en", "--on", "2026-12-01"],
+        input=script,
+        capture_output=True,
+        text=True,
+        cwd=workdir,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Welcome to the Province of Namur participatory budget!" in out
+    assert "[1] ✅ I agree" in out
+    assert "you> <b>An orchard</b>" in out
+    assert "Please answer with text." in out
+    assert "Delete this draft?" in out
+    assert "Your draft has been deleted." in out
+    assert (workdir / "pbbot-playground.db").exists()
+    assert not (workdir / "pbbot.db").exists(), "the rehearsal keeps to its own file"
+
+
+def test_the_playground_as_staff_shows_the_staff_notice(workdir: Path) -> None:
+    script = "\n".join(
+        [
+            "/start",
+            "1",
+            "1",
+            "2",
+            "An orchard",
+            "Apple trees",
+            "1",
+            "1",
+            "1",
+            "1",
+            "1",
+            "1",
+            ":location 50.46 4.87",
+            "12500",
+            "1",
+            "1",
+            ":quit",
+        ]
+    )
+    result = subprocess.run(
+        [PBBOT, "playground", "--fresh", "--staff", "--lang", "en", "--on", "2026-12-01"],
+        input=script,
+        capture_output=True,
+        text=True,
+        cwd=workdir,
+        timeout=120,
+        check=False,
+    )
+    assert "Your idea no. 1 has been deposited." in result.stdout
+    assert "New idea no. 1: An orchard" in result.stdout
