@@ -68,9 +68,7 @@ def run(
     """Start the bot with long polling."""
     settings = load_settings()
     if settings.bot_token is None or not settings.bot_token.get_secret_value().strip():
-        raise fail(
-            "BOT_TOKEN is not set: get one from @BotFather and put it in .env or the environment"
-        )
+        raise fail("BOT_TOKEN is not set: ask @BotFather for one and put it in .env")
     token = settings.bot_token.get_secret_value().strip()
     try:
         validate_token(token)

@@ -71,7 +71,7 @@ def test_a_phase_can_be_opened_by_hand(workdir: Path) -> None:
     [
         (
             None,
-            "pbbot: BOT_TOKEN is not set: get one from @BotFather and put it in .env or the environment",
+            "pbbot: BOT_TOKEN is not set: ask @BotFather for one and put it in .env",
         ),
         (
             "not-a-token",
@@ -90,7 +90,7 @@ def test_a_missing_or_malformed_token_is_a_one_line_error(
 
 def test_the_token_can_come_from_a_dot_env_file(workdir: Path) -> None:
     (workdir / ".env").write_text("BOT_TOKEN=not-a-token\n", encoding="utf-8")
-    code, output = pbbot("run")
+    _, output = pbbot("run")
     assert "BOT_TOKEN is malformed" in output
 
 
