@@ -1,14 +1,20 @@
 """Messages wait in an outbox until the update's unit of work has committed, so that no
-transaction is held open across a network call and nothing is announced that was not saved."""
+transaction is held open across a network call and nothing is announced that was not saved.
 
+This is also where Telegram's refusals are met: a 429 is waited out and retried, a 403 (the
+citizen blocked the bot) is noted and never retried."""
+
+import asyncio
 import logging
 from typing import Any
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
+from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError, TelegramRetryAfter
 from aiogram.methods import AnswerCallbackQuery, TelegramMethod
 
 logger = logging.getLogger(__name__)
+
+RETRIES = 3
 
 
 class Outbox:
@@ -27,9 +33,22 @@ class Outbox:
         pending = sorted(self.methods, key=lambda m: not isinstance(m, AnswerCallbackQuery))
         self.methods = []
         for method in pending:
-            try:
-                await bot(method)
-            except TelegramForbiddenError:
-                logger.info("chat %s blocked the bot", getattr(method, "chat_id", "?"))
-            except TelegramAPIError:
-                logger.exception("could not deliver %s", type(method).__name__)
+            await deliver(bot, method)
+
+
+async def deliver(bot: Bot, method: TelegramMethod[Any]) -> None:
+    for attempt in range(1, RETRIES + 1):
+        try:
+            await bot(method)
+            return
+        except TelegramRetryAfter as error:
+            if attempt == RETRIES:
+                logger.warning("gave up on %s after %s tries", type(method).__name__, RETRIES)
+                return
+            await asyncio.sleep(error.retry_after)
+        except TelegramForbiddenError:
+            logger.info("chat %s blocked the bot", getattr(method, "chat_id", "?"))
+            return
+        except TelegramAPIError:
+            logger.exception("could not deliver %s", type(method).__name__)
+            return
