@@ -19,8 +19,11 @@ class RefusingSession(OfflineSession):
         self.blocked_calls = 0
 
     async def make_request(
-        self, bot: Bot, method: TelegramMethod[Any], timeout: int | None = None
-    ) -> Any:  # noqa: ASYNC109
+        self,
+        bot: Bot,
+        method: TelegramMethod[Any],
+        timeout: int | None = None,  # noqa: ASYNC109 - BaseSession's signature
+    ) -> Any:
         if isinstance(method, SendMessage) and method.chat_id == 13:
             self.blocked_calls += 1
             raise TelegramForbiddenError(
