@@ -119,16 +119,15 @@ class Renderer:
                 )
             ]
         markup = self.keyboard(reply, lang, encode)
+        message = SendMessage(
+            chat_id=chat_id,
+            text=text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+        )
         if reply.photo is None:
-            return [
-                SendMessage(
-                    chat_id=chat_id,
-                    text=text,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=markup,
-                    link_preview_options=LinkPreviewOptions(is_disabled=True),
-                )
-            ]
+            return [message]
         if len(text) <= CAPTION_MAX:
             return [
                 SendPhoto(
@@ -139,16 +138,8 @@ class Renderer:
                     reply_markup=markup,
                 )
             ]
-        return [
-            SendPhoto(chat_id=chat_id, photo=reply.photo),
-            SendMessage(
-                chat_id=chat_id,
-                text=text,
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup,
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
-            ),
-        ]
+        # A caption holds 1 024 characters: a longer card goes under the photo, buttons and all.
+        return [SendPhoto(chat_id=chat_id, photo=reply.photo), message]
 
     def _locale(self, lang: str) -> Locale:
         return _locale(lang, self.country)
