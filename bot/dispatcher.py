@@ -22,7 +22,8 @@ from bot.handlers import get_routers
 from bot.i18n import CitizenLocaleMiddleware
 from bot.render import Renderer
 from bot.settings import Settings
-from bot.turn import EditionCache, TurnMiddleware
+from bot.turn import CitizenCache, EditionCache, TurnMiddleware, UnitOfWorkScope
+from storage.conversation_states import GroupCommit
 from storage.unit_of_work import UnitOfWork
 
 COMMANDS = ("start", "myideas", "language", "help")
@@ -39,19 +40,26 @@ def build_dispatcher(
     clock: Callable[[], datetime] = utc_now,
     events_isolation: BaseEventIsolation | None = None,
 ) -> Dispatcher:
+    # A single process owns a SQLite database, so it may keep what it reads in memory.
+    single_process = sessionmaker.kw["bind"].dialect.name == "sqlite"
+    group_commit = GroupCommit(sessionmaker) if single_process else None
     dispatcher = Dispatcher(
-        storage=DatabaseStorage(sessionmaker),
+        storage=DatabaseStorage(sessionmaker, cache=single_process, group_commit=group_commit),
         # One update at a time per chat: a double tap is handled after the first one, and sees
         # what the first one changed.
         events_isolation=events_isolation or SimpleEventIsolation(),
+        # Registered below, after the unit of work's scope (see bot.turn.UnitOfWorkScope).
+        disable_fsm=True,
     )
     # The bot only talks in private chats; in a group it stays silent.
     dispatcher.message.filter(F.chat.type == ChatType.PRIVATE)
     dispatcher.callback_query.filter(F.message.chat.type == ChatType.PRIVATE)
     renderer = Renderer(i18n)
     editions = EditionCache(settings.edition, settings.edition_refresh_seconds)
+    dispatcher.update.outer_middleware(UnitOfWorkScope(sessionmaker, group_commit))
+    dispatcher.update.outer_middleware(dispatcher.fsm)
     dispatcher.update.outer_middleware(
-        TurnMiddleware(sessionmaker, editions, renderer, settings, clock)
+        TurnMiddleware(editions, CitizenCache(single_process), renderer, settings, clock)
     )
     CitizenLocaleMiddleware(i18n).setup(dispatcher)
     dispatcher.include_routers(*get_routers())

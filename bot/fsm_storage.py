@@ -10,48 +10,82 @@ from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, StateType, StorageKey
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.conversation_states import ConversationStates
+from storage.conversation_states import Entry, GroupCommit
 from storage.unit_of_work import UnitOfWork
 
-# The unit of work of the update being handled, if any (set by the turn middleware).
+# The unit of work of the update being handled, if any (set by bot.turn.UnitOfWorkScope).
 current_unit_of_work: ContextVar[UnitOfWork | None] = ContextVar(
     "current_unit_of_work", default=None
 )
 
 
 class DatabaseStorage(BaseStorage):
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    """With `cache`, states are also kept in memory and read from there: right when this
+    process is the only one writing them (SQLite), and the chat's lock serialises its updates.
+    A rolled-back update makes the cache forget what it wrote."""
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        cache: bool = False,
+        group_commit: GroupCommit | None = None,
+    ) -> None:
         self._sessionmaker = sessionmaker
+        self._group_commit = group_commit
         self._keys = DefaultKeyBuilder(with_bot_id=True, with_destiny=True)
+        self._cache: dict[str, Entry] | None = {} if cache else None
 
     @asynccontextmanager
-    async def _states(self) -> AsyncIterator[ConversationStates]:
+    async def _unit_of_work(self) -> AsyncIterator[UnitOfWork]:
         uow = current_unit_of_work.get()
         if uow is not None:
-            yield uow.conversation_states
+            yield uow
             return
-        async with UnitOfWork(self._sessionmaker) as own:
-            yield own.conversation_states
+        async with UnitOfWork(self._sessionmaker, self._group_commit) as own:
+            yield own
             await own.commit()
+
+    async def _read(self, key: str) -> Entry:
+        uow = current_unit_of_work.get()
+        if uow is not None and key in uow.staged_states:
+            return uow.staged_states[key]
+        if self._cache is not None and key in self._cache:
+            return self._cache[key]
+        async with self._unit_of_work() as uow:
+            entry = await uow.conversation_states.get(key)
+        if self._cache is not None:
+            self._cache[key] = entry
+        return entry
+
+    async def _write(self, key: str, entry: Entry) -> None:
+        """Staged in the update's unit of work, written once at its commit."""
+        if await self._read(key) == entry:
+            return
+        async with self._unit_of_work() as uow:
+            uow.stage_state(key, entry)
+            if self._cache is not None:
+                cache = self._cache
+                cache[key] = entry
+                uow.on_rollback(lambda: cache.pop(key, None))
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         name = state.state if isinstance(state, State) else state
-        async with self._states() as states:
-            await states.set_state(self._keys.build(key), name)
+        built = self._keys.build(key)
+        _, data = await self._read(built)
+        await self._write(built, (name, data))
 
     async def get_state(self, key: StorageKey) -> str | None:
-        async with self._states() as states:
-            state, _ = await states.get(self._keys.build(key))
+        state, _ = await self._read(self._keys.build(key))
         return state
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
-        async with self._states() as states:
-            await states.set_data(self._keys.build(key), dict(data))
+        built = self._keys.build(key)
+        state, _ = await self._read(built)
+        await self._write(built, (state, dict(data)))
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
-        async with self._states() as states:
-            _, data = await states.get(self._keys.build(key))
-        return data
+        _, data = await self._read(self._keys.build(key))
+        return dict(data)
 
     async def close(self) -> None:
         pass

@@ -1,5 +1,5 @@
-"""One turn of conversation: everything a handler needs for one update, and the middleware
-that opens the unit of work, commits it once and only then sends the replies."""
+"""One turn of conversation: everything a handler needs for one update, and the middlewares
+that give the update its unit of work, commit it once and only then send the replies."""
 
 import logging
 import time
@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from aiogram import BaseMiddleware, Bot
+from aiogram import BaseMiddleware
 from aiogram.methods import AnswerCallbackQuery, TelegramMethod
 from aiogram.types import TelegramObject, Update, User
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -21,24 +21,72 @@ from bot.render import Encode, Renderer
 from bot.settings import Settings
 from budget.edition import Edition
 from conversations.replies import Button, Reply
+from storage.citizens import Citizen
+from storage.conversation_states import GroupCommit
 from storage.editions import StoredEdition
-from storage.tables import CitizenRow
 from storage.unit_of_work import UnitOfWork
 
 logger = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 
 def encode_menu(button: Button) -> str:
     return MenuButton(action=button.action, arg=button.arg).pack()
 
 
+class EditionCache:
+    """The edition the bot serves, looked at again after `refresh_seconds`: one update checks
+    whether it changed while the others go on with the copy in hand."""
+
+    def __init__(self, slug: str | None, refresh_seconds: float) -> None:
+        self.slug = slug
+        self.refresh_seconds = refresh_seconds
+        self._stored: StoredEdition | None = None
+        self._read_at = float("-inf")
+        self._refreshing = False
+
+    async def get(self, uow: UnitOfWork) -> StoredEdition | None:
+        stale = time.monotonic() - self._read_at >= self.refresh_seconds
+        if self._stored is None or (stale and not self._refreshing):
+            self._refreshing = True
+            try:
+                self._stored = await uow.editions.current(self.slug, known=self._stored)
+                self._read_at = time.monotonic()
+            finally:
+                self._refreshing = False
+        return self._stored
+
+
+class CitizenCache:
+    """Who consented, kept in memory when this process is the only one that records consents
+    (SQLite); otherwise every update reads the database."""
+
+    def __init__(self, enabled: bool) -> None:
+        self._known: dict[int, Citizen | None] | None = {} if enabled else None
+
+    async def get(self, uow: UnitOfWork, telegram_id: int) -> Citizen | None:
+        if self._known is not None and telegram_id in self._known:
+            return self._known[telegram_id]
+        citizen = await uow.citizens.by_telegram_id(telegram_id)
+        if self._known is not None:
+            self._known[telegram_id] = citizen
+        return citizen
+
+    def remember(self, uow: UnitOfWork, citizen: Citizen) -> None:
+        known = self._known
+        if known is not None:
+            known[citizen.telegram_id] = citizen
+            uow.on_rollback(lambda: known.pop(citizen.telegram_id, None))
+
+
 @dataclass
 class Turn:
     uow: UnitOfWork
     stored: StoredEdition
-    citizen: CitizenRow | None
+    citizen: Citizen | None
+    citizens: CitizenCache
     user: User
     chat_id: int
     lang: str
@@ -51,6 +99,18 @@ class Turn:
     @property
     def edition(self) -> Edition:
         return self.stored.edition
+
+    async def consent(self, lang: str, source: str | None) -> Citizen:
+        citizen = await self.uow.citizens.consent(self.user.id, lang, source, self.now)
+        self.citizens.remember(self.uow, citizen)
+        self.citizen, self.lang = citizen, citizen.language
+        return citizen
+
+    async def set_language(self, lang: str) -> None:
+        if self.citizen is not None:
+            self.citizen = await self.uow.citizens.set_language(self.citizen, lang)
+            self.citizens.remember(self.uow, self.citizen)
+        self.lang = lang
 
     def show(
         self,
@@ -77,99 +137,84 @@ class Turn:
         self.outbox.add(method)
 
 
-class EditionCache:
-    """The edition the bot serves, read again after `refresh_seconds`."""
+class UnitOfWorkScope(BaseMiddleware):
+    """The outermost of ours: opens the update's unit of work. Nothing touches the database
+    until the chat's lock is taken (by aiogram's FSM middleware, right after this one), so the
+    work runs, commits and sends its replies one update of a chat at a time."""
 
-    def __init__(self, slug: str | None, refresh_seconds: float) -> None:
-        self.slug = slug
-        self.refresh_seconds = refresh_seconds
-        self._stored: StoredEdition | None = None
-        self._read_at = float("-inf")
-
-    async def get(self, uow: UnitOfWork) -> StoredEdition | None:
-        if self._stored is None or time.monotonic() - self._read_at >= self.refresh_seconds:
-            self._stored = await uow.editions.current(self.slug)
-            self._read_at = time.monotonic()
-        return self._stored
-
-
-class TurnMiddleware(BaseMiddleware):
     def __init__(
         self,
         sessionmaker: async_sessionmaker[AsyncSession],
+        group_commit: GroupCommit | None = None,
+    ) -> None:
+        self.sessionmaker = sessionmaker
+        self.group_commit = group_commit
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        async with UnitOfWork(self.sessionmaker, self.group_commit) as uow:
+            token = current_unit_of_work.set(uow)
+            try:
+                data["uow"] = uow
+                return await handler(event, data)
+            finally:
+                current_unit_of_work.reset(token)
+
+
+class TurnMiddleware(BaseMiddleware):
+    """Inside the chat's lock: builds the turn, runs the handler, commits, sends."""
+
+    def __init__(
+        self,
         editions: EditionCache,
+        citizens: CitizenCache,
         renderer: Renderer,
         settings: Settings,
         clock: Clock,
     ) -> None:
-        self.sessionmaker = sessionmaker
         self.editions = editions
+        self.citizens = citizens
         self.renderer = renderer
         self.settings = settings
         self.clock = clock
 
-    async def __call__(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
-    ) -> Any:
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
         chat = data.get("event_chat")
-        if user is None or chat is None or not isinstance(event, Update):
+        uow: UnitOfWork | None = data.get("uow")
+        if user is None or chat is None or uow is None or not isinstance(event, Update):
             return await handler(event, data)
-        bot: Bot = data["bot"]
+        stored = await self.editions.get(uow)
+        if stored is None:
+            logger.error("no edition loaded: run `pbbot edition load FILE.toml`")
+            return None
+        citizen = await self.citizens.get(uow, user.id)
+        turn = data["turn"] = Turn(
+            uow=uow,
+            stored=stored,
+            citizen=citizen,
+            citizens=self.citizens,
+            user=user,
+            chat_id=chat.id,
+            lang=citizen.language
+            if citizen
+            else pick_language(user.language_code, stored.edition.languages),
+            now=self.clock(),
+            renderer=self.renderer,
+            settings=self.settings,
+            callback_query_id=event.callback_query.id if event.callback_query else None,
+        )
         try:
-            turn, result = await self._handle(handler, event, data, user, chat.id)
+            result = await handler(event, data)
+            await uow.commit()
         except Exception:
-            # The work is rolled back; tell the citizen rather than leave them waiting.
+            await uow.rollback()
+            # Nothing was kept; say so rather than leave the citizen waiting.
             apology = Reply("error.unexpected")
-            lang = pick_language(user.language_code, ("fr", "nl", "de", "en"))
             outbox = Outbox()
-            outbox.add(*self.renderer.methods(apology, chat.id, lang, encode_menu))
-            await outbox.flush(bot)
+            outbox.add(*self.renderer.methods(apology, chat.id, turn.lang, encode_menu))
+            await outbox.flush(data["bot"])
             raise
-        if turn is None:
-            return result
         if turn.callback_query_id and not turn.outbox.answers_callback:
             turn.send(AnswerCallbackQuery(callback_query_id=turn.callback_query_id))
-        await turn.outbox.flush(bot)
+        await turn.outbox.flush(data["bot"])
         return result
-
-    async def _handle(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: Update,
-        data: dict[str, Any],
-        user: User,
-        chat_id: int,
-    ) -> tuple[Turn | None, Any]:
-        async with UnitOfWork(self.sessionmaker) as uow:
-            token = current_unit_of_work.set(uow)
-            try:
-                stored = await self.editions.get(uow)
-                if stored is None:
-                    logger.error("no edition loaded: run `pbbot edition load FILE.toml`")
-                    return None, None
-                citizen = await uow.citizens.by_telegram_id(user.id)
-                languages = stored.edition.languages
-                turn = Turn(
-                    uow=uow,
-                    stored=stored,
-                    citizen=citizen,
-                    user=user,
-                    chat_id=chat_id,
-                    lang=citizen.language
-                    if citizen
-                    else pick_language(user.language_code, languages),
-                    now=self.clock(),
-                    renderer=self.renderer,
-                    settings=self.settings,
-                    callback_query_id=event.callback_query.id if event.callback_query else None,
-                )
-                data["turn"] = turn
-                result = await handler(event, data)
-                await uow.commit()
-                return turn, result
-            finally:
-                current_unit_of_work.reset(token)

@@ -5,7 +5,7 @@ with the replies to show; a published draft comes back in `FormOutcome.submitted
 to store. Every step checks that the deposit phase is open.
 """
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -167,7 +167,18 @@ class FormState:
     cancel_from: Step | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"version": 1, **asdict(self)}
+        draft = dict(vars(self.draft))
+        draft["attachments"] = [vars(attachment).copy() for attachment in self.draft.attachments]
+        return {
+            "version": 1,
+            "token": self.token,
+            "step": self.step.value,
+            "seq": self.seq,
+            "draft": draft,
+            "history": [step.value for step in self.history],
+            "editing": self.editing,
+            "cancel_from": self.cancel_from.value if self.cancel_from else None,
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "FormState":

@@ -1,39 +1,60 @@
 """Citizens: Telegram accounts that consented to the privacy notice."""
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.tables import CitizenRow
+
+
+@dataclass(frozen=True)
+class Citizen:
+    id: int
+    telegram_id: int
+    language: str
+    source: str | None
+
+
+def _citizen(row: CitizenRow) -> Citizen:
+    return Citizen(row.id, row.telegram_id, row.language, row.source)
 
 
 class Citizens:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def by_telegram_id(self, telegram_id: int) -> CitizenRow | None:
-        return await self.session.scalar(
+    async def by_telegram_id(self, telegram_id: int) -> Citizen | None:
+        row = await self.session.scalar(
             select(CitizenRow).where(CitizenRow.telegram_id == telegram_id)
         )
+        return _citizen(row) if row else None
 
-    async def consent(
-        self, telegram_id: int, language: str, source: str | None, now: datetime
-    ) -> CitizenRow:
-        """Record the consent; a second consent (a double tap) changes nothing."""
-        citizen = await self.by_telegram_id(telegram_id)
-        if citizen is None:
-            citizen = CitizenRow(
-                telegram_id=telegram_id, language=language, source=source, consented_at=now
-            )
-            self.session.add(citizen)
-            await self.session.flush()
-        return citizen
-
-    async def by_telegram_ids(self, telegram_ids: list[int]) -> dict[int, CitizenRow]:
+    async def by_telegram_ids(self, telegram_ids: list[int]) -> dict[int, Citizen]:
         if not telegram_ids:
             return {}
         rows = await self.session.scalars(
             select(CitizenRow).where(CitizenRow.telegram_id.in_(telegram_ids))
         )
-        return {row.telegram_id: row for row in rows}
+        return {row.telegram_id: _citizen(row) for row in rows}
+
+    async def consent(
+        self, telegram_id: int, language: str, source: str | None, now: datetime
+    ) -> Citizen:
+        """Record the consent; a second consent (a double tap) changes nothing."""
+        known = await self.by_telegram_id(telegram_id)
+        if known is not None:
+            return known
+        row = CitizenRow(
+            telegram_id=telegram_id, language=language, source=source, consented_at=now
+        )
+        self.session.add(row)
+        await self.session.flush()
+        return _citizen(row)
+
+    async def set_language(self, citizen: Citizen, language: str) -> Citizen:
+        await self.session.execute(
+            update(CitizenRow).where(CitizenRow.id == citizen.id).values(language=language)
+        )
+        return Citizen(citizen.id, citizen.telegram_id, language, citizen.source)

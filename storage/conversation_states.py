@@ -1,53 +1,100 @@
 """Where each chat stands in a conversation, kept in the database so a restart loses nothing."""
 
+import asyncio
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Table, bindparam, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.tables import ConversationStateRow
+
+Entry = tuple[str | None, dict[str, Any]]
 
 
 class ConversationStates:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def get(self, key: str) -> tuple[str | None, dict[str, Any]]:
-        row = await self.session.get(ConversationStateRow, key)
+    async def get(self, key: str) -> Entry:
+        row = (
+            await self.session.execute(
+                select(ConversationStateRow.state, ConversationStateRow.data).where(
+                    ConversationStateRow.key == key
+                )
+            )
+        ).first()
         if row is None:
             return None, {}
         return row.state, dict(row.data)
 
-    async def set_state(self, key: str, state: str | None) -> None:
-        row = await self.session.get(ConversationStateRow, key)
-        if row is None:
-            if state is not None:
-                self.session.add(
-                    ConversationStateRow(key=key, state=state, data={}, updated_at=_now())
-                )
-            return
-        row.state, row.updated_at = state, _now()
-        await self._forget_if_empty(row)
+    async def put(self, entries: Mapping[str, Entry]) -> None:
+        """Store chats' states and data, one statement for all of them; a chat with neither
+        leaves no row behind."""
+        # The Core table, not the mapped class: many rows in one statement (executemany).
+        table = cast(Table, ConversationStateRow.__table__)
+        now = datetime.now(UTC)
+        gone = [{"gone_key": key} for key, (state, data) in entries.items() if not (state or data)]
+        kept = [
+            {"key": key, "state": state, "data": data, "updated_at": now}
+            for key, (state, data) in entries.items()
+            if state or data
+        ]
+        if gone:
+            await self.session.execute(
+                delete(table).where(table.c.key == bindparam("gone_key")), gone
+            )
+        if kept:
+            # SQLite and PostgreSQL both know INSERT ... ON CONFLICT; each has its construct.
+            on_sqlite = self.session.get_bind().dialect.name == "sqlite"
+            dialect = sqlite if on_sqlite else postgresql
+            insert = dialect.insert(table)
+            upsert = insert.on_conflict_do_update(
+                index_elements=[table.c.key],
+                set_={
+                    "state": insert.excluded.state,
+                    "data": insert.excluded.data,
+                    "updated_at": insert.excluded.updated_at,
+                },
+            )
+            await self.session.execute(upsert, kept)
 
-    async def set_data(self, key: str, data: dict[str, Any]) -> None:
-        row = await self.session.get(ConversationStateRow, key)
-        if row is None:
-            if data:
-                self.session.add(
-                    ConversationStateRow(key=key, state=None, data=data, updated_at=_now())
-                )
-            return
-        row.data, row.updated_at = data, _now()
-        await self._forget_if_empty(row)
 
-    async def _forget_if_empty(self, row: ConversationStateRow) -> None:
-        if row.state is None and not row.data:
-            await self.session.delete(row)
+class GroupCommit:
+    """Commits the state changes of many updates in one transaction.
 
-    async def clear_all(self) -> None:
-        await self.session.execute(delete(ConversationStateRow))
+    An update whose only write is its chat's state (most steps of a form) hands that write
+    here and waits until it is committed; the writes that arrive meanwhile go together in the
+    next transaction. Each update still sees its own write committed before it answers, but
+    SQLite commits once for many chats instead of once per chat."""
 
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self._sessionmaker = sessionmaker
+        self._pending: dict[str, Entry] = {}
+        self._waiting: list[asyncio.Future[None]] = []
+        self._flushing: asyncio.Task[None] | None = None
 
-def _now() -> datetime:
-    return datetime.now(UTC)
+    async def write(self, entries: Mapping[str, Entry]) -> None:
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pending.update(entries)
+        self._waiting.append(done)
+        if self._flushing is None or self._flushing.done():
+            self._flushing = asyncio.create_task(self._flush())
+        await done
+
+    async def _flush(self) -> None:
+        while self._waiting:
+            batch, waiting = self._pending, self._waiting
+            self._pending, self._waiting = {}, []
+            try:
+                async with self._sessionmaker() as session:
+                    await ConversationStates(session).put(batch)
+                    await session.commit()
+            except Exception as error:  # every writer of the batch learns it failed
+                for future in waiting:
+                    future.set_exception(error)
+            else:
+                for future in waiting:
+                    future.set_result(None)

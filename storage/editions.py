@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,6 +16,8 @@ from storage.tables import EditionRow
 class StoredEdition:
     id: int
     edition: Edition
+    # What tells two readings of the same edition apart: when it was loaded, what was set by hand.
+    version: tuple[datetime, tuple[tuple[str, bool], ...]]
 
 
 class Editions:
@@ -34,12 +37,22 @@ class Editions:
         await self.session.flush()
         return _stored(row)
 
-    async def current(self, slug: str | None = None) -> StoredEdition | None:
-        """The edition named by `slug`, or the one loaded last."""
-        query = select(EditionRow)
+    async def current(
+        self, slug: str | None = None, known: StoredEdition | None = None
+    ) -> StoredEdition | None:
+        """The edition named by `slug`, or the one loaded last; `known` is given back as it
+        is when nothing changed since it was read, which spares reading the file again."""
+        query = select(EditionRow.id, EditionRow.loaded_at, EditionRow.overrides)
         if slug:
             query = query.where(EditionRow.slug == slug)
-        row = await self.session.scalar(query.order_by(EditionRow.loaded_at.desc()).limit(1))
+        head = (
+            await self.session.execute(query.order_by(EditionRow.loaded_at.desc()).limit(1))
+        ).first()
+        if head is None:
+            return None
+        if known is not None and (known.id, known.version) == (head.id, _version(head)):
+            return known
+        row = await self.session.get(EditionRow, head.id)
         return _stored(row) if row else None
 
     async def set_phase(self, slug: str, phase: Phase, is_open: bool | None) -> StoredEdition:
@@ -60,7 +73,11 @@ class Editions:
         return _stored(row)
 
 
+def _version(row: Any) -> tuple[datetime, tuple[tuple[str, bool], ...]]:
+    return row.loaded_at, tuple(sorted((key, bool(value)) for key, value in row.overrides.items()))
+
+
 def _stored(row: EditionRow) -> StoredEdition:
     edition = parse_edition(row.source)
     overrides = {Phase(key): bool(value) for key, value in row.overrides.items()}
-    return StoredEdition(row.id, replace(edition, overrides=overrides))
+    return StoredEdition(row.id, replace(edition, overrides=overrides), _version(row))

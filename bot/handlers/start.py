@@ -65,10 +65,7 @@ async def give_consent(
         turn.show(Reply("privacy.already_agreed", notice=True))
         return
     lang = callback_data.lang if callback_data.lang in turn.edition.languages else turn.lang
-    turn.citizen = await turn.uow.citizens.consent(
-        turn.user.id, lang, callback_data.source or None, turn.now
-    )
-    turn.lang = lang
+    await turn.consent(lang, callback_data.source or None)
     turn.show(Reply("privacy.thanks"))
     await show_menu(turn, state)
 
@@ -108,11 +105,10 @@ async def set_language(
     if lang not in turn.edition.languages:
         turn.show(Reply("error.invalid_button", notice=True))
         return
-    turn.lang = lang
     if turn.citizen is None:
         ask_consent(turn, clean_source(callback_data.source), lang)
         return
-    turn.citizen.language = lang
+    await turn.set_language(lang)
     turn.show(Reply("language.changed"))
     if await state.get_state() == IdeaForm.filling.state:
         await resume_form(turn, state, bot)

@@ -46,7 +46,7 @@ def keys_named_in_code() -> set[str]:
                     candidate = node.value
                 elif isinstance(node, ast.JoinedStr):
                     candidate = "".join(
-                        part.value if isinstance(part, ast.Constant) else "*"
+                        str(part.value) if isinstance(part, ast.Constant) else "*"
                         for part in node.values
                     )
                 else:
