@@ -41,8 +41,9 @@ def build_dispatcher(
     events_isolation: BaseEventIsolation | None = None,
 ) -> Dispatcher:
     # A single process owns a SQLite database, so it may keep what it reads in memory.
-    single_process = sessionmaker.kw["bind"].dialect.name == "sqlite"
-    group_commit = GroupCommit(sessionmaker) if single_process else None
+    engine = sessionmaker.kw["bind"]
+    single_process = engine.dialect.name == "sqlite"
+    group_commit = GroupCommit(engine) if single_process else None
     dispatcher = Dispatcher(
         storage=DatabaseStorage(sessionmaker, cache=single_process, group_commit=group_commit),
         # One update at a time per chat: a double tap is handled after the first one, and sees

@@ -2,12 +2,14 @@
 
 import asyncio
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, select
+from sqlalchemy import Delete, Insert, Table, bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from storage.tables import ConversationStateRow
 
@@ -31,35 +33,51 @@ class ConversationStates:
         return row.state, dict(row.data)
 
     async def put(self, entries: Mapping[str, Entry]) -> None:
-        """Store chats' states and data, one statement for all of them; a chat with neither
-        leaves no row behind."""
-        # The Core table, not the mapped class: many rows in one statement (executemany).
-        table = cast(Table, ConversationStateRow.__table__)
-        now = datetime.now(UTC)
-        gone = [{"gone_key": key} for key, (state, data) in entries.items() if not (state or data)]
-        kept = [
-            {"key": key, "state": state, "data": data, "updated_at": now}
-            for key, (state, data) in entries.items()
-            if state or data
-        ]
-        if gone:
-            await self.session.execute(
-                delete(table).where(table.c.key == bindparam("gone_key")), gone
-            )
-        if kept:
-            # SQLite and PostgreSQL both know INSERT ... ON CONFLICT; each has its construct.
-            on_sqlite = self.session.get_bind().dialect.name == "sqlite"
-            dialect = sqlite if on_sqlite else postgresql
-            insert = dialect.insert(table)
-            upsert = insert.on_conflict_do_update(
-                index_elements=[table.c.key],
-                set_={
-                    "state": insert.excluded.state,
-                    "data": insert.excluded.data,
-                    "updated_at": insert.excluded.updated_at,
-                },
-            )
-            await self.session.execute(upsert, kept)
+        """Store chats' states and data; a chat with neither leaves no row behind."""
+        await put_states(self.session, entries)
+
+
+async def put_states(
+    executor: AsyncSession | AsyncConnection, entries: Mapping[str, Entry]
+) -> None:
+    """One statement for all the chats that keep a state, one for those that leave."""
+    now = datetime.now(UTC)
+    gone = [{"gone_key": key} for key, (state, data) in entries.items() if not (state or data)]
+    kept = [
+        {"key": key, "state": state, "data": data, "updated_at": now}
+        for key, (state, data) in entries.items()
+        if state or data
+    ]
+    bind = executor if isinstance(executor, AsyncConnection) else executor.get_bind()
+    statements = _statements(bind.dialect.name)
+    if gone:
+        await executor.execute(statements.delete, gone)
+    if kept:
+        await executor.execute(statements.upsert, kept)
+
+
+@dataclass(frozen=True)
+class _Statements:
+    delete: Delete
+    upsert: Insert
+
+
+@cache
+def _statements(dialect: str) -> _Statements:
+    """Built once: building and keying a statement costs more than running it on SQLite."""
+    # The Core table, not the mapped class: many rows in one statement (executemany).
+    table = cast(Table, ConversationStateRow.__table__)
+    # SQLite and PostgreSQL both know INSERT ... ON CONFLICT; each has its construct.
+    insert = (sqlite if dialect == "sqlite" else postgresql).insert(table)
+    upsert = insert.on_conflict_do_update(
+        index_elements=[table.c.key],
+        set_={
+            "state": insert.excluded.state,
+            "data": insert.excluded.data,
+            "updated_at": insert.excluded.updated_at,
+        },
+    )
+    return _Statements(delete(table).where(table.c.key == bindparam("gone_key")), upsert)
 
 
 class GroupCommit:
@@ -70,8 +88,8 @@ class GroupCommit:
     next transaction. Each update still sees its own write committed before it answers, but
     SQLite commits once for many chats instead of once per chat."""
 
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
-        self._sessionmaker = sessionmaker
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
         self._pending: dict[str, Entry] = {}
         self._waiting: list[asyncio.Future[None]] = []
         self._flushing: asyncio.Task[None] | None = None
@@ -89,9 +107,9 @@ class GroupCommit:
             batch, waiting = self._pending, self._waiting
             self._pending, self._waiting = {}, []
             try:
-                async with self._sessionmaker() as session:
-                    await ConversationStates(session).put(batch)
-                    await session.commit()
+                # A bare connection: none of a session's bookkeeping is needed here.
+                async with self._engine.begin() as connection:
+                    await put_states(connection, batch)
             except Exception as error:  # every writer of the batch learns it failed
                 for future in waiting:
                     future.set_exception(error)

@@ -15,7 +15,7 @@ from storage.unit_of_work import UnitOfWork
 
 async def test_writes_that_arrive_together_are_all_kept(engine: AsyncEngine) -> None:
     sessionmaker = create_sessionmaker(engine)
-    group = GroupCommit(sessionmaker)
+    group = GroupCommit(engine)
     await asyncio.gather(
         *(group.write({f"chat-{n}": ("form", {"n": n})}) for n in range(50)),
         group.write({"chat-7": (None, {})}),
@@ -27,7 +27,7 @@ async def test_writes_that_arrive_together_are_all_kept(engine: AsyncEngine) -> 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_when_the_commit_fails_every_update_in_it_is_told(engine: AsyncEngine) -> None:
-    group = GroupCommit(create_sessionmaker(engine))
+    group = GroupCommit(engine)
     async with engine.begin() as connection:
         await connection.execute(text("DROP TABLE conversation_states"))
     results = await asyncio.gather(
