@@ -24,6 +24,7 @@ from bot.render import Renderer
 from bot.settings import Settings
 from bot.turn import CitizenCache, EditionCache, TurnMiddleware, UnitOfWorkScope
 from storage.conversation_states import GroupCommit
+from storage.database import connections
 from storage.unit_of_work import UnitOfWork
 
 COMMANDS = ("start", "myideas", "language", "help")
@@ -57,7 +58,9 @@ def build_dispatcher(
     dispatcher.callback_query.filter(F.message.chat.type == ChatType.PRIVATE)
     renderer = Renderer(i18n)
     editions = EditionCache(settings.edition, settings.edition_refresh_seconds)
-    dispatcher.update.outer_middleware(UnitOfWorkScope(sessionmaker, group_commit))
+    # On SQLite, most updates never hold the one connection (group commit): no gate needed.
+    gate = None if single_process else connections(engine)
+    dispatcher.update.outer_middleware(UnitOfWorkScope(sessionmaker, group_commit, gate))
     dispatcher.update.outer_middleware(dispatcher.fsm)
     dispatcher.update.outer_middleware(
         TurnMiddleware(editions, CitizenCache(single_process), renderer, settings, clock)

@@ -46,13 +46,14 @@ class DatabaseStorage(BaseStorage):
             await own.commit()
 
     async def _read(self, key: str) -> Entry:
-        uow = current_unit_of_work.get()
-        if uow is not None and key in uow.staged_states:
-            return uow.staged_states[key]
+        current = current_unit_of_work.get()
+        if current is not None and key in current.known_states:
+            return current.known_states[key]
         if self._cache is not None and key in self._cache:
             return self._cache[key]
         async with self._unit_of_work() as uow:
             entry = await uow.conversation_states.get(key)
+            uow.known_states[key] = entry
         if self._cache is not None:
             self._cache[key] = entry
         return entry

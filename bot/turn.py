@@ -1,6 +1,7 @@
 """One turn of conversation: everything a handler needs for one update, and the middlewares
 that give the update its unit of work, commit it once and only then send the replies."""
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable
@@ -146,18 +147,49 @@ class UnitOfWorkScope(BaseMiddleware):
         self,
         sessionmaker: async_sessionmaker[AsyncSession],
         group_commit: GroupCommit | None = None,
+        connections: int | None = None,
     ) -> None:
         self.sessionmaker = sessionmaker
         self.group_commit = group_commit
+        # Updates take turns for the pool's connections in the order they came (a semaphore is
+        # fair; under a burst the pool's own queue lets some updates time out).
+        self.gate = asyncio.Semaphore(connections) if connections else None
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        async with UnitOfWork(self.sessionmaker, self.group_commit) as uow:
+        async with (
+            Turnstile(self.gate) as turnstile,
+            UnitOfWork(self.sessionmaker, self.group_commit) as uow,
+        ):
             token = current_unit_of_work.set(uow)
             try:
                 data["uow"] = uow
+                data["turnstile"] = turnstile
                 return await handler(event, data)
             finally:
                 current_unit_of_work.reset(token)
+
+
+class Turnstile:
+    """A place at the gate, given back as soon as the unit of work is committed (`leave`), so
+    that sending the replies does not keep others from the database."""
+
+    def __init__(self, gate: asyncio.Semaphore | None) -> None:
+        self.gate = gate
+        self.inside = False
+
+    async def __aenter__(self) -> "Turnstile":
+        if self.gate is not None:
+            await self.gate.acquire()
+            self.inside = True
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self.leave()
+
+    def leave(self) -> None:
+        if self.inside and self.gate is not None:
+            self.inside = False
+            self.gate.release()
 
 
 class TurnMiddleware(BaseMiddleware):
@@ -206,6 +238,7 @@ class TurnMiddleware(BaseMiddleware):
         try:
             result = await handler(event, data)
             await uow.commit()
+            data["turnstile"].leave()
         except Exception:
             await uow.rollback()
             # Nothing was kept; say so rather than leave the citizen waiting.

@@ -13,6 +13,9 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import ConnectionPoolEntry
 
 DEFAULT_URL = "sqlite+aiosqlite:///./pbbot.db"
+# PostgreSQL connections one process keeps (and may add under load).
+POOL_SIZE = 10
+POOL_OVERFLOW = 10
 
 
 def normalise_url(url: str) -> str:
@@ -35,7 +38,9 @@ def is_sqlite(url: str) -> bool:
 def create_engine(url: str, **options: Any) -> AsyncEngine:
     url = normalise_url(url)
     if not is_sqlite(url):
-        return create_async_engine(url, pool_pre_ping=True, **options)
+        return create_async_engine(
+            url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW, **options
+        )
     # One connection for the whole process: SQLite takes one writer at a time anyway, and
     # queueing in the pool is cheaper than threads spinning on a busy database. Transactions
     # never wait on the network (replies are sent after commit), so the queue stays short.
@@ -51,6 +56,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+
+
+def connections(engine: AsyncEngine) -> int:
+    """How many units of work can hold a connection at once."""
+    return 1 if engine.dialect.name == "sqlite" else POOL_SIZE + POOL_OVERFLOW
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

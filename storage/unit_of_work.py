@@ -30,6 +30,8 @@ class UnitOfWork:
         self.citizens = Citizens(self.session)
         self.ideas = Ideas(self.session)
         self.conversation_states = ConversationStates(self.session)
+        # States read or written in this unit of work; the staged ones are written at commit.
+        self.known_states: dict[str, Entry] = {}
         self.staged_states: dict[str, Entry] = {}
         self._undo: list[Callable[[], object]] = []
         return self
@@ -45,7 +47,7 @@ class UnitOfWork:
         await self.session.close()
 
     def stage_state(self, key: str, entry: Entry) -> None:
-        self.staged_states[key] = entry
+        self.known_states[key] = self.staged_states[key] = entry
 
     def on_rollback(self, undo: Callable[[], object]) -> None:
         """Call `undo` if this work is rolled back (to forget what a cache learnt from it)."""
@@ -66,7 +68,7 @@ class UnitOfWork:
         self._undo.clear()
 
     async def rollback(self) -> None:
-        self.staged_states = {}
+        self.known_states, self.staged_states = {}, {}
         await self.session.rollback()
         for undo in reversed(self._undo):
             undo()
