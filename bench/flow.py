@@ -161,7 +161,7 @@ class TimedSimulator(Simulator):
         old = citizen.shown[: len(citizen.shown) - keep] if keep else list(citizen.shown)
         del citizen.shown[: len(old)]
         for shown in old:
-            self.session._shown.pop((shown.chat_id, shown.message_id), None)
+            self.session.forget(shown)
 
 
 @dataclass
@@ -215,7 +215,9 @@ async def drive(
             simulator.forget(citizens[index], keep=KEEP_SHOWN)
         simulator.forget(citizens[index])
 
+    # As `pbbot run` does once started: what exists now is left out of garbage collection.
     gc.collect()
+    gc.freeze()
     started = time.perf_counter()
     t0 = loop.time()
     await asyncio.gather(

@@ -4,12 +4,12 @@ a dispatcher comes out. Tests call it too, with their own parts."""
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from aiogram import Bot, Dispatcher, F
+from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.base import BaseSession
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.enums import ChatType, ParseMode
+from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseEventIsolation
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.methods import SetMyCommands
@@ -17,6 +17,7 @@ from aiogram.types import BotCommand
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.filters import PrivateChat
 from bot.fsm_storage import DatabaseStorage
 from bot.handlers import get_routers
 from bot.i18n import CitizenLocaleMiddleware
@@ -53,9 +54,8 @@ def build_dispatcher(
         # Registered below, after the unit of work's scope (see bot.turn.UnitOfWorkScope).
         disable_fsm=True,
     )
-    # The bot only talks in private chats; in a group it stays silent.
-    dispatcher.message.filter(F.chat.type == ChatType.PRIVATE)
-    dispatcher.callback_query.filter(F.message.chat.type == ChatType.PRIVATE)
+    dispatcher.message.filter(PrivateChat())
+    dispatcher.callback_query.filter(PrivateChat())
     renderer = Renderer(i18n)
     editions = EditionCache(settings.edition, settings.edition_refresh_seconds)
     # On SQLite, most updates never hold the one connection (group commit): no gate needed.

@@ -3,7 +3,6 @@ citizens who type, send photos, share locations and press buttons by their label
 
 The playground, the tests and the benchmarks all drive the real dispatcher through it."""
 
-import functools
 import itertools
 from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, field
@@ -70,6 +69,7 @@ class OfflineSession(BaseSession):
         self.listeners: list[Listener] = []
         self._message_ids = itertools.count(1)
         self._shown: dict[tuple[int, int], Shown] = {}
+        self._bot_user: User | None = None
 
     async def make_request(
         self,
@@ -83,10 +83,14 @@ class OfflineSession(BaseSession):
             listener(method, shown)
         return result
 
-    @staticmethod
-    @functools.cache
-    def _me(bot: Bot) -> User:
-        return User(id=bot.id, is_bot=True, first_name="pbbot", username=BOT_USERNAME)
+    def _me(self, bot: Bot) -> User:
+        if self._bot_user is None or self._bot_user.id != bot.id:
+            self._bot_user = User(id=bot.id, is_bot=True, first_name="pbbot", username=BOT_USERNAME)
+        return self._bot_user
+
+    def forget(self, shown: Shown) -> None:
+        """Stop following a message (it can no longer be edited in this session)."""
+        self._shown.pop((shown.chat_id, shown.message_id), None)
 
     def _answer(self, bot: Bot, method: TelegramMethod[Any]) -> tuple[Any, Shown | None]:
         me = self._me(bot)

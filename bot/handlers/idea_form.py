@@ -10,6 +10,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from bot.callbacks import FormButton, MenuButton
+from bot.filters import NotACommand
 from bot.handlers.common import DRAFT_STATES, IdeaForm, ask_consent
 from bot.render import Encode
 from bot.turn import Turn, encode_menu
@@ -37,12 +38,8 @@ def router() -> Router:
         open_form, MenuButton.filter(F.action.in_({"deposit", "continue"}))
     )
     router.callback_query.register(press_form_button, FormButton.filter())
-    router.message.register(answer_question, IdeaForm.filling, _not_a_command)
+    router.message.register(answer_question, IdeaForm.filling, NotACommand())
     return router
-
-
-def _not_a_command(message: Message) -> bool:
-    return not (message.text or "").startswith("/")
 
 
 def event_from_message(message: Message) -> Event:
