@@ -1,7 +1,7 @@
 """Ideas deposited by citizens."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 
 from sqlalchemy import select
@@ -13,6 +13,8 @@ from storage.tables import AttachmentRow, IdeaRow
 
 @dataclass
 class NewIdea:
+    """An idea as its author published it; the fields are the idea table's columns."""
+
     author_kind: str
     organisation: str | None
     title: str
@@ -37,23 +39,14 @@ class Ideas:
     async def submit(
         self, edition_id: int, citizen_id: int, idea: NewIdea, now: datetime
     ) -> IdeaRow:
+        columns = {
+            f.name: getattr(idea, f.name) for f in fields(NewIdea) if f.name != "attachments"
+        }
         row = IdeaRow(
+            **columns,
             edition_id=edition_id,
             citizen_id=citizen_id,
             status=IdeaStatus.SUBMITTED.value,
-            author_kind=idea.author_kind,
-            organisation=idea.organisation,
-            title=idea.title,
-            description=idea.description,
-            objectives=idea.objectives,
-            beneficiaries=idea.beneficiaries,
-            theme=idea.theme,
-            implementation=idea.implementation,
-            latitude=idea.latitude,
-            longitude=idea.longitude,
-            address=idea.address,
-            budget_cents=idea.budget_cents,
-            image_file_id=idea.image_file_id,
             submitted_at=now,
             attachments=[
                 AttachmentRow(position=position, kind=kind, file_id=file_id, file_name=name)

@@ -3,6 +3,7 @@ replies become messages, and a published draft becomes an idea."""
 
 import logging
 import secrets
+from dataclasses import fields
 from typing import Any
 
 from aiogram import Bot, F, Router
@@ -140,20 +141,9 @@ def new_idea(draft: Draft) -> NewIdea:
     assert draft.description is not None
     assert draft.theme is not None
     assert draft.budget_cents is not None
+    answers = {f.name: getattr(draft, f.name) for f in fields(NewIdea) if f.name != "attachments"}
     return NewIdea(
-        author_kind=draft.author_kind.value,
-        organisation=draft.organisation,
-        title=draft.title,
-        description=draft.description,
-        objectives=draft.objectives,
-        beneficiaries=draft.beneficiaries,
-        theme=draft.theme,
-        implementation=draft.implementation,
-        latitude=draft.latitude,
-        longitude=draft.longitude,
-        address=draft.address,
-        budget_cents=draft.budget_cents,
-        image_file_id=draft.image_file_id,
+        **answers | {"author_kind": draft.author_kind.value},
         attachments=[(a.kind, a.file_id, a.file_name) for a in draft.attachments],
     )
 

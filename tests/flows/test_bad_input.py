@@ -5,16 +5,8 @@ from typing import Any
 
 import pytest
 
-from bot.simulator import Citizen
 from storage.tables import ConversationStateRow, IdeaRow
-from tests.support.app import App, consented, fill_form_to_preview
-
-
-async def at_title(app: App) -> Citizen:
-    citizen = await consented(app)
-    await citizen.click("💡 Deposit an idea")
-    await citizen.click("🙋 Myself")
-    return citizen
+from tests.support.app import App, at_preview, at_title, change_answer
 
 
 async def draft_of(app: App) -> dict[str, Any]:
@@ -59,8 +51,7 @@ async def test_anything_but_text_at_the_title_step_gets_a_clear_answer(app: App,
 
 
 async def test_html_and_markdown_are_shown_as_typed_never_interpreted(app: App) -> None:
-    citizen = await consented(app)
-    await fill_form_to_preview(citizen, title='<a href="http://x">*bold* _it_</a>')
+    citizen = await at_preview(app, title='<a href="http://x">*bold* _it_</a>')
     assert "&lt;a href=&quot;http://x&quot;&gt;*bold* _it_&lt;/a&gt;" in citizen.last.text
     await citizen.click("✅ Publish")
     [idea] = await app.rows(IdeaRow)
@@ -68,10 +59,8 @@ async def test_html_and_markdown_are_shown_as_typed_never_interpreted(app: App) 
 
 
 async def test_a_location_at_the_budget_step_is_refused(app: App) -> None:
-    citizen = await consented(app)
-    await fill_form_to_preview(citizen)
-    await citizen.click("✏️ Change an answer")
-    await citizen.click("Cost")
+    citizen = await at_preview(app)
+    await change_answer(citizen, "Cost")
     await citizen.send_location(50.0, 4.0)
     assert "Please type the amount in euros" in citizen.last.text
 
@@ -90,10 +79,8 @@ async def test_a_location_at_the_budget_step_is_refused(app: App) -> None:
 async def test_zero_negative_and_absurd_budgets_are_refused_with_a_reason(
     app: App, typed: str, answer: str | None
 ) -> None:
-    citizen = await consented(app)
-    await fill_form_to_preview(citizen)
-    await citizen.click("✏️ Change an answer")
-    await citizen.click("Cost")
+    citizen = await at_preview(app)
+    await change_answer(citizen, "Cost")
     await citizen.send(typed)
     if answer is None:
         assert "Preview of your idea" in citizen.last.text
@@ -119,8 +106,7 @@ async def test_a_button_from_an_earlier_question_is_refused_and_changes_nothing(
 
 
 async def test_the_same_button_tapped_twice_quickly_has_one_effect(app: App) -> None:
-    citizen = await consented(app)
-    await fill_form_to_preview(citizen)
+    citizen = await at_preview(app)
     preview = citizen.last
     await asyncio.gather(citizen.click("✅ Publish", preview), citizen.click("✅ Publish", preview))
     assert await app.count(IdeaRow) == 1
@@ -128,8 +114,7 @@ async def test_the_same_button_tapped_twice_quickly_has_one_effect(app: App) -> 
 
 
 async def test_a_button_of_a_published_draft_gets_a_clear_answer(app: App) -> None:
-    citizen = await consented(app)
-    await fill_form_to_preview(citizen)
+    citizen = await at_preview(app)
     preview = citizen.last
     await citizen.click("✅ Publish")
     await citizen.click("✏️ Change an answer", preview)

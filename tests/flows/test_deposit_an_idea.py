@@ -4,7 +4,14 @@ import pytest
 from aiogram.methods import SendMessage, SendPhoto
 
 from storage.tables import AttachmentRow, ConversationStateRow, IdeaRow
-from tests.support.app import STAFF_ID, App, consented, fill_form_to_preview
+from tests.support.app import (
+    STAFF_ID,
+    App,
+    at_preview,
+    at_title,
+    change_answer,
+    consented,
+)
 
 
 async def test_a_citizen_deposits_a_complete_idea_and_gets_its_number_and_a_link(app: App) -> None:
@@ -70,8 +77,7 @@ async def test_a_citizen_deposits_a_complete_idea_and_gets_its_number_and_a_link
 
 async def test_staff_are_told_of_each_new_idea_in_their_language(app: App) -> None:
     staff = await consented(app, STAFF_ID, "fr")
-    citizen = await consented(app)
-    await fill_form_to_preview(citizen)
+    citizen = await at_preview(app)
     await citizen.click("✅ Publish")
     [notice] = [
         m for m in app.sent_to(STAFF_ID) if isinstance(m, SendMessage) and "Nouvelle idée" in m.text
@@ -91,8 +97,7 @@ async def test_an_idea_for_someone_else_asks_for_their_name(app: App) -> None:
 
 
 async def test_a_skipped_implementation_makes_the_idea_ask_for_suggestions(app: App) -> None:
-    citizen = await consented(app)
-    await fill_form_to_preview(citizen)
+    citizen = await at_preview(app)
     assert "Implementation: asks for suggestions on how to carry it out" in citizen.last.text
     await citizen.click("✅ Publish")
     [idea] = await app.rows(IdeaRow)
@@ -100,10 +105,8 @@ async def test_a_skipped_implementation_makes_the_idea_ask_for_suggestions(app: 
 
 
 async def test_a_typed_address_is_kept_as_the_place(app: App) -> None:
-    citizen = await consented(app)
-    await fill_form_to_preview(citizen)
-    await citizen.click("✏️ Change an answer")
-    await citizen.click("Place")
+    citizen = await at_preview(app)
+    await change_answer(citizen, "Place")
     await citizen.send("Rue de l'École 3, 5100 Jambes")
     assert "Place: Rue de l&#x27;École 3, 5100 Jambes" in citizen.last.text
     await citizen.click("✅ Publish")
@@ -112,9 +115,7 @@ async def test_a_typed_address_is_kept_as_the_place(app: App) -> None:
 
 
 async def test_a_theme_can_also_be_typed_by_its_name(app: App) -> None:
-    citizen = await consented(app)
-    await citizen.click("💡 Deposit an idea")
-    await citizen.click("🙋 Myself")
+    citizen = await at_title(app)
     await citizen.send("A cycle lane")
     await citizen.send("From Jambes to the station.")
     await citizen.click("Skip ⏭")
@@ -128,10 +129,8 @@ async def test_a_theme_can_also_be_typed_by_its_name(app: App) -> None:
     [("12500", 1250000), ("12 500", 1250000), ("12.500 €", 1250000), ("12 500,50", 1250050)],
 )
 async def test_the_budget_is_read_as_citizens_write_it(app: App, typed: str, cents: int) -> None:
-    citizen = await consented(app)
-    await fill_form_to_preview(citizen)
-    await citizen.click("✏️ Change an answer")
-    await citizen.click("Cost")
+    citizen = await at_preview(app)
+    await change_answer(citizen, "Cost")
     await citizen.send(typed)
     await citizen.click("✅ Publish")
     [idea] = await app.rows(IdeaRow)
@@ -139,10 +138,8 @@ async def test_the_budget_is_read_as_citizens_write_it(app: App, typed: str, cen
 
 
 async def test_the_preview_can_change_one_answer_and_comes_back(app: App) -> None:
-    citizen = await consented(app)
-    await fill_form_to_preview(citizen)
-    await citizen.click("✏️ Change an answer")
-    await citizen.click("Title")
+    citizen = await at_preview(app)
+    await change_answer(citizen, "Title")
     assert "Current answer: We could plant an orchard" in citizen.last.text
     await citizen.send("We could plant two orchards")
     assert "Preview of your idea" in citizen.last.text
@@ -155,19 +152,15 @@ async def test_the_preview_can_change_one_answer_and_comes_back(app: App) -> Non
 async def test_changing_the_author_to_an_organisation_asks_its_name_then_the_preview(
     app: App,
 ) -> None:
-    citizen = await consented(app)
-    await fill_form_to_preview(citizen)
-    await citizen.click("✏️ Change an answer")
-    await citizen.click("Author")
+    citizen = await at_preview(app)
+    await change_answer(citizen, "Author")
     await citizen.click("🏢 My organisation")
     await citizen.send("Namur Cyclistes")
     assert "Deposited by Namur Cyclistes" in citizen.last.text
 
 
 async def test_back_returns_to_the_previous_question_showing_the_answer_to_keep(app: App) -> None:
-    citizen = await consented(app)
-    await citizen.click("💡 Deposit an idea")
-    await citizen.click("🙋 Myself")
+    citizen = await at_title(app)
     await citizen.send("We could plant an orchard")
     await citizen.click("⬅ Back")
     assert "title" in citizen.last.text
@@ -177,9 +170,7 @@ async def test_back_returns_to_the_previous_question_showing_the_answer_to_keep(
 
 
 async def test_cancel_asks_first_and_only_then_deletes_the_draft(app: App) -> None:
-    citizen = await consented(app)
-    await citizen.click("💡 Deposit an idea")
-    await citizen.click("🙋 Myself")
+    citizen = await at_title(app)
     await citizen.send("We could plant an orchard")
     await citizen.click("✖ Cancel")
     assert "Delete this draft?" in citizen.last.text
@@ -214,8 +205,7 @@ async def test_the_form_speaks_the_citizens_language_with_local_amounts(app: App
 
 
 async def test_the_preview_card_and_messages_are_sent_as_html(app: App) -> None:
-    citizen = await consented(app)
-    await fill_form_to_preview(citizen)
+    await at_preview(app)
     method = app.simulator.session.requests[-1]
     assert isinstance(method, SendMessage | SendPhoto)
     assert method.parse_mode == "HTML"

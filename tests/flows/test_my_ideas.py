@@ -1,6 +1,6 @@
 """/myideas: a citizen's own ideas and where each one stands."""
 
-from tests.support.app import App, consented, fill_form_to_preview
+from tests.support.app import App, at_preview, consented, fill_form_to_preview
 
 
 async def test_my_ideas_lists_each_idea_with_its_status(app: App) -> None:
@@ -20,8 +20,7 @@ async def test_my_ideas_lists_each_idea_with_its_status(app: App) -> None:
 
 
 async def test_my_ideas_shows_only_ones_own_ideas(app: App) -> None:
-    author = await consented(app, 1)
-    await fill_form_to_preview(author)
+    author = await at_preview(app)
     await author.click("✅ Publish")
     other = await consented(app, 2)
     await other.send("/myideas")

@@ -6,13 +6,7 @@ import pytest
 from aiogram.types import Chat, Message, Update
 
 from storage.tables import CitizenRow, ConversationStateRow
-from tests.support.app import (
-    BEFORE_DEPOSIT,
-    DURING_ANALYSIS,
-    App,
-    consented,
-    fill_form_to_preview,
-)
+from tests.support.app import BEFORE_DEPOSIT, DURING_ANALYSIS, App, at_preview, at_title, consented
 
 
 async def test_start_welcomes_with_the_edition_and_asks_consent_before_storing_anything(
@@ -99,9 +93,7 @@ async def test_language_changes_at_any_time(app: App) -> None:
 
 
 async def test_changing_language_in_the_form_asks_the_same_question_again(app: App) -> None:
-    citizen = await consented(app)
-    await citizen.click("💡 Deposit an idea")
-    await citizen.click("🙋 Myself")
+    citizen = await at_title(app)
     await citizen.send("/language")
     await citizen.click("Français")
     assert "Quel est le <b>titre</b>" in citizen.last.text
@@ -136,8 +128,7 @@ async def test_before_the_deposit_the_form_says_when_ideas_open(app: App) -> Non
 
 
 async def test_a_draft_left_when_the_deposit_closed_gets_the_closing_date(app: App) -> None:
-    citizen = await consented(app)
-    await fill_form_to_preview(citizen)
+    citizen = await at_preview(app)
     app.clock.now = DURING_ANALYSIS
     await citizen.click("✅ Publish")
     assert citizen.alerts[-1] == "The deposit of ideas closed on 31 January 2027."
@@ -145,8 +136,7 @@ async def test_a_draft_left_when_the_deposit_closed_gets_the_closing_date(app: A
 
 
 async def test_a_shared_idea_link_says_it_waits_for_moderation(app: App) -> None:
-    author = await consented(app)
-    await fill_form_to_preview(author)
+    author = await at_preview(app)
     await author.click("✅ Publish")
     friend = await consented(app, 2)
     await friend.send("/start idea_1")

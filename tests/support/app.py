@@ -98,3 +98,25 @@ async def fill_form_to_preview(citizen: Citizen, title: str = "We could plant an
     await citizen.click("Skip ⏭")
     await citizen.send("12 500")
     await citizen.click("Skip ⏭")
+
+
+async def at_title(app: App, user_id: int = 1) -> Citizen:
+    """A consenting citizen who started an idea in their own name, at the title question."""
+    citizen = await consented(app, user_id)
+    await citizen.click("💡 Deposit an idea")
+    await citizen.click("🙋 Myself")
+    return citizen
+
+
+async def at_preview(
+    app: App, user_id: int = 1, title: str = "We could plant an orchard"
+) -> Citizen:
+    citizen = await consented(app, user_id)
+    await fill_form_to_preview(citizen, title)
+    return citizen
+
+
+async def change_answer(citizen: Citizen, field: str) -> None:
+    """From the preview, open one answer again ("Title", "Cost", "Place"...)."""
+    await citizen.click("✏️ Change an answer")
+    await citizen.click(field)
