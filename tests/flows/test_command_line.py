@@ -169,18 +169,34 @@ def test_run_refuses_to_start_without_an_edition(
     )
 
 
-def test_the_playground_replays_a_scripted_rehearsal(workdir: Path) -> None:
-    script = "\n".join(
-        ["/start", "1", "1", "2", "<b>An orchard</b>", ":sticker", "Apple trees", "3", "1", ":quit"]
-    )
-    result = subprocess.run(
-        [PBBOT, "playground", "--fresh", "--lang", "en", "--on", "2026-12-01"],
-        input=script,
+def rehearse(workdir: Path, lines: list[str], *flags: str) -> subprocess.CompletedProcess[str]:
+    """Pipe a scripted rehearsal into the playground, one action a line."""
+    return subprocess.run(
+        [PBBOT, "playground", "--fresh", "--lang", "en", "--on", "2026-12-01", *flags],
+        input="\n".join(lines),
         capture_output=True,
         text=True,
         cwd=workdir,
         timeout=120,
         check=False,
+    )
+
+
+def test_the_playground_replays_a_scripted_rehearsal(workdir: Path) -> None:
+    result = rehearse(
+        workdir,
+        [
+            "/start",
+            "1",
+            "1",
+            "2",
+            "<b>An orchard</b>",
+            ":sticker",
+            "Apple trees",
+            "3",
+            "1",
+            ":quit",
+        ],
     )
     assert result.returncode == 0, result.stderr
     out = result.stdout
@@ -195,35 +211,32 @@ def test_the_playground_replays_a_scripted_rehearsal(workdir: Path) -> None:
 
 
 def test_the_playground_as_staff_shows_the_staff_notice(workdir: Path) -> None:
-    script = "\n".join(
+    skip = "1"
+    result = rehearse(
+        workdir,
         [
             "/start",
+            "1",  # agree
             "1",
-            "1",
-            "2",
+            "2",  # deposit an idea, in my own name
             "An orchard",
             "Apple trees",
-            "1",
-            "1",
-            "1",
-            "1",
-            "1",
-            "1",
+            skip,
+            skip,
+            "1",  # the first theme
+            ":doc plan.pdf",
+            "1",  # a document, then Done
+            skip,  # implementation
             ":location 50.46 4.87",
             "12500",
-            "1",
-            "1",
+            ":photo orchard",
+            "1",  # publish
             ":quit",
-        ]
+        ],
+        "--staff",
     )
-    result = subprocess.run(
-        [PBBOT, "playground", "--fresh", "--staff", "--lang", "en", "--on", "2026-12-01"],
-        input=script,
-        capture_output=True,
-        text=True,
-        cwd=workdir,
-        timeout=120,
-        check=False,
-    )
+    assert result.returncode == 0, result.stderr
+    assert "Documents received: 1" in result.stdout
+    assert "[photo orchard]" in result.stdout
     assert "Your idea no. 1 has been deposited." in result.stdout
     assert "New idea no. 1: An orchard" in result.stdout
