@@ -29,6 +29,12 @@ def clean_source(payload: str | None) -> str:
     return _SOURCE.sub("", payload or "")[:32]
 
 
+async def pause_form(state: FSMContext) -> None:
+    """Leave the form for another screen: what is typed next is no longer taken as an answer."""
+    if await state.get_state() == IdeaForm.filling.state:
+        await state.set_state(IdeaForm.paused)
+
+
 async def has_draft(state: FSMContext) -> bool:
     return await state.get_state() in DRAFT_STATES
 

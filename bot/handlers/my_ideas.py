@@ -6,7 +6,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from bot.callbacks import MenuButton
-from bot.handlers.common import IdeaForm, ask_consent, has_draft
+from bot.handlers.common import ask_consent, has_draft, pause_form
 from bot.turn import Turn
 from budget.ideas import IdeaStatus
 from conversations.my_ideas import IdeaLine, my_ideas
@@ -23,8 +23,7 @@ async def list_my_ideas(event: Message | CallbackQuery, turn: Turn, state: FSMCo
     if turn.citizen is None:
         ask_consent(turn, "")
         return
-    if await state.get_state() == IdeaForm.filling.state:
-        await state.set_state(IdeaForm.paused)
+    await pause_form(state)
     rows = await turn.uow.ideas.of_citizen(turn.stored.id, turn.citizen.id)
     zone = turn.edition.zone
     lines = [

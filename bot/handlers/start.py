@@ -7,7 +7,7 @@ from aiogram.types import CallbackQuery, Message
 from babel import Locale
 
 from bot.callbacks import ConsentButton, LanguageButton, MenuButton
-from bot.handlers.common import IdeaForm, ask_consent, clean_source, show_menu
+from bot.handlers.common import IdeaForm, ask_consent, clean_source, pause_form, show_menu
 from bot.handlers.idea_form import resume_form
 from bot.turn import Turn
 from budget.ideas import IdeaStatus
@@ -41,10 +41,11 @@ async def start_bot(
     if turn.citizen is None:
         ask_consent(turn, source)
         return
-    if await state.get_state() == IdeaForm.filling.state:
-        await state.set_state(IdeaForm.paused)
-    if source.startswith("idea_") and source[5:].isdigit():
-        await show_shared_idea(turn, int(source[5:]))
+    await pause_form(state)
+    number = source.removeprefix("idea_")
+    # Nine digits at most: a number an idea can have, whatever was typed after /start.
+    if source.startswith("idea_") and number.isdigit() and len(number) <= 9:
+        await show_shared_idea(turn, int(number))
     await show_menu(turn, state)
 
 

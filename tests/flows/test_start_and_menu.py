@@ -154,3 +154,12 @@ async def test_the_bot_stays_silent_in_a_group(app: App) -> None:
     )
     await app.simulator.feed(Update(update_id=99, message=group))
     assert app.simulator.session.requests == []
+
+
+@pytest.mark.parametrize("payload", ["idea_99999999999999999999", "idea_", "idea_-3", "idea_2"])
+async def test_a_link_to_an_idea_that_does_not_exist_says_so(app: App, payload: str) -> None:
+    citizen = await consented(app)
+    await citizen.send(f"/start {payload}")
+    if payload == "idea_2":
+        assert "There is no idea no. 2 in this participatory budget." in citizen.texts()[-2]
+    assert "💡 Deposit an idea" in citizen.last.labels
