@@ -209,3 +209,24 @@ async def test_the_preview_card_and_messages_are_sent_as_html(app: App) -> None:
     method = app.simulator.session.requests[-1]
     assert isinstance(method, SendMessage | SendPhoto)
     assert method.parse_mode == "HTML"
+
+
+async def test_when_publishing_fails_the_citizen_is_told_and_the_draft_is_kept(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    citizen = await at_preview(app)
+
+    async def broken_submit(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr("storage.ideas.Ideas.submit", broken_submit)
+    with pytest.raises(RuntimeError):
+        await citizen.click("✅ Publish")
+    assert citizen.last.text == "Sorry, something went wrong on our side. Please try again."
+    assert await app.count(IdeaRow) == 0
+    monkeypatch.undo()
+    await citizen.send("/start")
+    await citizen.click("✏️ Continue my idea")
+    assert "Preview of your idea" in citizen.last.text
+    await citizen.click("✅ Publish")
+    assert await app.count(IdeaRow) == 1
