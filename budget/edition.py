@@ -80,6 +80,20 @@ class Contact:
 
 
 @dataclass(frozen=True)
+class VoteRules:
+    """Who may vote and what the vote shows, as the edition sets it."""
+
+    # Voters choose their district (when the edition has districts).
+    ask_district: bool = True
+    # Voters share their phone number through Telegram: one ballot per number then.
+    ask_phone: bool = False
+    # The live standings (votes per project) are shown during the vote.
+    show_ranking: bool = False
+    # A ballot with no project in it may be cast.
+    allow_empty_ballot: bool = False
+
+
+@dataclass(frozen=True)
 class Edition:
     slug: str
     name: Localized
@@ -95,6 +109,7 @@ class Edition:
     contact: Contact
     results_rule: ResultsRule = ResultsRule.GREEDY
     questionnaires: tuple[Questionnaire, ...] = ()
+    vote: VoteRules = field(default_factory=VoteRules)
     # Phases staff opened or closed by hand: phase -> True (open) / False (closed).
     overrides: Mapping[Phase, bool] = field(default_factory=dict)
 
@@ -104,6 +119,9 @@ class Edition:
 
     def theme(self, code: str) -> Theme | None:
         return next((theme for theme in self.themes if theme.code == code), None)
+
+    def district(self, code: str) -> District | None:
+        return next((district for district in self.districts if district.code == code), None)
 
     def current_phase(self, now: datetime) -> Phase | None:
         """The phase open at `now`: one opened by hand wins, one closed by hand is skipped, else

@@ -19,6 +19,7 @@ from budget.edition import (
     Questionnaire,
     ResultsRule,
     Theme,
+    VoteRules,
 )
 from budget.money import CENTS_PER_UNIT
 
@@ -115,6 +116,7 @@ def _read_edition(root: "_Table") -> Edition:
         contact=edition_contact,
         results_rule=ResultsRule(rule),
         questionnaires=tuple(_read_questionnaires(root, languages)),
+        vote=_read_vote_rules(root.optional_table("vote")),
     )
     root.done()
     return edition
@@ -161,6 +163,20 @@ def _read_phases(phases: "_Table", zone: ZoneInfo) -> dict[Phase, PhaseWindow]:
         table.done()
     phases.done()
     return windows
+
+
+def _read_vote_rules(table: "_Table | None") -> VoteRules:
+    if table is None:
+        return VoteRules()
+    defaults = VoteRules()
+    rules = VoteRules(
+        ask_district=table.boolean("ask_district", defaults.ask_district),
+        ask_phone=table.boolean("ask_phone", defaults.ask_phone),
+        show_ranking=table.boolean("show_ranking", defaults.show_ranking),
+        allow_empty_ballot=table.boolean("allow_empty_ballot", defaults.allow_empty_ballot),
+    )
+    table.done()
+    return rules
 
 
 def _read_questionnaires(root: "_Table", languages: tuple[str, ...]) -> Iterator[Questionnaire]:
