@@ -137,3 +137,89 @@ class ConversationStateRow(Base):
     state: Mapped[str | None] = mapped_column(String(255))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     updated_at: Mapped[datetime]
+
+
+class ProjectRow(Base):
+    """A project on the ballot: a retained idea with its cost after analysis, or one imported
+    by staff. Its cost is fixed once the vote opens."""
+
+    __tablename__ = "projects"
+    __table_args__ = (
+        CheckConstraint("cost_cents > 0", name="cost_positive"),
+        UniqueConstraint("edition_id", "idea_id", name="uq_projects_edition_idea"),
+        Index("ix_projects_edition_id", "edition_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id", ondelete="CASCADE"))
+    idea_id: Mapped[int | None] = mapped_column(ForeignKey("ideas.id", ondelete="SET NULL"))
+    # {"fr": "...", "nl": "..."}: the edition's first language at least.
+    title: Mapped[dict[str, Any]]
+    summary: Mapped[dict[str, Any]]
+    cost_cents: Mapped[int] = mapped_column(BigInteger)
+    district: Mapped[str | None] = mapped_column(String(32))
+    theme: Mapped[str | None] = mapped_column(String(32))
+    # A Telegram file id or an https URL.
+    image: Mapped[str | None] = mapped_column(String(500))
+    place: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime]
+
+
+class VoterRow(Base):
+    """A citizen found eligible to vote in an edition. One per account, and one per phone
+    number where the edition asks for it (the number is kept only as a salted hash)."""
+
+    __tablename__ = "voters"
+    __table_args__ = (
+        UniqueConstraint("edition_id", "citizen_id", name="uq_voters_edition_citizen"),
+        UniqueConstraint("edition_id", "phone_hash", name="uq_voters_edition_phone"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id", ondelete="CASCADE"))
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id", ondelete="CASCADE"))
+    district: Mapped[str | None] = mapped_column(String(32))
+    phone_hash: Mapped[str | None] = mapped_column(String(64))
+    # How many times this voter cast a ballot: the receipt names the version that counts.
+    ballots_cast: Mapped[int] = mapped_column(Integer, default=0)
+    registered_at: Mapped[datetime]
+
+
+class BallotRow(Base):
+    """A cast ballot. The database itself refuses one that costs more than the envelope, and a
+    second ballot for the same voter."""
+
+    __tablename__ = "ballots"
+    __table_args__ = (
+        CheckConstraint("total_cents >= 0", name="total_not_negative"),
+        CheckConstraint("total_cents <= envelope_cents", name="within_envelope"),
+        UniqueConstraint("voter_id", name="uq_ballots_voter"),
+        Index("ix_ballots_edition_id", "edition_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id", ondelete="CASCADE"))
+    voter_id: Mapped[int] = mapped_column(ForeignKey("voters.id", ondelete="CASCADE"))
+    envelope_cents: Mapped[int] = mapped_column(BigInteger)
+    total_cents: Mapped[int] = mapped_column(BigInteger)
+    version: Mapped[int] = mapped_column(Integer)
+    receipt: Mapped[str] = mapped_column(String(16))
+    cast_at: Mapped[datetime]
+
+    items: Mapped[list["BallotItemRow"]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class BallotItemRow(Base):
+    """A project in a cast ballot; a project is in a ballot at most once."""
+
+    __tablename__ = "ballot_items"
+    __table_args__ = (
+        UniqueConstraint("ballot_id", "project_id", name="uq_ballot_items_ballot_project"),
+        Index("ix_ballot_items_project_id", "project_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.id", ondelete="CASCADE"))
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="RESTRICT"))

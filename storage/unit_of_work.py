@@ -9,6 +9,8 @@ from storage.citizens import Citizens
 from storage.conversation_states import ConversationStates, Entry, GroupCommit
 from storage.editions import Editions
 from storage.ideas import Ideas
+from storage.projects import Projects
+from storage.voting import Voting
 
 
 class UnitOfWork:
@@ -29,6 +31,8 @@ class UnitOfWork:
         self.editions = Editions(self.session)
         self.citizens = Citizens(self.session)
         self.ideas = Ideas(self.session)
+        self.projects = Projects(self.session)
+        self.voting = Voting(self.session)
         self.conversation_states = ConversationStates(self.session)
         # States read or written in this unit of work; the staged ones are written at commit.
         self.known_states: dict[str, Entry] = {}

@@ -8,7 +8,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from storage.migrate import current_revision, downgrade, upgrade
 from storage.tables import Base
 
-TABLES = {"editions", "citizens", "ideas", "idea_attachments", "conversation_states"}
+TABLES = {
+    "editions",
+    "citizens",
+    "ideas",
+    "idea_attachments",
+    "conversation_states",
+    "projects",
+    "voters",
+    "ballots",
+    "ballot_items",
+}
 
 
 async def table_names(engine: AsyncEngine) -> set[str]:

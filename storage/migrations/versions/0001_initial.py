@@ -17,7 +17,6 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-
     op.create_table(
         "citizens",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -105,7 +104,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-
     op.drop_table("idea_attachments")
     with op.batch_alter_table("ideas", schema=None) as batch_op:
         batch_op.drop_index("ix_ideas_edition_status")

@@ -1,0 +1,158 @@
+"""The rules of the vote, kept by the database on SQLite and PostgreSQL, also when requests
+come at once (as from several bot processes)."""
+
+import asyncio
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from budget.ballot import BallotError, Project
+from storage.tables import BallotItemRow, BallotRow, VoterRow
+from storage.unit_of_work import UnitOfWork
+from storage.voting import PhoneAlreadyUsed, Voter
+from tests.support.app import put_projects_on_the_ballot
+
+NOW = datetime(2027, 4, 20, 12, tzinfo=UTC)
+ENVELOPE = 200_000_00
+
+Sessionmaker = async_sessionmaker[AsyncSession]
+
+
+async def on_ballot(sessionmaker: Sessionmaker, edition_id: int) -> list[Project]:
+    await put_projects_on_the_ballot(sessionmaker, edition_id)
+    async with UnitOfWork(sessionmaker) as uow:
+        return await uow.projects.on_ballot(edition_id)
+
+
+async def registered(
+    sessionmaker: Sessionmaker, edition_id: int, telegram_id: int, phone: str | None = None
+) -> Voter:
+    async with UnitOfWork(sessionmaker) as uow:
+        citizen = await uow.citizens.consent(telegram_id, "fr", None, NOW)
+        voter = await uow.voting.register(edition_id, citizen.id, "namur", phone, NOW)
+        await uow.commit()
+    return voter
+
+
+async def cast(
+    sessionmaker: Sessionmaker,
+    edition_id: int,
+    voter: Voter,
+    ids: list[int],
+    projects: list[Project],
+) -> None:
+    async with UnitOfWork(sessionmaker) as uow:
+        await uow.voting.cast(edition_id, voter, ids, projects, ENVELOPE, False, NOW)
+        await uow.commit()
+
+
+async def test_a_ballot_holds_each_project_once_and_casting_again_replaces_it(
+    sessionmaker: Sessionmaker, edition_id: int
+) -> None:
+    projects = await on_ballot(sessionmaker, edition_id)
+    voter = await registered(sessionmaker, edition_id, 1)
+    first, second = projects[0].id, projects[2].id
+    await cast(sessionmaker, edition_id, voter, [first, first, second], projects)
+    await cast(sessionmaker, edition_id, voter, [second], projects)
+    async with UnitOfWork(sessionmaker) as uow:
+        ballot = await uow.voting.ballot(voter)
+        votes = await uow.voting.votes(edition_id)
+    assert ballot is not None
+    assert (ballot.project_ids, ballot.version) == ((second,), 2)
+    assert votes == {second: 1}
+
+
+@pytest.mark.parametrize(
+    ("choose", "reason"),
+    [
+        (lambda projects: [p.id for p in projects], "over_envelope"),
+        (lambda projects: [999_999], "unknown_project"),
+        (lambda projects: [], "empty"),
+    ],
+)
+async def test_a_ballot_that_breaks_a_rule_is_refused(
+    sessionmaker: Sessionmaker, edition_id: int, choose: object, reason: str
+) -> None:
+    projects = await on_ballot(sessionmaker, edition_id)
+    voter = await registered(sessionmaker, edition_id, 1)
+    with pytest.raises(BallotError) as refused:
+        await cast(sessionmaker, edition_id, voter, choose(projects), projects)  # type: ignore[operator]
+    assert refused.value.reason == reason
+    async with UnitOfWork(sessionmaker) as uow:
+        assert await uow.voting.ballot(voter) is None
+
+
+async def test_the_database_itself_refuses_an_overspent_or_second_ballot(
+    sessionmaker: Sessionmaker, edition_id: int
+) -> None:
+    projects = await on_ballot(sessionmaker, edition_id)
+    voter = await registered(sessionmaker, edition_id, 1)
+    row = {
+        "edition_id": edition_id,
+        "voter_id": voter.id,
+        "envelope_cents": ENVELOPE,
+        "version": 1,
+        "receipt": "AAA-AAA",
+        "cast_at": NOW,
+    }
+    async with sessionmaker() as session:
+        with pytest.raises(IntegrityError):
+            await session.execute(insert(BallotRow).values(**row, total_cents=ENVELOPE + 1))
+    async with sessionmaker() as session:
+        await session.execute(insert(BallotRow).values(**row, total_cents=100))
+        with pytest.raises(IntegrityError):
+            await session.execute(insert(BallotRow).values(**row, total_cents=100))
+    async with sessionmaker() as session:
+        ballot_id = await session.scalar(
+            insert(BallotRow).values(**row, total_cents=100).returning(BallotRow.id)
+        )
+        await session.execute(
+            insert(BallotItemRow).values(ballot_id=ballot_id, project_id=projects[0].id)
+        )
+        with pytest.raises(IntegrityError):
+            await session.execute(
+                insert(BallotItemRow).values(ballot_id=ballot_id, project_id=projects[0].id)
+            )
+
+
+async def test_casting_at_once_many_times_leaves_one_consistent_ballot(
+    sessionmaker: Sessionmaker, edition_id: int
+) -> None:
+    projects = await on_ballot(sessionmaker, edition_id)
+    voter = await registered(sessionmaker, edition_id, 1)
+    choices = [
+        [projects[n % len(projects)].id, projects[(n + 1) % len(projects)].id] for n in range(12)
+    ]
+    results = await asyncio.gather(
+        *(cast(sessionmaker, edition_id, voter, ids, projects) for ids in choices),
+        return_exceptions=True,
+    )
+    succeeded = [result for result in results if not isinstance(result, BaseException)]
+    refused = [result for result in results if isinstance(result, BaseException)]
+    assert all(isinstance(error, BallotError) for error in refused), refused
+    async with sessionmaker() as session:
+        ballots = (await session.scalars(select(BallotRow))).all()
+        items = await session.scalar(select(func.count()).select_from(BallotItemRow))
+        voter_row = await session.get(VoterRow, voter.id)
+    assert len(ballots) == 1, "one ballot per voter"
+    [ballot] = ballots
+    assert ballot.total_cents <= ballot.envelope_cents
+    assert items == 2
+    assert voter_row is not None and ballot.version == voter_row.ballots_cast == len(succeeded)
+
+
+async def test_one_ballot_per_phone_number_even_when_two_accounts_register_at_once(
+    sessionmaker: Sessionmaker, edition_id: int
+) -> None:
+    async def attempt(telegram_id: int) -> Voter | BaseException:
+        try:
+            return await registered(sessionmaker, edition_id, telegram_id, phone="hash-of-0470")
+        except PhoneAlreadyUsed as error:
+            return error
+
+    outcomes = await asyncio.gather(*(attempt(telegram_id) for telegram_id in (1, 2, 3)))
+    assert sum(isinstance(outcome, Voter) for outcome in outcomes) == 1
+    assert sum(isinstance(outcome, PhoneAlreadyUsed) for outcome in outcomes) == 2
