@@ -30,3 +30,12 @@ class ConsentButton(CallbackData, prefix="c"):
 class LanguageButton(CallbackData, prefix="l"):
     lang: str
     source: str = ""
+
+
+class VoteButton(CallbackData, prefix="v"):
+    """A button of the vote, named like the form's by the envelope (`token`) and screen (`seq`)."""
+
+    token: str
+    seq: int
+    action: str
+    arg: str = ""

@@ -28,7 +28,7 @@ from storage.conversation_states import GroupCommit
 from storage.database import connections
 from storage.unit_of_work import UnitOfWork
 
-COMMANDS = ("start", "myideas", "language", "help")
+COMMANDS = ("start", "myideas", "vote", "ranking", "results", "language", "help")
 
 
 def utc_now() -> datetime:

@@ -21,3 +21,10 @@ class NotACommand(Filter):
 
     async def __call__(self, message: Message) -> bool:
         return not (message.text or "").startswith("/")
+
+
+class SharesContact(Filter):
+    """A contact card: the phone number shared through Telegram's button."""
+
+    async def __call__(self, message: Message) -> bool:
+        return message.contact is not None

@@ -9,8 +9,15 @@ import logging
 from typing import Any
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError, TelegramRetryAfter
-from aiogram.methods import AnswerCallbackQuery, TelegramMethod
+from aiogram.enums import ParseMode
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramRetryAfter,
+)
+from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage, TelegramMethod
+from aiogram.types import InlineKeyboardMarkup
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +56,27 @@ async def deliver(bot: Bot, method: TelegramMethod[Any]) -> None:
         except TelegramForbiddenError:
             logger.info("chat %s blocked the bot", getattr(method, "chat_id", "?"))
             return
+        except TelegramBadRequest as error:
+            if isinstance(method, EditMessageText):
+                # A double tap shows the same screen twice ("message is not modified"): fine.
+                # A message that can no longer be edited: show the screen anew instead.
+                if "not modified" not in error.message:
+                    method = _resent(method)
+                    continue
+                return
+            logger.exception("could not deliver %s", type(method).__name__)
+            return
         except TelegramAPIError:
             logger.exception("could not deliver %s", type(method).__name__)
             return
+
+
+def _resent(edit: EditMessageText) -> SendMessage:
+    markup = edit.reply_markup if isinstance(edit.reply_markup, InlineKeyboardMarkup) else None
+    return SendMessage(
+        chat_id=edit.chat_id or 0,
+        text=edit.text or "",
+        parse_mode=ParseMode.HTML,
+        reply_markup=markup,
+        link_preview_options=edit.link_preview_options,
+    )

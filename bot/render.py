@@ -11,8 +11,21 @@ from functools import lru_cache
 from typing import Any
 
 from aiogram.enums import ParseMode
-from aiogram.methods import AnswerCallbackQuery, SendMessage, SendPhoto, TelegramMethod
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    EditMessageText,
+    SendMessage,
+    SendPhoto,
+    TelegramMethod,
+)
+from aiogram.types import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    LinkPreviewOptions,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
 from aiogram.utils.i18n import I18n
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
@@ -106,8 +119,10 @@ class Renderer:
         lang: str,
         encode: Encode,
         callback_query_id: str | None = None,
+        editable: int | None = None,
     ) -> list[TelegramMethod[Any]]:
-        """The Bot API calls that show `reply` in a chat (or as a pop-up under a button)."""
+        """The Bot API calls that show `reply` in a chat (or as a pop-up under a button);
+        `editable` is the text message a pressed button was under, which a screen replaces."""
         text = self.body(reply, lang)
         if reply.notice and callback_query_id is not None:
             alert = html.unescape(text)
@@ -118,7 +133,28 @@ class Renderer:
                     callback_query_id=callback_query_id, text=alert, show_alert=True
                 )
             ]
+        markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
         markup = self.keyboard(reply, lang, encode)
+        if reply.edit and editable is not None and reply.photo is None:
+            return [
+                EditMessageText(
+                    chat_id=chat_id,
+                    message_id=editable,
+                    text=text,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup,
+                    link_preview_options=LinkPreviewOptions(is_disabled=True),
+                )
+            ]
+        if reply.ask_contact:
+            button = KeyboardButton(
+                text=self.label(Button("vote.button.share_phone", ""), lang), request_contact=True
+            )
+            markup = ReplyKeyboardMarkup(
+                keyboard=[[button]], resize_keyboard=True, one_time_keyboard=True
+            )
+        elif reply.drop_keyboard:
+            markup = ReplyKeyboardRemove()
         message = SendMessage(
             chat_id=chat_id,
             text=text,
@@ -135,7 +171,7 @@ class Renderer:
                     photo=reply.photo,
                     caption=text,
                     parse_mode=ParseMode.HTML,
-                    reply_markup=markup,
+                    reply_markup=markup if isinstance(markup, InlineKeyboardMarkup) else None,
                 )
             ]
         # A caption holds 1 024 characters: a longer card goes under the photo, buttons and all.

@@ -25,12 +25,14 @@ from aiogram.types import (
     Animation,
     CallbackQuery,
     Chat,
+    Contact,
     Document,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Location,
     Message,
     PhotoSize,
+    ReplyKeyboardMarkup,
     Sticker,
     Update,
     User,
@@ -51,6 +53,8 @@ class Shown:
     buttons: list[list[InlineKeyboardButton]] = field(default_factory=list)
     photo: str | None = None
     document: str | None = None
+    # Telegram's keyboard with the button that shares one's phone number.
+    asks_contact: bool = False
 
     @property
     def labels(self) -> list[str]:
@@ -104,10 +108,13 @@ class OfflineSession(BaseSession):
             else:
                 shown.text = method.caption or ""
             if isinstance(method, SendPhoto):
-                shown.photo = str(method.photo)
+                shown.photo = method.photo if isinstance(method.photo, str) else "uploaded"
             if isinstance(method, SendDocument):
                 shown.document = str(method.document)
             shown.buttons = _rows(method.reply_markup)
+            shown.asks_contact = isinstance(method.reply_markup, ReplyKeyboardMarkup) and any(
+                button.request_contact for row in method.reply_markup.keyboard for button in row
+            )
             self._shown[(chat_id, shown.message_id)] = shown
             return self._message(me, shown), shown
         if isinstance(method, EditMessageText | EditMessageReplyMarkup):
@@ -187,8 +194,9 @@ class Simulator:
             return
         if shown is not None and shown.chat_id in self.users:
             chat = self.users[shown.chat_id]
-            if shown not in chat.shown:
+            if not any(known is shown for known in chat.shown):
                 chat.shown.append(shown)
+            chat.latest = shown
 
     async def feed(self, update: Update) -> None:
         await self.dispatcher.feed_update(self.bot, update)
@@ -211,6 +219,7 @@ class Citizen:
         self.user = user
         self.shown: list[Shown] = []
         self.alerts: list[str] = []
+        self.latest: Shown | None = None
 
     @property
     def chat(self) -> Chat:
@@ -235,6 +244,15 @@ class Citizen:
             mime_type=mime_type,
         )
         await self._message(document=document)
+
+    async def share_contact(self, phone: str, own: bool = True) -> None:
+        """Press Telegram's "share my phone number" button (own), or forward someone's card."""
+        contact = Contact(
+            phone_number=phone,
+            first_name=self.user.first_name,
+            user_id=self.user.id if own else self.user.id + 1,
+        )
+        await self._message(contact=contact)
 
     async def send_location(self, latitude: float, longitude: float) -> None:
         await self._message(location=Location(latitude=latitude, longitude=longitude))
@@ -264,7 +282,11 @@ class Citizen:
     async def click(self, label: str, message: Shown | None = None) -> None:
         """Press the button labelled `label` in `message`, or in the latest message that has
         one."""
-        candidates = [message] if message else reversed(self.shown)
+        if message:
+            candidates = [message]
+        else:
+            # The message looked at last (sent or edited) first, then the others, newest first.
+            candidates = [*([self.latest] if self.latest else []), *reversed(self.shown)]
         for shown in candidates:
             for row in shown.buttons:
                 for button in row:
@@ -285,7 +307,13 @@ class Citizen:
                 message_id=shown.message_id,
                 date=datetime.now(UTC),
                 chat=self.chat,
-                text=shown.text or "-",
+                text=None if shown.photo else shown.text or "-",
+                caption=shown.text if shown.photo else None,
+                photo=[
+                    PhotoSize(file_id=shown.photo, file_unique_id=shown.photo, width=1, height=1)
+                ]
+                if shown.photo
+                else None,
             ),
         )
         await self.simulator.feed(
@@ -308,7 +336,8 @@ class Citizen:
 
     @property
     def last(self) -> Shown:
-        return self.shown[-1]
+        """The message sent or edited last: what the citizen is looking at."""
+        return self.latest or self.shown[-1]
 
     def last_labels(self) -> list[str]:
         with_buttons = [shown for shown in self.shown if shown.buttons]

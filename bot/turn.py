@@ -11,7 +11,7 @@ from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.methods import AnswerCallbackQuery, TelegramMethod
-from aiogram.types import TelegramObject, Update, User
+from aiogram.types import Message, TelegramObject, Update, User
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.callbacks import MenuButton
@@ -95,6 +95,8 @@ class Turn:
     renderer: Renderer
     settings: Settings
     callback_query_id: str | None = None
+    # The text message whose button was pressed: a screen may be shown in its place.
+    editable: int | None = None
     outbox: Outbox = field(default_factory=Outbox)
 
     @property
@@ -131,6 +133,7 @@ class Turn:
                     lang or self.lang,
                     encode,
                     self.callback_query_id if own_chat else None,
+                    self.editable if own_chat else None,
                 )
             )
 
@@ -234,6 +237,7 @@ class TurnMiddleware(BaseMiddleware):
             renderer=self.renderer,
             settings=self.settings,
             callback_query_id=event.callback_query.id if event.callback_query else None,
+            editable=_editable(event),
         )
         try:
             result = await handler(event, data)
@@ -251,3 +255,10 @@ class TurnMiddleware(BaseMiddleware):
             turn.send(AnswerCallbackQuery(callback_query_id=turn.callback_query_id))
         await turn.outbox.flush(data["bot"])
         return result
+
+
+def _editable(update: Update) -> int | None:
+    query = update.callback_query
+    if query is None or query.message is None or not isinstance(query.message, Message):
+        return None
+    return query.message.message_id if query.message.text is not None else None

@@ -27,6 +27,15 @@ class LocationIn:
 
 
 @dataclass(frozen=True)
+class ContactIn:
+    """A phone number shared through Telegram's contact button; `own` says whether it is the
+    sender's own number (a forwarded contact is someone else's)."""
+
+    phone: str
+    own: bool
+
+
+@dataclass(frozen=True)
 class OtherIn:
     """Something the conversations never expect: a sticker, a voice note, a GIF, a video..."""
 
@@ -43,4 +52,4 @@ class Press:
     seq: int
 
 
-Event = TextIn | PhotoIn | DocumentIn | LocationIn | OtherIn | Press
+Event = TextIn | PhotoIn | DocumentIn | LocationIn | ContactIn | OtherIn | Press

@@ -1,24 +1,42 @@
 """The main menu, whose entries follow the edition's phase, and the help screen."""
 
 from datetime import datetime
+from enum import StrEnum
 
 from budget.edition import Edition, Phase
 from conversations.replies import Button, Localized, Reply, Text
 
 
-def main_menu(edition: Edition, now: datetime, has_draft: bool) -> Reply:
+class VoteStatus(StrEnum):
+    """Where a voter's envelope stands, as the menu tells it."""
+
+    NONE = "none"
+    NOT_CAST = "not_cast"
+    CAST = "cast"
+
+
+def main_menu(
+    edition: Edition, now: datetime, has_draft: bool, vote: VoteStatus = VoteStatus.NONE
+) -> Reply:
     phase = edition.current_phase(now)
     rows: list[list[Button]] = []
+    texts = [Text("menu.header", edition=Localized(edition.name)), _phase_line(edition, now)]
     if phase is Phase.DEPOSIT:
         if has_draft:
             rows.append([Button("menu.continue", "continue")])
+            texts.append(Text("menu.draft_waiting"))
         else:
             rows.append([Button("menu.deposit", "deposit")])
+    if phase is Phase.VOTE:
+        rows.append([Button("menu.vote", "vote")])
+        if vote is not VoteStatus.NONE:
+            texts.append(Text(f"menu.vote.{vote.value}"))
+    if phase is Phase.VOTE and edition.vote.show_ranking:
+        rows.append([Button("menu.ranking", "ranking")])
+    if phase is Phase.RESULTS:
+        rows.append([Button("menu.results", "results")])
     rows.append([Button("menu.my_ideas", "my_ideas")])
     rows.append([Button("menu.language", "language"), Button("menu.help", "help")])
-    texts = [Text("menu.header", edition=Localized(edition.name)), _phase_line(edition, now)]
-    if has_draft and phase is Phase.DEPOSIT:
-        texts.append(Text("menu.draft_waiting"))
     return Reply(*texts, buttons=rows)
 
 

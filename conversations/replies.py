@@ -50,13 +50,19 @@ class Reply:
 
     `notice` marks an answer to a pressed button that needs no message of its own (shown as a
     pop-up by Telegram); `photo` is a Telegram file id shown above the text; `compact` puts
-    the texts on consecutive lines (a card) rather than in paragraphs."""
+    the texts on consecutive lines (a card) rather than in paragraphs; `edit` shows it in place
+    of the message whose button was pressed (a screen kept up to date rather than a new message
+    each time); `ask_contact` offers Telegram's button that shares one's phone number, and
+    `drop_keyboard` takes it away again."""
 
     texts: tuple[Text, ...]
     buttons: Keyboard = ()
     photo: str | None = None
     notice: bool = False
     compact: bool = False
+    edit: bool = False
+    ask_contact: bool = False
+    drop_keyboard: bool = False
 
     def __init__(
         self,
@@ -65,6 +71,9 @@ class Reply:
         photo: str | None = None,
         notice: bool = False,
         compact: bool = False,
+        edit: bool = False,
+        ask_contact: bool = False,
+        drop_keyboard: bool = False,
         **params: object,
     ) -> None:
         if params and not (len(texts) == 1 and isinstance(texts[0], str)):
@@ -75,6 +84,9 @@ class Reply:
         object.__setattr__(self, "photo", photo)
         object.__setattr__(self, "notice", notice)
         object.__setattr__(self, "compact", compact)
+        object.__setattr__(self, "edit", edit)
+        object.__setattr__(self, "ask_contact", ask_contact)
+        object.__setattr__(self, "drop_keyboard", drop_keyboard)
 
 
 @dataclass

@@ -1,14 +1,17 @@
 """Screens several handlers show: the main menu and the request for consent."""
 
 import re
+from dataclasses import replace
 
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 
 from bot.callbacks import ConsentButton, MenuButton
 from bot.turn import Turn
-from conversations.menu import main_menu
+from budget.edition import Phase
+from conversations.menu import VoteStatus, main_menu
 from conversations.replies import Button
+from conversations.vote import VoteState
 from conversations.welcome import privacy_notice, welcome
 
 _SOURCE = re.compile(r"[^A-Za-z0-9_-]")
@@ -39,8 +42,35 @@ async def has_draft(state: FSMContext) -> bool:
     return await state.get_state() in DRAFT_STATES
 
 
+def vote_fsm(state: FSMContext) -> FSMContext:
+    """The vote keeps its state apart from the idea form's: neither can overwrite the other."""
+    return FSMContext(storage=state.storage, key=replace(state.key, destiny="vote"))
+
+
+async def load_vote(state: FSMContext) -> VoteState | None:
+    data = await vote_fsm(state).get_data()
+    return VoteState.from_dict(data) if data else None
+
+
+async def vote_status(turn: Turn, state: FSMContext) -> VoteStatus:
+    """For the menu: whether the voter has an envelope waiting to be cast."""
+    if turn.citizen is None or not turn.edition.is_open(Phase.VOTE, turn.now):
+        return VoteStatus.NONE
+    voter = await turn.uow.voting.voter(turn.stored.id, turn.citizen.id)
+    ballot = await turn.uow.voting.ballot(voter) if voter else None
+    working = await load_vote(state)
+    if (
+        working is not None
+        and working.chosen
+        and (ballot is None or sorted(ballot.project_ids) != sorted(working.chosen))
+    ):
+        return VoteStatus.NOT_CAST
+    return VoteStatus.CAST if ballot else VoteStatus.NONE
+
+
 async def show_menu(turn: Turn, state: FSMContext) -> None:
-    turn.show(main_menu(turn.edition, turn.now, await has_draft(state)))
+    menu = main_menu(turn.edition, turn.now, await has_draft(state), await vote_status(turn, state))
+    turn.show(menu)
 
 
 def ask_consent(turn: Turn, source: str, lang: str | None = None) -> None:

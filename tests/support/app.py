@@ -120,3 +120,51 @@ async def change_answer(citizen: Citizen, field: str) -> None:
     """From the preview, open one answer again ("Title", "Cost", "Place"...)."""
     await citizen.click("✏️ Change an answer")
     await citizen.click(field)
+
+
+DURING_VOTE = datetime(2027, 4, 20, 12, tzinfo=BRUSSELS)
+AFTER_VOTE = datetime(2027, 5, 20, 12, tzinfo=BRUSSELS)
+
+# Projects modelled on those Namur put to the vote: (title, cost in euros, district, theme).
+PROJECTS = [
+    ("Orchards in the schools", 49_548, "namur", "environment"),
+    ("A cycle lane along the Meuse", 120_000, "dinant", "mobility"),
+    ("Repair café in Couvin", 8_500, "philippeville", "social"),
+    ("Nature trail for the blind", 35_000, "namur", "environment"),
+    ("Open-air library", 15_000, "dinant", "culture"),
+    ("Outdoor fitness in Ciney", 27_000, "dinant", "sport"),
+    ("Youth music studio", 60_000, "namur", "youth"),
+]
+
+
+async def put_projects_on_the_ballot(
+    sessionmaker: async_sessionmaker[AsyncSession], edition_id: int
+) -> list[int]:
+    from storage.unit_of_work import UnitOfWork
+
+    async with UnitOfWork(sessionmaker) as uow:
+        ids = [
+            (
+                await uow.projects.add(
+                    edition_id,
+                    {"en": title, "fr": f"{title} (fr)"},
+                    {"en": f"What {title.lower()} would bring."},
+                    euros * 100,
+                    datetime.now(UTC),
+                    district=district,
+                    theme=theme,
+                )
+            ).id
+            for title, euros, district, theme in PROJECTS
+        ]
+        await uow.commit()
+    return ids
+
+
+async def at_envelope(app: App, user_id: int = 1) -> Citizen:
+    """A consenting adult resident of Namur's district, at their envelope."""
+    citizen = await consented(app, user_id)
+    await citizen.click("🗳 Vote")
+    await citizen.click("✅ Yes, I am an adult resident")
+    await citizen.click("Namur district")
+    return citizen

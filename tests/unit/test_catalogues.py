@@ -13,7 +13,7 @@ from locales import LANGUAGES, LOCALES_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = re.compile(
-    r"^(command|start|privacy|language|menu|help|my_ideas|status|form|staff|error)\.[a-z_.{}*]+$"
+    r"^(command|start|privacy|language|menu|help|my_ideas|status|form|staff|error|vote|results)\.[a-z_.{}*]+$"
 )
 
 

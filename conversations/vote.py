@@ -1,0 +1,541 @@
+"""The envelope vote: eligibility the first time, then the envelope screen, the projects a page
+at a time with filters, a project's card, casting with a receipt, changing or withdrawing.
+
+A plain state machine like the idea form. Casting, registering and withdrawing are effects the
+caller carries out (`VoteOutcome.register`, `.cast`, `.withdraw`); the screens are one message
+kept up to date (`Reply(edit=True)`) rather than a new message for each tap."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from budget.ballot import Envelope, Project
+from budget.edition import Edition, Phase
+from conversations.events import ContactIn, Event, Press
+from conversations.replies import Button, Localized, Money, Outcome, Reply, Text
+
+PAGE_SIZE = 5
+BAR_WIDTH = 10
+TITLE_ON_BUTTON = 24
+
+
+class Screen(StrEnum):
+    RESIDENT = "resident"
+    DISTRICT = "district"
+    PHONE = "phone"
+    ENVELOPE = "envelope"
+    LIST = "list"
+    THEMES = "themes"
+    DISTRICTS = "districts"
+    CARD = "card"
+    CONFIRM_CAST = "confirm_cast"
+    CONFIRM_WITHDRAW = "confirm_withdraw"
+
+
+@dataclass
+class VoteState:
+    """A voter's envelope as they are filling it (not cast), and where they are. `token` and
+    `seq` name the screen a button was shown on, as in the idea form."""
+
+    token: str
+    screen: Screen = Screen.ENVELOPE
+    seq: int = 0
+    chosen: list[int] = field(default_factory=list)
+    page: int = 0
+    theme: str | None = None
+    district: str | None = None
+    card: int | None = None
+    # Chosen while checking eligibility, before the voter is registered.
+    home_district: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": 1,
+            "token": self.token,
+            "screen": self.screen.value,
+            "seq": self.seq,
+            "chosen": list(self.chosen),
+            "page": self.page,
+            "theme": self.theme,
+            "district": self.district,
+            "card": self.card,
+            "home_district": self.home_district,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "VoteState":
+        return cls(
+            token=data["token"],
+            screen=Screen(data["screen"]),
+            seq=data["seq"],
+            chosen=list(data["chosen"]),
+            page=data["page"],
+            theme=data["theme"],
+            district=data["district"],
+            card=data["card"],
+            home_district=data["home_district"],
+        )
+
+
+@dataclass(frozen=True)
+class CastView:
+    """The voter's cast ballot, as far as the conversation needs to know it."""
+
+    project_ids: tuple[int, ...]
+    version: int
+    receipt: str
+
+
+@dataclass(frozen=True)
+class VoteContext:
+    edition: Edition
+    now: datetime
+    # The projects on the ballot, in this voter's own order.
+    projects: tuple[Project, ...]
+    registered: bool
+    cast: CastView | None = None
+
+    def project(self, project_id: int) -> Project | None:
+        return next((p for p in self.projects if p.id == project_id), None)
+
+
+@dataclass(frozen=True)
+class Registration:
+    district: str | None
+    phone: str | None
+
+
+@dataclass
+class VoteOutcome(Outcome):
+    state: VoteState | None = None
+    register: Registration | None = None
+    cast: tuple[int, ...] | None = None
+    withdraw: bool = False
+
+
+def open_vote(state: VoteState | None, ctx: VoteContext, token: str) -> VoteOutcome:
+    """/vote or the menu: eligibility the first time, else the envelope (as it was left, or as
+    it was cast)."""
+    if not ctx.edition.is_open(Phase.VOTE, ctx.now):
+        return VoteOutcome(None, [closed_reply(ctx)])
+    if state is None:
+        chosen = list(ctx.cast.project_ids) if ctx.cast else []
+        state = VoteState(token=token, chosen=chosen)
+    state.screen = Screen.ENVELOPE if ctx.registered else Screen.RESIDENT
+    state.seq += 1
+    return VoteOutcome(state, [screen(state, ctx, edit=False)])
+
+
+def closed_reply(ctx: VoteContext, notice: bool = False) -> Reply:
+    edition, now = ctx.edition, ctx.now
+    opens = edition.opens_on(Phase.VOTE, now)
+    if opens is not None:
+        return Reply("vote.closed.not_yet", day=opens, notice=notice)
+    closed = edition.closed_on(Phase.VOTE, now)
+    if closed is not None:
+        return Reply("vote.closed.over", day=closed, notice=notice)
+    return Reply("vote.closed.now", notice=notice)
+
+
+def step(state: VoteState, event: Event, ctx: VoteContext) -> VoteOutcome:
+    if not ctx.edition.is_open(Phase.VOTE, ctx.now):
+        return VoteOutcome(state, [closed_reply(ctx, notice=isinstance(event, Press))])
+    if isinstance(event, Press):
+        if event.token != state.token or event.seq != state.seq:
+            return VoteOutcome(state, [Reply("vote.error.old_button", notice=True)])
+        return _press(state, event, ctx)
+    if state.screen is Screen.PHONE and isinstance(event, ContactIn):
+        if not event.own:
+            return VoteOutcome(state, [Reply("vote.phone.not_own", ask_contact=True)])
+        return _registered(state, ctx, event.phone)
+    if state.screen is Screen.PHONE:
+        return VoteOutcome(state, [Reply("vote.phone.expected", ask_contact=True)])
+    return VoteOutcome(state, [Reply("vote.error.use_buttons")])
+
+
+def receipt(ballot: CastView, ctx: VoteContext) -> Reply:
+    """Sent once a ballot is cast: its code, which version counts, what it holds."""
+    projects = [ctx.project(project_id) for project_id in ballot.project_ids]
+    texts = [Text("vote.receipt.header", receipt=ballot.receipt)]
+    if ballot.version > 1:
+        texts.append(Text("vote.receipt.replaces", version=ballot.version))
+    texts += [_line(project, ctx) for project in projects if project is not None]
+    if not ballot.project_ids:
+        texts.append(Text("vote.receipt.empty"))
+    total = sum(project.cost_cents for project in projects if project is not None)
+    texts.append(Text("vote.receipt.total", total=_money(total, ctx)))
+    last_day = ctx.edition.last_day(Phase.VOTE)
+    if last_day is not None:
+        texts.append(Text("vote.receipt.change_until", day=last_day))
+    # A lasting message: its button opens the envelope afresh, whatever happened since.
+    return Reply(*texts, compact=True, buttons=[[Button("vote.button.envelope", "vote")]])
+
+
+# -- presses --------------------------------------------------------------------------------
+
+
+def _press(state: VoteState, press: Press, ctx: VoteContext) -> VoteOutcome:
+    action, arg = press.action, press.arg
+    current = state.screen
+    if current is Screen.RESIDENT and action == "resident":
+        if arg != "yes":
+            return VoteOutcome(None, [Reply("vote.not_eligible", edit=True)])
+        if ctx.edition.vote.ask_district and ctx.edition.districts:
+            return _show(state, Screen.DISTRICT, ctx)
+        return _after_district(state, ctx)
+    if current is Screen.DISTRICT and action == "home" and ctx.edition.district(arg):
+        state.home_district = arg
+        return _after_district(state, ctx)
+    if not ctx.registered:
+        return _invalid(state)
+    if action in {"add", "remove"}:
+        return _toggle(state, action, arg, ctx)
+    if action == "envelope":
+        return _show(state, Screen.ENVELOPE, ctx)
+    if action == "list":
+        return _show(state, Screen.LIST, ctx)
+    if action == "page" and current is Screen.LIST and _number(arg) is not None:
+        state.page = max(0, min(_number(arg) or 0, _pages(state, ctx) - 1))
+        return _show(state, Screen.LIST, ctx)
+    if action in {"themes", "districts"} and current is Screen.LIST:
+        return _show(state, Screen.THEMES if action == "themes" else Screen.DISTRICTS, ctx)
+    if action == "theme" and current is Screen.THEMES and (arg == "" or ctx.edition.theme(arg)):
+        state.theme, state.page = arg or None, 0
+        return _show(state, Screen.LIST, ctx)
+    if (
+        action == "district"
+        and current is Screen.DISTRICTS
+        and (arg == "" or ctx.edition.district(arg))
+    ):
+        state.district, state.page = arg or None, 0
+        return _show(state, Screen.LIST, ctx)
+    if action == "card" and (number := _number(arg)) is not None and ctx.project(number):
+        state.card = number
+        return _show(state, Screen.CARD, ctx)
+    if action == "cast" and current is Screen.ENVELOPE:
+        if not state.chosen and not ctx.edition.vote.allow_empty_ballot:
+            return VoteOutcome(state, [Reply("vote.cast.empty_refused", notice=True)])
+        return _show(state, Screen.CONFIRM_CAST, ctx)
+    if action == "confirm_cast" and current is Screen.CONFIRM_CAST:
+        state.screen = Screen.ENVELOPE
+        state.seq += 1
+        return VoteOutcome(state, [], cast=tuple(state.chosen))
+    if action == "withdraw" and current is Screen.ENVELOPE and ctx.cast is not None:
+        return _show(state, Screen.CONFIRM_WITHDRAW, ctx)
+    if action == "confirm_withdraw" and current is Screen.CONFIRM_WITHDRAW:
+        state.screen = Screen.ENVELOPE
+        state.seq += 1
+        return VoteOutcome(state, [], withdraw=True)
+    return _invalid(state)
+
+
+def _invalid(state: VoteState) -> VoteOutcome:
+    return VoteOutcome(state, [Reply("vote.error.invalid_button", notice=True)])
+
+
+def _number(arg: str) -> int | None:
+    return int(arg) if arg.isdigit() and len(arg) <= 9 else None
+
+
+def _after_district(state: VoteState, ctx: VoteContext) -> VoteOutcome:
+    if ctx.edition.vote.ask_phone:
+        return _show(state, Screen.PHONE, ctx)
+    return _registered(state, ctx, phone=None)
+
+
+def _registered(state: VoteState, ctx: VoteContext, phone: str | None) -> VoteOutcome:
+    """Eligibility is settled: the caller registers the voter, then shows the envelope."""
+    state.screen = Screen.ENVELOPE
+    state.seq += 1
+    registration = Registration(state.home_district, phone)
+    registered = VoteContext(ctx.edition, ctx.now, ctx.projects, True, ctx.cast)
+    replies = [screen(state, registered, edit=phone is None)]
+    if phone is not None:
+        replies.insert(0, Reply("vote.phone.thanks", drop_keyboard=True))
+    return VoteOutcome(state, replies, register=registration)
+
+
+def _toggle(state: VoteState, action: str, arg: str, ctx: VoteContext) -> VoteOutcome:
+    number = _number(arg)
+    project = ctx.project(number) if number is not None else None
+    if project is None:
+        return _invalid(state)
+    envelope = _envelope(state, ctx)
+    if action == "add" and not envelope.holds(project):
+        if not envelope.fits(project):
+            return VoteOutcome(
+                state,
+                [
+                    Reply(
+                        "vote.does_not_fit",
+                        cost=_money(project.cost_cents, ctx),
+                        left=_money(envelope.left_cents, ctx),
+                        free=_money(envelope.shortfall_cents(project), ctx),
+                        notice=True,
+                    )
+                ],
+            )
+        state.chosen.append(project.id)
+    elif action == "remove":
+        state.chosen = [chosen for chosen in state.chosen if chosen != project.id]
+    return _show(state, state.screen, ctx)
+
+
+def _show(state: VoteState, target: Screen, ctx: VoteContext) -> VoteOutcome:
+    state.screen = target
+    state.seq += 1
+    return VoteOutcome(state, [screen(state, ctx)])
+
+
+# -- screens --------------------------------------------------------------------------------
+
+
+def screen(state: VoteState, ctx: VoteContext, edit: bool = True) -> Reply:
+    match state.screen:
+        case Screen.RESIDENT:
+            return Reply(
+                "vote.ask.resident",
+                territory=ctx.edition.territory,
+                edit=edit,
+                buttons=[
+                    [Button("vote.button.resident_yes", "resident", "yes")],
+                    [Button("vote.button.resident_no", "resident", "no")],
+                ],
+            )
+        case Screen.DISTRICT:
+            return Reply(
+                "vote.ask.district",
+                edit=edit,
+                buttons=[
+                    [Button(Localized(d.name), "home", d.code)] for d in ctx.edition.districts
+                ],
+            )
+        case Screen.PHONE:
+            return Reply("vote.ask.phone", ask_contact=True)
+        case Screen.LIST:
+            return _list(state, ctx, edit)
+        case Screen.THEMES:
+            options = [Button(Localized(t.label), "theme", t.code) for t in ctx.edition.themes]
+            return _choices("vote.filter.theme.ask", options, "theme", edit)
+        case Screen.DISTRICTS:
+            options = [Button(Localized(d.name), "district", d.code) for d in ctx.edition.districts]
+            return _choices("vote.filter.district.ask", options, "district", edit)
+        case Screen.CARD:
+            return _card(state, ctx, edit)
+        case Screen.CONFIRM_CAST:
+            envelope = _envelope(state, ctx)
+            return Reply(
+                Text(
+                    "vote.cast.confirm",
+                    count=len(envelope.chosen),
+                    total=_money(envelope.spent_cents, ctx),
+                    left=_money(envelope.left_cents, ctx),
+                ),
+                edit=edit,
+                buttons=[
+                    [Button("vote.button.confirm_cast", "confirm_cast")],
+                    [Button("vote.button.back", "envelope")],
+                ],
+            )
+        case Screen.CONFIRM_WITHDRAW:
+            return Reply(
+                "vote.withdraw.confirm",
+                edit=edit,
+                buttons=[
+                    [Button("vote.button.confirm_withdraw", "confirm_withdraw")],
+                    [Button("vote.button.back", "envelope")],
+                ],
+            )
+    return _envelope_screen(state, ctx, edit)
+
+
+def _envelope(state: VoteState, ctx: VoteContext) -> Envelope:
+    chosen = tuple(p for p in (ctx.project(i) for i in state.chosen) if p is not None)
+    return Envelope(ctx.edition.envelope_cents, chosen)
+
+
+def _money(cents: int, ctx: VoteContext) -> Money:
+    return Money(cents, ctx.edition.currency)
+
+
+def _bar(envelope: Envelope) -> str:
+    filled = round(BAR_WIDTH * envelope.spent_cents / envelope.size_cents)
+    return "▰" * filled + "▱" * (BAR_WIDTH - filled)
+
+
+def _line(project: Project, ctx: VoteContext) -> Text:
+    return Text(
+        "vote.envelope.line", title=Localized(project.title), cost=_money(project.cost_cents, ctx)
+    )
+
+
+def _envelope_screen(state: VoteState, ctx: VoteContext, edit: bool) -> Reply:
+    envelope = _envelope(state, ctx)
+    texts = [
+        Text("vote.envelope.header"),
+        Text(
+            "vote.envelope.left",
+            left=_money(envelope.left_cents, ctx),
+            size=_money(envelope.size_cents, ctx),
+        ),
+        Text(
+            "vote.envelope.bar",
+            bar=_bar(envelope),
+            percent=round(100 * envelope.spent_cents / envelope.size_cents),
+        ),
+    ]
+    texts += [_line(project, ctx) for project in envelope.chosen]
+    if not envelope.chosen:
+        texts.append(Text("vote.envelope.empty"))
+    cast = ctx.cast
+    if cast is None:
+        texts.append(Text("vote.envelope.not_cast"))
+    elif sorted(cast.project_ids) == sorted(state.chosen):
+        texts.append(Text("vote.envelope.cast", receipt=cast.receipt, version=cast.version))
+    else:
+        texts.append(Text("vote.envelope.changed", receipt=cast.receipt))
+    rows = [[Button("vote.button.projects", "list")], [Button("vote.button.cast", "cast")]]
+    if cast is not None:
+        rows.append([Button("vote.button.withdraw", "withdraw")])
+    rows.append([Button("menu.open", "menu")])
+    return Reply(*texts, compact=True, edit=edit, buttons=rows)
+
+
+def _filtered(state: VoteState, ctx: VoteContext) -> list[Project]:
+    return [
+        project
+        for project in ctx.projects
+        if (state.theme is None or project.theme == state.theme)
+        and (state.district is None or project.district == state.district)
+    ]
+
+
+def _pages(state: VoteState, ctx: VoteContext) -> int:
+    return max(1, -(-len(_filtered(state, ctx)) // PAGE_SIZE))
+
+
+def _list(state: VoteState, ctx: VoteContext, edit: bool) -> Reply:
+    envelope = _envelope(state, ctx)
+    projects = _filtered(state, ctx)
+    pages = _pages(state, ctx)
+    state.page = min(state.page, pages - 1)
+    shown = projects[state.page * PAGE_SIZE : (state.page + 1) * PAGE_SIZE]
+    theme = ctx.edition.theme(state.theme or "")
+    district = ctx.edition.district(state.district or "")
+    texts = [
+        Text("vote.list.header", page=state.page + 1, pages=pages),
+        Text(
+            "vote.envelope.left",
+            left=_money(envelope.left_cents, ctx),
+            size=_money(envelope.size_cents, ctx),
+        ),
+    ]
+    if theme or district:
+        texts.append(
+            Text(
+                "vote.list.filters",
+                theme=Localized(theme.label) if theme else Text("vote.filter.all"),
+                district=Localized(district.name) if district else Text("vote.filter.all"),
+            )
+        )
+    if not shown:
+        texts.append(Text("vote.list.none"))
+    rows: list[list[Button]] = []
+    for number, project in enumerate(shown, start=state.page * PAGE_SIZE + 1):
+        texts.append(_list_line(number, project, envelope, ctx))
+        title = _short(project.title)
+        toggle = (
+            Button("vote.button.remove", "remove", str(project.id))
+            if envelope.holds(project)
+            else Button("vote.button.add", "add", str(project.id))
+        )
+        rows.append(
+            [
+                Button(
+                    Text("vote.button.card", number=number, title=title), "card", str(project.id)
+                ),
+                toggle,
+            ]
+        )
+    rows.append(
+        [
+            Button("vote.button.filter_theme", "themes"),
+            Button("vote.button.filter_district", "districts"),
+        ]
+    )
+    navigation = []
+    if state.page > 0:
+        navigation.append(Button("vote.button.previous", "page", str(state.page - 1)))
+    if state.page < pages - 1:
+        navigation.append(Button("vote.button.next", "page", str(state.page + 1)))
+    rows.append(navigation)
+    rows.append([Button("vote.button.envelope", "envelope")])
+    return Reply(*texts, compact=True, edit=edit, buttons=rows)
+
+
+def _short(title: Mapping[str, str]) -> Localized:
+    """A title short enough for a button on a phone."""
+    return Localized(
+        {
+            lang: text if len(text) <= TITLE_ON_BUTTON else text[: TITLE_ON_BUTTON - 1] + "…"
+            for lang, text in title.items()
+        }
+    )
+
+
+def _list_line(number: int, project: Project, envelope: Envelope, ctx: VoteContext) -> Text:
+    values = dict(
+        number=number, title=Localized(project.title), cost=_money(project.cost_cents, ctx)
+    )
+    if envelope.holds(project):
+        return Text("vote.list.line.chosen", **values)
+    if not envelope.fits(project):
+        return Text(
+            "vote.list.line.too_big", free=_money(envelope.shortfall_cents(project), ctx), **values
+        )
+    return Text("vote.list.line", **values)
+
+
+def _choices(key: str, options: list[Button], action: str, edit: bool) -> Reply:
+    rows = [options[i : i + 2] for i in range(0, len(options), 2)]
+    rows.append([Button("vote.filter.all", action, "")])
+    return Reply(key, edit=edit, buttons=rows)
+
+
+def _card(state: VoteState, ctx: VoteContext, edit: bool) -> Reply:
+    project = ctx.project(state.card or 0)
+    if project is None:
+        return _list(state, ctx, edit)
+    envelope = _envelope(state, ctx)
+    theme = ctx.edition.theme(project.theme or "")
+    district = ctx.edition.district(project.district or "")
+    texts = [
+        Text("vote.card.title", title=Localized(project.title)),
+        Text("vote.card.summary", summary=Localized(project.summary)),
+        Text("vote.card.cost", cost=_money(project.cost_cents, ctx)),
+    ]
+    if theme:
+        texts.append(Text("vote.card.theme", theme=Localized(theme.label)))
+    if district:
+        texts.append(Text("vote.card.district", district=Localized(district.name)))
+    if project.place:
+        texts.append(Text("vote.card.place", place=project.place))
+    if envelope.holds(project):
+        texts.append(Text("vote.card.chosen"))
+        toggle = Button("vote.button.remove", "remove", str(project.id))
+    else:
+        if not envelope.fits(project):
+            texts.append(
+                Text("vote.card.too_big", free=_money(envelope.shortfall_cents(project), ctx))
+            )
+        toggle = Button("vote.button.add", "add", str(project.id))
+    photo = project.image
+    return Reply(
+        *texts,
+        compact=True,
+        edit=edit and photo is None,
+        photo=photo,
+        buttons=[[toggle], [Button("vote.button.list", "list")]],
+    )

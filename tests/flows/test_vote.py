@@ -1,0 +1,220 @@
+"""Voters spread their envelope over the projects on the ballot, cast it, change it."""
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.simulator import Citizen
+from storage.tables import BallotItemRow, BallotRow, VoterRow
+from tests.support.app import (
+    DURING_VOTE,
+    App,
+    at_envelope,
+    consented,
+    put_projects_on_the_ballot,
+)
+
+
+@pytest.fixture
+async def vote_app(sessionmaker: async_sessionmaker[AsyncSession], edition_id: int) -> App:
+    await put_projects_on_the_ballot(sessionmaker, edition_id)
+    app = App(sessionmaker)
+    app.clock.now = DURING_VOTE
+    return app
+
+
+async def test_the_envelope_comes_first_with_what_is_left(vote_app: App) -> None:
+    citizen = await at_envelope(vote_app)
+    screen = citizen.last.text
+    assert "<b>200.000\xa0€</b> left to spend out of 200.000\xa0€" in screen
+    assert "▱▱▱▱▱▱▱▱▱▱ 0 %" in screen
+    assert "Not cast yet." in screen
+    [voter] = await vote_app.rows(VoterRow)
+    assert voter.district == "namur"
+
+
+async def test_a_voter_fills_the_envelope_casts_and_gets_a_receipt(vote_app: App) -> None:
+    citizen = await at_envelope(vote_app)
+    envelope = citizen.last
+    await citizen.click("📋 Choose projects")
+    assert citizen.last is envelope, "the same message is kept up to date"
+    assert "<b>The projects</b> (page 1 of 2)" in citizen.last.text
+    adds = [label for label in citizen.last.labels if label == "➕ Add"]
+    assert len(adds) == 5
+    await citizen.click("➕ Add")
+    await citizen.click("🗳 My envelope")
+    assert "✅ Cast my ballot" in citizen.last.labels
+    await citizen.click("✅ Cast my ballot")
+    assert "You are about to cast your ballot: 1 projects" in citizen.last.text
+    await citizen.click("✅ Yes, cast my ballot")
+    receipt = citizen.shown[-1]
+    assert "Your ballot is cast." in receipt.text
+    [ballot] = await vote_app.rows(BallotRow)
+    assert ballot.version == 1
+    assert ballot.receipt in receipt.text
+    assert len(await vote_app.rows(BallotItemRow)) == 1
+
+
+async def open_card(citizen: Citizen, title: str) -> None:
+    """Find a project in the list, page after page, and open its card."""
+    while "◀ Previous" in citizen.last.labels:
+        await citizen.click("◀ Previous")
+    for _ in range(5):
+        labels = [label for label in citizen.last.labels if title[:20] in label]
+        if labels:
+            await citizen.click(labels[0])
+            return
+        await citizen.click("Next ▶")
+    raise LookupError(title)
+
+
+async def add_project(citizen: Citizen, title: str) -> None:
+    await open_card(citizen, title)
+    await citizen.click("➕ Add")
+    await citizen.click("⬅ Back to the projects")
+
+
+async def test_a_project_that_does_not_fit_says_how_much_to_free(vote_app: App) -> None:
+    citizen = await at_envelope(vote_app)
+    await citizen.click("📋 Choose projects")
+    await add_project(citizen, "A cycle lane along the Meuse")
+    await add_project(citizen, "Youth music studio")
+    await open_card(citizen, "Orchards in the schools")
+    assert "Does not fit in what is left: free 29.548 € to add it." in citizen.last.text
+    await citizen.click("➕ Add")
+    assert citizen.alerts[-1] == (
+        "This project costs 49.548 € and 20.000 € is left. "
+        "Remove projects worth 29.548 € to add it."
+    )
+    await citizen.click("⬅ Back to the projects")
+    await citizen.click("🗳 My envelope")
+    assert "<b>20.000 €</b> left to spend" in citizen.last.text
+    assert "▰▰▰▰▰▰▰▰▰▱ 90 %" in citizen.last.text
+
+
+async def test_casting_again_replaces_the_ballot_and_says_which_version_counts(
+    vote_app: App,
+) -> None:
+    citizen = await at_envelope(vote_app)
+    await citizen.click("📋 Choose projects")
+    await citizen.click("➕ Add")
+    await citizen.click("🗳 My envelope")
+    await citizen.click("✅ Cast my ballot")
+    await citizen.click("✅ Yes, cast my ballot")
+    await citizen.click("📋 Choose projects")
+    await citizen.click("➕ Add")
+    await citizen.click("🗳 My envelope")
+    assert "cast it again for the change to count" in citizen.last.text
+    await citizen.click("✅ Cast my ballot")
+    await citizen.click("✅ Yes, cast my ballot")
+    assert "This is version 2: it replaces your earlier ballot" in citizen.shown[-1].text
+    [ballot] = await vote_app.rows(BallotRow)
+    assert ballot.version == 2
+    assert len(await vote_app.rows(BallotItemRow)) == 2
+
+
+async def test_an_empty_envelope_cannot_be_cast_when_the_edition_forbids_it(vote_app: App) -> None:
+    citizen = await at_envelope(vote_app)
+    await citizen.click("✅ Cast my ballot")
+    assert citizen.alerts[-1] == "Your envelope is empty. Choose at least one project first."
+    assert await vote_app.count(BallotRow) == 0
+
+
+async def test_a_voter_can_withdraw_their_ballot(vote_app: App) -> None:
+    citizen = await at_envelope(vote_app)
+    await citizen.click("📋 Choose projects")
+    await citizen.click("➕ Add")
+    await citizen.click("🗳 My envelope")
+    await citizen.click("✅ Cast my ballot")
+    await citizen.click("✅ Yes, cast my ballot")
+    await citizen.click("🗳 My envelope")
+    await citizen.click("🗑 Withdraw my ballot")
+    await citizen.click("🗑 Yes, withdraw it")
+    assert await vote_app.count(BallotRow) == 0
+    assert "Your ballot has been withdrawn" in citizen.shown[-1].text
+
+
+async def test_an_uncast_envelope_is_found_as_it_was_left_and_the_menu_says_so(
+    vote_app: App,
+) -> None:
+    citizen = await at_envelope(vote_app)
+    await citizen.click("📋 Choose projects")
+    await citizen.click("➕ Add")
+    await citizen.send("/start")
+    assert "Your envelope is not cast yet." in citizen.last.text
+    vote_app.start()  # the bot restarts
+    again = vote_app.citizen(1)
+    await again.send("/vote")
+    assert "• " in again.last.text, "the project is still in the envelope"
+
+
+async def test_outside_the_vote_phase_nothing_is_accepted(vote_app: App) -> None:
+    citizen = await at_envelope(vote_app)
+    await citizen.click("📋 Choose projects")
+    page = citizen.last
+    from tests.support.app import AFTER_VOTE
+
+    vote_app.clock.now = AFTER_VOTE
+    await citizen.click("➕ Add", page)
+    assert citizen.alerts[-1] == "The vote closed on 15 May 2027."
+    await citizen.send("/vote")
+    assert citizen.last.text == "The vote closed on 15 May 2027."
+
+
+async def test_a_forged_project_id_is_refused(vote_app: App) -> None:
+    citizen = await at_envelope(vote_app)
+    await citizen.click("📋 Choose projects")
+    button = citizen.last.buttons[0][1].callback_data
+    assert button is not None
+    token, seq = button.split(":")[1:3]
+    await citizen.press(f"v:{token}:{seq}:add:999999")
+    assert citizen.alerts[-1] == "This button does not work here."
+    await citizen.press(f"v:{token}:{seq}:page:abc")
+    assert citizen.alerts[-1] == "This button does not work here."
+
+
+async def test_ranking_shows_the_live_standings_where_the_edition_shows_them(vote_app: App) -> None:
+    citizen = await at_envelope(vote_app)
+    await citizen.click("📋 Choose projects")
+    await citizen.click("➕ Add")
+    await citizen.click("🗳 My envelope")
+    await citizen.click("✅ Cast my ballot")
+    await citizen.click("✅ Yes, cast my ballot")
+    other = await consented(vote_app, 2)
+    await other.send("/ranking")
+    assert "<b>Standings</b> (1 ballots cast)" in other.last.text
+    assert ": 1" in other.last.text
+
+
+async def cast_ballot(citizen: Citizen, titles: list[str]) -> None:
+    await citizen.click("📋 Choose projects")
+    for title in titles:
+        await add_project(citizen, title)
+    await citizen.click("🗳 My envelope")
+    await citizen.click("✅ Cast my ballot")
+    await citizen.click("✅ Yes, cast my ballot")
+
+
+async def test_results_show_the_winners_the_money_used_the_turnout_and_a_chart(
+    vote_app: App,
+) -> None:
+    first = await at_envelope(vote_app, 1)
+    await cast_ballot(first, ["A cycle lane along the Meuse", "Repair café in Couvin"])
+    second = await at_envelope(vote_app, 2)
+    await cast_ballot(second, ["A cycle lane along the Meuse", "Youth music studio"])
+    early = await consented(vote_app, 3)
+    await early.send("/results")
+    assert early.last.text == "The results will be announced on 16 May 2027."
+
+    from tests.support.app import AFTER_VOTE
+
+    vote_app.clock.now = AFTER_VOTE
+    await early.send("/results")
+    chart, screen = early.shown[-2:]
+    assert chart.photo == "uploaded"
+    text = screen.text
+    assert "🗳 2 ballots cast." in text
+    # Greedy: the cycle lane (2 votes, 120 000 €), then the studio and the café (1 vote each)
+    # still fit; 188 500 € of the 200 000 € are used.
+    assert "3 projects funded for 188.500\xa0€ out of 200.000\xa0€" in text
+    assert "<b>A cycle lane along the Meuse</b> — 120.000\xa0€\n2 votes" in text
+    assert "taken in order of votes" in text
