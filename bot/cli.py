@@ -11,9 +11,9 @@ from typing import Annotated
 import typer
 from aiogram.exceptions import TelegramUnauthorizedError
 from aiogram.utils.token import TokenValidationError, validate_token
-from pydantic import ValidationError
-from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.cli_ballot import projects_app, results, vote_app
+from bot.cli_support import fail, load_settings, prepared_engine
 from bot.dispatcher import build_dispatcher, create_bot
 from bot.i18n import create_i18n
 from bot.playground import fixed_clock, run_playground, stdin_lines
@@ -21,9 +21,8 @@ from bot.settings import Settings
 from bot.simulator import Simulator
 from budget.edition import Edition, Phase
 from budget.edition_file import EditionError, parse_edition
-from storage.database import create_engine, create_sessionmaker
+from storage.database import create_sessionmaker
 from storage.editions import StoredEdition
-from storage.migrate import upgrade
 from storage.unit_of_work import UnitOfWork
 
 EXAMPLE_EDITION = Path(__file__).resolve().parent.parent / "examples" / "namur.toml"
@@ -37,26 +36,9 @@ db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
 app.add_typer(edition_app, name="edition")
 app.add_typer(phase_app, name="phase")
 app.add_typer(db_app, name="db")
-
-
-def fail(message: str) -> typer.Exit:
-    typer.echo(f"pbbot: {message}", err=True)
-    return typer.Exit(code=2)
-
-
-def load_settings(**overrides: object) -> Settings:
-    try:
-        return Settings(**overrides)  # type: ignore[arg-type]
-    except ValidationError as error:
-        problem = error.errors()[0]
-        field = ".".join(str(part) for part in problem["loc"]).upper()
-        raise fail(f"setting {field}: {problem['msg']}") from None
-
-
-async def prepared_engine(settings: Settings) -> AsyncEngine:
-    engine = create_engine(settings.database_url)
-    await upgrade(engine)
-    return engine
+app.add_typer(projects_app, name="projects")
+app.add_typer(vote_app, name="vote")
+app.command()(results)
 
 
 @app.command()

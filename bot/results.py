@@ -1,0 +1,59 @@
+"""The results of an edition's vote, from the ballots in the database, by the edition's rule."""
+
+from dataclasses import dataclass
+
+from budget.ballot import Project
+from budget.edition import Edition
+from budget.results import Election, Results, compute_results
+from storage.editions import StoredEdition
+from storage.unit_of_work import UnitOfWork
+
+# Costs are kept in cents; Equal Shares raises each voter's share one euro at a time, as
+# equalshares.net does with costs in euros.
+SHARE_INCREMENT_CENTS = 100
+
+
+def election_id(project_id: int) -> str:
+    """Project ids as the results name them: zero-padded, so that ties, broken in the order of
+    the names, follow the order the projects were put on the ballot."""
+    return f"{project_id:06d}"
+
+
+@dataclass(frozen=True)
+class EditionResults:
+    edition: Edition
+    projects: tuple[Project, ...]
+    results: Results
+    election: Election
+    turnout: int
+
+    def votes(self, project: Project) -> int:
+        return self.results.votes.get(election_id(project.id), 0)
+
+    @property
+    def winners(self) -> list[Project]:
+        by_id = {election_id(project.id): project for project in self.projects}
+        return [by_id[winner] for winner in self.results.winners]
+
+    @property
+    def ranking(self) -> list[Project]:
+        """Most voted first; ties in the order of the ballot."""
+        return sorted(self.projects, key=lambda project: (-self.votes(project), project.id))
+
+    def is_winner(self, project: Project) -> bool:
+        return election_id(project.id) in self.results.winners
+
+
+async def edition_results(uow: UnitOfWork, stored: StoredEdition) -> EditionResults:
+    edition = stored.edition
+    projects = tuple(await uow.projects.on_ballot(stored.id))
+    ballots = await uow.voting.ballots(stored.id)
+    election = Election.of(
+        {election_id(project.id): project.cost_cents for project in projects},
+        edition.envelope_cents,
+        ([election_id(project_id) for project_id in ballot] for ballot in ballots),
+    )
+    results = compute_results(
+        election, edition.results_rule, voter_budget_increment=SHARE_INCREMENT_CENTS
+    )
+    return EditionResults(edition, projects, results, election, len(ballots))

@@ -1,0 +1,139 @@
+"""Staff put projects on the ballot, close the vote and publish its results from the command
+line; anyone can compute the results of a pabulib election."""
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+from tests.conftest import EXAMPLE_EDITION
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    for name in ("BOT_TOKEN", "BOT_API_URL", "EDITION", "STAFF_IDS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'pbbot.db'}")
+    assert pbbot("edition", "load", str(EXAMPLE_EDITION))[0] == 0
+    return tmp_path
+
+
+def pbbot(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+PROJECTS_CSV = (
+    "title,summary,cost,district,theme,title_nl\n"
+    "Orchards in the schools,Apple trees by every school,49548,namur,environment,Boomgaarden\n"
+    'A cycle lane,Along the Meuse,"120 000",dinant,mobility,\n'
+    "Repair café,Fix rather than throw away,8500,philippeville,social,\n"
+)
+
+
+def test_projects_are_imported_from_a_csv_and_listed(workdir: Path) -> None:
+    (workdir / "projects.csv").write_text(PROJECTS_CSV, encoding="utf-8")
+    assert pbbot("projects", "import", "projects.csv") == (0, "3 projects put on the ballot.\n")
+    _, listing = pbbot("projects", "list")
+    assert "49 548 €  namur         environment   Orchards in the schools" in listing
+    assert "3 projects, 178 048 € in all; envelope 200 000 €" in listing
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ("X,Y,abc,,", "line 3: cost: 'abc' is not a cost (not a number)"),
+        ("X,Y,100,atlantis,", "line 3: district 'atlantis' is not one of the edition's"),
+        ("X,,100,,", "line 3: title and summary are required"),
+        ("X,Y,0,,", "line 3: cost: '0' is not a cost (zero)"),
+    ],
+)
+def test_a_faulty_csv_is_refused_whole_with_its_line(workdir: Path, row: str, message: str) -> None:
+    (workdir / "bad.csv").write_text(
+        "title,summary,cost,district,theme\nFine,Fine,100,,\n" + row + "\n", encoding="utf-8"
+    )
+    code, output = pbbot("projects", "import", "bad.csv")
+    assert code == 2
+    assert output.strip() == f"pbbot: bad.csv: {message}"
+    assert pbbot("projects", "list")[1].startswith("0 projects")
+
+
+def test_once_the_vote_is_open_the_ballot_is_fixed(workdir: Path) -> None:
+    (workdir / "projects.csv").write_text(PROJECTS_CSV, encoding="utf-8")
+    pbbot("phase", "open", "vote")
+    code, output = pbbot("projects", "import", "projects.csv")
+    assert (code, output.strip()) == (
+        2,
+        "pbbot: the vote has opened: the projects and their costs are fixed",
+    )
+    assert pbbot("projects", "retain", "1", "--cost", "49548")[0] == 2
+
+
+def test_retaining_an_unknown_idea_says_so(workdir: Path) -> None:
+    code, output = pbbot("projects", "retain", "42", "--cost", "49548")
+    assert (code, output.strip()) == (2, "pbbot: there is no idea no. 42 in edition 'namur'")
+
+
+def test_closing_the_vote_opens_the_results_and_exports_the_election(workdir: Path) -> None:
+    (workdir / "projects.csv").write_text(PROJECTS_CSV, encoding="utf-8")
+    pbbot("projects", "import", "projects.csv")
+    code, output = pbbot("vote", "close")
+    assert (code, output.strip()) == (
+        0,
+        "The vote is closed: 0 ballots cast. The results are open: `pbbot results`.",
+    )
+    code, output = pbbot("results")
+    assert code == 0, output
+    assert "0 winners by greedy; budget used 0 € of 200 000 €; 0 ballots." in output
+    assert (workdir / "vote-results.png").read_bytes().startswith(b"\x89PNG")
+    exported = (workdir / "vote-results.pb").read_text(encoding="utf-8")
+    assert "budget;200000" in exported
+    assert "000001;49548;0" in exported
+
+
+ELECTION_PB = """META
+key;value
+description;A small election
+country;Belgium
+unit;Example
+instance;2024
+num_projects;3
+num_votes;4
+budget;100
+vote_type;approval
+PROJECTS
+project_id;cost;votes
+a;60;3
+b;50;2
+c;40;1
+VOTES
+voter_id;vote
+1;a,b
+2;a
+3;a,c
+4;b
+"""
+
+
+def test_anyone_can_compute_the_results_of_a_pabulib_election(workdir: Path) -> None:
+    (workdir / "small.pb").write_text(ELECTION_PB, encoding="utf-8")
+    code, output = pbbot("results", "--pb", "small.pb", "--json")
+    assert code == 0, output
+    result = json.loads(output)
+    # a (3 votes, 60) is funded, b (50) no longer fits in the 40 left, c (40) still does.
+    assert result["winners"] == ["a", "c"]
+    assert result["budget_used"] == 100
+    assert result["votes"] == {"a": 3, "b": 2, "c": 1}
+    code, table = pbbot("results", "--pb", "small.pb", "--rule", "mes")
+    assert "winners by mes" in table
+
+
+def test_a_malformed_pabulib_file_is_a_one_line_error(workdir: Path) -> None:
+    (workdir / "broken.pb").write_text("META\nkey;value\nbudget;x\n", encoding="utf-8")
+    code, output = pbbot("results", "--pb", "broken.pb")
+    assert code == 2
+    assert output.startswith("pbbot: broken.pb: ")
+    assert len(output.strip().splitlines()) == 1
