@@ -19,6 +19,10 @@ from conversations.replies import Button, Localized, Money, Outcome, Reply, Text
 PAGE_SIZE = 5
 BAR_WIDTH = 10
 TITLE_ON_BUTTON = 24
+# Presses that mean the same whichever screen of this envelope they come from: on a slow
+# connection a voter taps Add on two projects before the list is redrawn, and both count
+# (each checked against the envelope as it is by then).
+TOGGLES = frozenset({"add", "remove"})
 
 
 class Screen(StrEnum):
@@ -143,7 +147,8 @@ def step(state: VoteState, event: Event, ctx: VoteContext) -> VoteOutcome:
     if not ctx.edition.is_open(Phase.VOTE, ctx.now):
         return VoteOutcome(state, [closed_reply(ctx, notice=isinstance(event, Press))])
     if isinstance(event, Press):
-        if event.token != state.token or event.seq != state.seq:
+        stale = event.seq != state.seq and event.action not in TOGGLES
+        if event.token != state.token or stale:
             return VoteOutcome(state, [Reply("vote.error.old_button", notice=True)])
         return _press(state, event, ctx)
     if state.screen is Screen.PHONE and isinstance(event, ContactIn):

@@ -5,10 +5,19 @@ from dataclasses import replace
 
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import Message
 
 from bot.callbacks import ConsentButton, MenuButton
 from bot.turn import Turn
 from budget.edition import Phase
+from conversations.events import (
+    DocumentIn,
+    Event,
+    LocationIn,
+    OtherIn,
+    PhotoIn,
+    TextIn,
+)
 from conversations.menu import VoteStatus, main_menu
 from conversations.replies import Button
 from conversations.vote import VoteState
@@ -82,3 +91,16 @@ def ask_consent(turn: Turn, source: str, lang: str | None = None) -> None:
         return MenuButton(action=button.action, arg=source).pack()
 
     turn.show([welcome(turn.edition), privacy_notice(turn.edition)], encode, lang=lang)
+
+
+def event_from_message(message: Message) -> Event:
+    if message.text is not None:
+        return TextIn(message.text)
+    if message.photo:
+        return PhotoIn(message.photo[-1].file_id)
+    if message.document is not None and message.animation is None:
+        document = message.document
+        return DocumentIn(document.file_id, document.file_name or "", document.mime_type or "")
+    if message.location is not None:
+        return LocationIn(message.location.latitude, message.location.longitude)
+    return OtherIn(str(message.content_type))

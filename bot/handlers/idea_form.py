@@ -12,19 +12,13 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.callbacks import FormButton, MenuButton
 from bot.filters import NotACommand
-from bot.handlers.common import DRAFT_STATES, IdeaForm, ask_consent
+from bot.handlers.common import DRAFT_STATES, IdeaForm, ask_consent, event_from_message
 from bot.render import Encode
 from bot.turn import Turn, encode_menu
 from budget.ideas import AuthorKind
 from conversations import idea_form
 from conversations.events import (
-    DocumentIn,
-    Event,
-    LocationIn,
-    OtherIn,
-    PhotoIn,
     Press,
-    TextIn,
 )
 from conversations.idea_form import Draft, FormContext, FormOutcome, FormState
 from conversations.replies import Button, Localized, Money, Reply, Text
@@ -41,19 +35,6 @@ def router() -> Router:
     router.callback_query.register(press_form_button, FormButton.filter())
     router.message.register(answer_question, IdeaForm.filling, NotACommand())
     return router
-
-
-def event_from_message(message: Message) -> Event:
-    if message.text is not None:
-        return TextIn(message.text)
-    if message.photo:
-        return PhotoIn(message.photo[-1].file_id)
-    if message.document is not None and message.animation is None:
-        document = message.document
-        return DocumentIn(document.file_id, document.file_name or "", document.mime_type or "")
-    if message.location is not None:
-        return LocationIn(message.location.latitude, message.location.longitude)
-    return OtherIn(str(message.content_type))
 
 
 async def load_form(state: FSMContext) -> FormState | None:

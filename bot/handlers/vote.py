@@ -5,13 +5,13 @@ import secrets
 from dataclasses import replace
 
 from aiogram import F, Router
-from aiogram.filters import Command
+from aiogram.filters import Command, Filter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from bot.callbacks import MenuButton, VoteButton
-from bot.filters import SharesContact
-from bot.handlers.common import ask_consent, load_vote, vote_fsm
+from bot.filters import NotACommand, SharesContact
+from bot.handlers.common import ask_consent, event_from_message, load_vote, vote_fsm
 from bot.render import Encode
 from bot.turn import Turn, encode_menu
 from budget.ballot import BallotError, voter_order
@@ -30,6 +30,7 @@ def router() -> Router:
     router.callback_query.register(open_vote, MenuButton.filter(F.action == "vote"))
     router.callback_query.register(press_vote_button, VoteButton.filter())
     router.message.register(share_phone, SharesContact())
+    router.message.register(answer_phone_question, NotACommand(), AwaitsPhone())
     router.message.register(show_ranking, Command("ranking"))
     router.callback_query.register(show_ranking, MenuButton.filter(F.action == "ranking"))
     return router
@@ -77,6 +78,23 @@ async def share_phone(message: Message, turn: Turn, state: FSMContext) -> None:
     own = contact.user_id is not None and contact.user_id == turn.user.id
     ctx, _ = await vote_context(turn)
     await apply(vote.step(working, ContactIn(contact.phone_number, own), ctx), ctx, turn, state)
+
+
+class AwaitsPhone(Filter):
+    """The voter was asked for their phone number and has not shared it yet."""
+
+    async def __call__(self, message: Message, state: FSMContext) -> bool:
+        working = await load_vote(state)
+        return working is not None and working.screen is vote.Screen.PHONE
+
+
+async def answer_phone_question(message: Message, turn: Turn, state: FSMContext) -> None:
+    """Anything but the contact button, where the phone number is asked: ask again."""
+    working = await load_vote(state)
+    if turn.citizen is None or working is None:
+        return
+    ctx, _ = await vote_context(turn)
+    await apply(vote.step(working, event_from_message(message), ctx), ctx, turn, state)
 
 
 async def apply(outcome: VoteOutcome, ctx: VoteContext, turn: Turn, state: FSMContext) -> None:

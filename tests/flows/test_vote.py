@@ -1,5 +1,7 @@
 """Voters spread their envelope over the projects on the ballot, cast it, change it."""
 
+import asyncio
+
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -9,6 +11,7 @@ from tests.support.app import (
     DURING_VOTE,
     App,
     at_envelope,
+    change_edition,
     consented,
     put_projects_on_the_ballot,
 )
@@ -218,3 +221,95 @@ async def test_results_show_the_winners_the_money_used_the_turnout_and_a_chart(
     assert "3 projects funded for 188.500\xa0€ out of 200.000\xa0€" in text
     assert "<b>A cycle lane along the Meuse</b> — 120.000\xa0€\n2 votes" in text
     assert "taken in order of votes" in text
+
+
+@pytest.fixture
+async def phone_vote_app(sessionmaker: async_sessionmaker[AsyncSession], edition_id: int) -> App:
+    await change_edition(sessionmaker, ("ask_phone = false", "ask_phone = true"))
+    await put_projects_on_the_ballot(sessionmaker, edition_id)
+    app = App(sessionmaker)
+    app.clock.now = DURING_VOTE
+    return app
+
+
+async def at_phone_question(app: App, user_id: int) -> Citizen:
+    citizen = await consented(app, user_id)
+    await citizen.click("🗳 Vote")
+    await citizen.click("✅ Yes, I am an adult resident")
+    await citizen.click("Namur district")
+    assert citizen.last.asks_contact
+    return citizen
+
+
+async def test_where_the_edition_asks_for_it_each_phone_number_votes_once(
+    phone_vote_app: App,
+) -> None:
+    first = await at_phone_question(phone_vote_app, 1)
+    await first.send("0470 12 34 56")
+    assert first.last.text == "Please use the button below to share your phone number."
+    await first.share_contact("+32470123456", own=False)
+    assert first.last.text.startswith("This is not your own number.")
+    assert await phone_vote_app.count(VoterRow) == 0
+    await first.share_contact("+32470123456")
+    assert "Thank you, your phone number is checked." in [s.text for s in first.shown]
+    assert "left to spend" in first.last.text
+    [voter] = await phone_vote_app.rows(VoterRow)
+    assert voter.phone_hash and "470123456" not in voter.phone_hash
+
+    # A second account with the same number (written differently) is turned away.
+    second = await at_phone_question(phone_vote_app, 2)
+    await second.share_contact("0032 470 12 34 56")
+    assert second.last.text == (
+        "This phone number has already been used to vote from another account. "
+        "Each person votes once."
+    )
+    assert await phone_vote_app.count(VoterRow) == 1
+    await second.send("/vote")
+    assert second.last.text.startswith("🗳 <b>Before you vote</b>"), "asked again, nothing kept"
+
+
+async def test_a_contact_nobody_asked_for_changes_nothing(vote_app: App) -> None:
+    citizen = await consented(vote_app)
+    await citizen.share_contact("+32470123456")
+    assert citizen.last.text == "Thank you, but I did not ask for a phone number here."
+    assert await vote_app.count(VoterRow) == 0
+
+
+async def test_the_ranking_is_hidden_where_the_edition_hides_it(
+    sessionmaker: async_sessionmaker[AsyncSession], edition_id: int
+) -> None:
+    await change_edition(sessionmaker, ("show_ranking = true", "show_ranking = false"))
+    app = App(sessionmaker)
+    app.clock.now = DURING_VOTE
+    citizen = await consented(app)
+    await citizen.send("/ranking")
+    assert citizen.last.text == "The standings are not shown during this vote."
+    assert "📊 Standings" not in citizen.last_labels()
+
+
+async def test_two_adds_tapped_at_once_when_only_one_fits_add_one(vote_app: App) -> None:
+    citizen = await at_envelope(vote_app)
+    await citizen.click("📋 Choose projects")
+    await add_project(citizen, "A cycle lane along the Meuse")
+    while "◀ Previous" in citizen.last.labels:
+        await citizen.click("◀ Previous")
+    # 80 000 € are left: the studio (60 000 €) and the orchards (49 548 €) do not both fit.
+    page = citizen.last
+    studio = next(i for i, label in enumerate(page.labels) if "Youth music" in label)
+    orchards = next(i for i, label in enumerate(page.labels) if "Orchards" in label)
+    flat = [button for row in page.buttons for button in row]
+    add_studio, add_orchards = flat[studio + 1], flat[orchards + 1]
+    assert add_studio.text == add_orchards.text == "➕ Add"
+    await asyncio.gather(
+        citizen.press(str(add_studio.callback_data), page),
+        citizen.press(str(add_orchards.callback_data), page),
+    )
+    assert citizen.alerts[-1].startswith("This project costs")
+    await citizen.click("🗳 My envelope")
+    assert "<b>20.000\xa0€</b> left to spend" in citizen.last.text or (
+        "<b>30.452\xa0€</b> left to spend" in citizen.last.text
+    )
+    await citizen.click("✅ Cast my ballot")
+    await citizen.click("✅ Yes, cast my ballot")
+    [ballot] = await vote_app.rows(BallotRow)
+    assert ballot.total_cents in (18_000_000, 16_954_800)

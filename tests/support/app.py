@@ -168,3 +168,19 @@ async def at_envelope(app: App, user_id: int = 1) -> Citizen:
     await citizen.click("✅ Yes, I am an adult resident")
     await citizen.click("Namur district")
     return citizen
+
+
+async def change_edition(
+    sessionmaker: async_sessionmaker[AsyncSession], *changes: tuple[str, str]
+) -> None:
+    """Load the example edition again with some of its lines changed, as staff would."""
+    from storage.unit_of_work import UnitOfWork
+    from tests.conftest import EXAMPLE_EDITION
+
+    source = EXAMPLE_EDITION.read_text(encoding="utf-8")
+    for line, replacement in changes:
+        assert line in source, line
+        source = source.replace(line, replacement)
+    async with UnitOfWork(sessionmaker) as uow:
+        await uow.editions.save(source, datetime.now(UTC))
+        await uow.commit()
