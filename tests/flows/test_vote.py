@@ -47,7 +47,7 @@ async def test_a_voter_fills_the_envelope_casts_and_gets_a_receipt(vote_app: App
     await citizen.click("🗳 My envelope")
     assert "✅ Cast my ballot" in citizen.last.labels
     await citizen.click("✅ Cast my ballot")
-    assert "You are about to cast your ballot: 1 projects" in citizen.last.text
+    assert "Projects: 1 · total" in citizen.last.text
     await citizen.click("✅ Yes, cast my ballot")
     receipt = citizen.shown[-1]
     assert "Your ballot is cast." in receipt.text
@@ -184,7 +184,7 @@ async def test_ranking_shows_the_live_standings_where_the_edition_shows_them(vot
     await citizen.click("✅ Yes, cast my ballot")
     other = await consented(vote_app, 2)
     await other.send("/ranking")
-    assert "<b>Standings</b> (1 ballots cast)" in other.last.text
+    assert "<b>Standings</b> · ballots cast: 1" in other.last.text
     assert ": 1" in other.last.text
 
 
@@ -215,11 +215,11 @@ async def test_results_show_the_winners_the_money_used_the_turnout_and_a_chart(
     chart, screen = early.shown[-2:]
     assert chart.photo == "uploaded"
     text = screen.text
-    assert "🗳 2 ballots cast." in text
+    assert "🗳 Ballots cast: 2" in text
     # Greedy: the cycle lane (2 votes, 120 000 €), then the studio and the café (1 vote each)
     # still fit; 188 500 € of the 200 000 € are used.
-    assert "3 projects funded for 188.500\xa0€ out of 200.000\xa0€" in text
-    assert "<b>A cycle lane along the Meuse</b> — 120.000\xa0€\n2 votes" in text
+    assert "Projects funded: 3, for 188.500\xa0€ out of 200.000\xa0€" in text
+    assert "<b>A cycle lane along the Meuse</b> — 120.000\xa0€\nVotes: 2" in text
     assert "taken in order of votes" in text
 
 
