@@ -270,7 +270,14 @@ def results(
         )
     )
     export.write_text(_export(outcome_of_edition), encoding="utf-8")
-    _print(outcome_of_edition.election, outcome_of_edition.results, names, as_json, unit="cents")
+    _print(
+        outcome_of_edition.election,
+        outcome_of_edition.results,
+        names,
+        as_json,
+        unit="cents",
+        extra={"currency": edition.currency, "amounts_in": "cents", "titles": names},
+    )
     if not as_json:
         typer.echo(f"Chart written to {chart}; election exported to {export} (pabulib format).")
 
@@ -303,7 +310,12 @@ def _export(outcome: EditionResults) -> str:
 
 
 def _print(
-    election: Election, outcome: Results, names: dict[str, str], as_json: bool, unit: str
+    election: Election,
+    outcome: Results,
+    names: dict[str, str],
+    as_json: bool,
+    unit: str,
+    extra: dict[str, object] | None = None,
 ) -> None:
     costs = {project.id: project.cost for project in election.projects}
     winners = set(outcome.winners)
@@ -317,6 +329,7 @@ def _print(
                     "votes": dict(outcome.votes),
                     "winners": list(outcome.winners),
                     "budget_used": outcome.budget_used,
+                    **(extra or {}),
                 }
             )
         )

@@ -137,3 +137,52 @@ def test_a_malformed_pabulib_file_is_a_one_line_error(workdir: Path) -> None:
     assert code == 2
     assert output.startswith("pbbot: broken.pb: ")
     assert len(output.strip().splitlines()) == 1
+
+
+async def cast_ballots(database: Path, ballots: list[list[int]]) -> None:
+    """Citizens who registered and cast these ballots (project numbers) through the bot."""
+    from datetime import UTC, datetime
+
+    from storage.database import create_engine, create_sessionmaker
+    from storage.unit_of_work import UnitOfWork
+
+    engine = create_engine(f"sqlite+aiosqlite:///{database}")
+    now = datetime.now(UTC)
+    async with UnitOfWork(create_sessionmaker(engine)) as uow:
+        stored = await uow.editions.current(None)
+        assert stored is not None
+        projects = await uow.projects.on_ballot(stored.id)
+        for number, chosen in enumerate(ballots, start=1):
+            citizen = await uow.citizens.consent(number, "en", None, now)
+            voter = await uow.voting.register(stored.id, citizen.id, "namur", None, now)
+            await uow.voting.cast(
+                stored.id, voter, chosen, projects, stored.edition.envelope_cents, False, now
+            )
+        await uow.commit()
+    await engine.dispose()
+
+
+def test_the_results_rank_the_projects_and_the_export_recomputes_them(workdir: Path) -> None:
+    import asyncio
+
+    (workdir / "projects.csv").write_text(PROJECTS_CSV, encoding="utf-8")
+    pbbot("projects", "import", "projects.csv")
+    # The cycle lane (120 000 €) has the most votes; the orchards (49 548 €) then fit, and
+    # the repair café (8 500 €) too.
+    asyncio.run(cast_ballots(workdir / "pbbot.db", [[2], [2, 1], [2, 3], [1], [3, 1], [2]]))
+    pbbot("vote", "close")
+    code, table = pbbot("results")
+    assert code == 0, table
+    lines = table.splitlines()
+    assert lines[1].split() == ["1", "A", "cycle", "lane", "120", "000", "€", "4", "yes"]
+    assert "3 winners by greedy; budget used 178 048 € of 200 000 €; 6 ballots." in table
+    code, output = pbbot("results", "--json", "--chart", "chart.png", "--export", "vote.pb")
+    result = json.loads(output)
+    assert result["winners"] == ["000002", "000001", "000003"]
+    assert result["titles"]["000003"] == "Repair café"
+    assert (result["budget_used"], result["amounts_in"]) == (17_804_800, "cents")
+    assert (workdir / "chart.png").read_bytes().startswith(b"\x89PNG")
+    # Anyone holding the exported file finds the same winners.
+    _, recomputed = pbbot("results", "--pb", "vote.pb", "--json")
+    assert json.loads(recomputed)["winners"] == result["winners"]
+    assert json.loads(recomputed)["votes"] == result["votes"]
