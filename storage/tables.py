@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     CheckConstraint,
     DateTime,
     Float,
@@ -21,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.sql.expression import false
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -79,6 +81,11 @@ class CitizenRow(Base):
     language: Mapped[str] = mapped_column(String(8))
     source: Mapped[str | None] = mapped_column(String(64))
     consented_at: Mapped[datetime]
+    # Campaign reminders: stopped by the citizen (/stop), or the citizen blocked the bot.
+    reminders_stopped_at: Mapped[datetime | None]
+    unreachable_at: Mapped[datetime | None]
+    # Asked for the results announcement when casting a ballot (sent even after /stop).
+    wants_results: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class IdeaRow(Base):
@@ -223,3 +230,87 @@ class BallotItemRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.id", ondelete="CASCADE"))
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="RESTRICT"))
+
+
+class CampaignRow(Base):
+    """A campaign as staff composed it: its texts per language, its button, who it is for and
+    when it goes out (now, at a moment, or every week between two dates)."""
+
+    __tablename__ = "campaigns"
+    __table_args__ = (Index("ix_campaigns_edition_id", "edition_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    # {"fr": "...", "nl": "..."}
+    texts: Mapped[dict[str, Any]]
+    html: Mapped[bool] = mapped_column(Boolean, default=False)
+    image: Mapped[str | None] = mapped_column(String(500))
+    # "vote", "deposit" or "link" (with button_url); None: no button but Stop reminders.
+    button: Mapped[str | None] = mapped_column(String(16))
+    button_url: Mapped[str | None] = mapped_column(String(500))
+    # {"kind": "not_voted"} or {"kind": "language", "value": "nl"}
+    audience: Mapped[dict[str, Any]]
+    # {"kind": "now"} / {"kind": "at", "at": iso} / {"kind": "weekly", "weekday": 0, "hour": 18,
+    #  "minute": 0, "start": iso, "end": iso}
+    schedule: Mapped[dict[str, Any]]
+    results_announcement: Mapped[bool] = mapped_column(Boolean, default=False)
+    state: Mapped[str] = mapped_column(String(16))
+    created_by: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime]
+
+
+class CampaignRunRow(Base):
+    """One sending of a campaign (a weekly campaign has one a week); the same due moment is
+    never run twice."""
+
+    __tablename__ = "campaign_runs"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "due_at", name="uq_campaign_runs_campaign_due"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    due_at: Mapped[datetime]
+    # sending, paused, cancelled, done
+    state: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    # The staff message that shows the run's progress, edited as it goes.
+    status_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    status_message_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class DeliveryRow(Base):
+    """One message of one run to one citizen: queued, sending (the call is under way), sent,
+    blocked (403), failed (after retries) or unknown (the process died during the call; never
+    sent again). The unique constraint is what makes a citizen get a run at most once."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("run_id", "citizen_id", name="uq_deliveries_run_citizen"),
+        Index("ix_deliveries_run_state", "run_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("campaign_runs.id", ondelete="CASCADE"))
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id", ondelete="CASCADE"))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    language: Mapped[str] = mapped_column(String(8))
+    state: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[datetime | None]
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    error: Mapped[str | None] = mapped_column(String(300))
+    updated_at: Mapped[datetime]
+
+
+class LeaseRow(Base):
+    """A lease one process holds for a while (the weekly schedule): whoever holds an unexpired
+    lease is the only one doing that job."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime]

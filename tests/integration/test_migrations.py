@@ -18,6 +18,10 @@ TABLES = {
     "voters",
     "ballots",
     "ballot_items",
+    "campaigns",
+    "campaign_runs",
+    "deliveries",
+    "leases",
 }
 
 

@@ -1,0 +1,1 @@
+"""Campaigns, their audiences, the rate-limited delivery outbox and the weekly schedule."""
