@@ -65,12 +65,18 @@ class Election:
             if project.id in known:
                 raise ValueError(f"project {project.id!r} is listed twice")
             known.add(project.id)
-        for number, ballot in enumerate(self.ballots, start=1):
-            if not isinstance(ballot, frozenset):
-                raise TypeError(f"ballot {number} is not a frozenset; build with Election.of")
-            if not ballot <= known:
-                unknown = ", ".join(repr(name) for name in sorted(ballot - known))
-                raise ValueError(f"ballot {number} names unknown project(s) {unknown}")
+        if not all(isinstance(ballot, frozenset) for ballot in self.ballots):
+            number = next(
+                n for n, b in enumerate(self.ballots, start=1) if not isinstance(b, frozenset)
+            )
+            raise TypeError(f"ballot {number} is not a frozenset; build with Election.of")
+        # Checked once per distinct ballot: most citizens cast one that others cast too.
+        if not all(ballot <= known for ballot in set(self.ballots)):
+            number, ballot = next(
+                (n, b) for n, b in enumerate(self.ballots, start=1) if not b <= known
+            )
+            unknown = ", ".join(repr(name) for name in sorted(ballot - known))
+            raise ValueError(f"ballot {number} names unknown project(s) {unknown}")
 
     @classmethod
     def of(
