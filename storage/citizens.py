@@ -58,3 +58,23 @@ class Citizens:
             update(CitizenRow).where(CitizenRow.id == citizen.id).values(language=language)
         )
         return Citizen(citizen.id, citizen.telegram_id, language, citizen.source)
+
+    async def set_reminders(self, citizen_id: int, on: bool, now: datetime) -> None:
+        """Stop campaign reminders (/stop) or have them again."""
+        await self.session.execute(
+            update(CitizenRow)
+            .where(CitizenRow.id == citizen_id)
+            .values(reminders_stopped_at=None if on else now)
+        )
+
+    async def reminders_stopped(self, citizen_id: int) -> bool:
+        stopped = await self.session.scalar(
+            select(CitizenRow.reminders_stopped_at).where(CitizenRow.id == citizen_id)
+        )
+        return stopped is not None
+
+    async def want_results(self, citizen_id: int) -> None:
+        """Asked, when voting, to be told the results (even with reminders stopped)."""
+        await self.session.execute(
+            update(CitizenRow).where(CitizenRow.id == citizen_id).values(wants_results=True)
+        )

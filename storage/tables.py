@@ -114,6 +114,19 @@ class IdeaRow(Base):
     budget_cents: Mapped[int] = mapped_column(BigInteger)
     image_file_id: Mapped[str | None] = mapped_column(String(255))
     submitted_at: Mapped[datetime]
+    # Found from the address's commune or postal code, or set by staff.
+    district: Mapped[str | None] = mapped_column(String(32))
+    published_at: Mapped[datetime | None]
+    # Why moderation asked for changes or rejected it, or why it is not feasible: shown to
+    # the author.
+    status_reason: Mapped[str | None] = mapped_column(String(500))
+    # The analysis: feasible or not, the cost after analysis, notes only staff see.
+    feasible: Mapped[bool | None] = mapped_column(Boolean)
+    analysed_cost_cents: Mapped[int | None] = mapped_column(BigInteger)
+    staff_notes: Mapped[str | None] = mapped_column(Text)
+    merged_into_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ideas.id", ondelete="SET NULL", name="fk_ideas_merged_into_id_ideas")
+    )
 
     attachments: Mapped[list["AttachmentRow"]] = relationship(
         order_by="AttachmentRow.position", cascade="all, delete-orphan", lazy="selectin"
@@ -289,7 +302,7 @@ class DeliveryRow(Base):
     __tablename__ = "deliveries"
     __table_args__ = (
         UniqueConstraint("run_id", "citizen_id", name="uq_deliveries_run_citizen"),
-        Index("ix_deliveries_run_state", "run_id", "state"),
+        Index("ix_deliveries_run_state", "run_id", "state", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -314,3 +327,111 @@ class LeaseRow(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     holder: Mapped[str] = mapped_column(String(64))
     expires_at: Mapped[datetime]
+
+
+class StaffRoleRow(Base):
+    """A staff member's role: admin, moderator, analyst or committee (a member may have
+    several). The first admins come from the settings (STAFF_IDS)."""
+
+    __tablename__ = "staff_roles"
+    __table_args__ = (UniqueConstraint("telegram_id", "role", name="uq_staff_roles_member_role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    telegram_id: Mapped[int] = mapped_column(BigInteger)
+    role: Mapped[str] = mapped_column(String(16))
+    added_by: Mapped[int] = mapped_column(BigInteger)
+    added_at: Mapped[datetime]
+
+
+class AuditRow(Base):
+    """Every staff action: who, what, on what, when, and the values before and after."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_subject", "subject"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    actor: Mapped[int] = mapped_column(BigInteger)
+    action: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(64))
+    before: Mapped[dict[str, Any] | None]
+    after: Mapped[dict[str, Any] | None]
+    at: Mapped[datetime]
+
+
+class SupportRow(Base):
+    """A citizen supports a published idea: once, and can withdraw it."""
+
+    __tablename__ = "supports"
+    __table_args__ = (UniqueConstraint("idea_id", "citizen_id", name="uq_supports_idea_citizen"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id", ondelete="CASCADE"))
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id", ondelete="CASCADE"))
+    at: Mapped[datetime]
+
+
+class SuggestionRow(Base):
+    """A short text a citizen suggests to an idea's author; moderated like ideas
+    (submitted, published, rejected)."""
+
+    __tablename__ = "suggestions"
+    __table_args__ = (Index("ix_suggestions_idea_id", "idea_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id", ondelete="CASCADE"))
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime]
+
+
+class FollowUpRow(Base):
+    """A questionnaire sent to an idea's author, with its deadline and, once sent back, the
+    answers ({question code: answer})."""
+
+    __tablename__ = "follow_ups"
+    __table_args__ = (
+        UniqueConstraint("idea_id", "questionnaire", name="uq_follow_ups_idea_questionnaire"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id", ondelete="CASCADE"))
+    questionnaire: Mapped[str] = mapped_column(String(32))
+    deadline: Mapped[datetime]
+    sent_by: Mapped[int] = mapped_column(BigInteger)
+    sent_at: Mapped[datetime]
+    reminded_at: Mapped[datetime | None]
+    answered_at: Mapped[datetime | None]
+    answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class VolunteerRow(Base):
+    """A citizen who volunteered for the committee drawn by lot, with their district; drawn,
+    they are asked, and accept or refuse."""
+
+    __tablename__ = "volunteers"
+    __table_args__ = (
+        UniqueConstraint("edition_id", "citizen_id", name="uq_volunteers_edition_citizen"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id", ondelete="CASCADE"))
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id", ondelete="CASCADE"))
+    district: Mapped[str] = mapped_column(String(32))
+    # volunteered, asked, accepted, refused
+    state: Mapped[str] = mapped_column(String(16))
+    volunteered_at: Mapped[datetime]
+
+
+class CommitteeVoteRow(Base):
+    """A committee member's Retain / Not retain on a feasible idea; one per member and idea,
+    changed in place."""
+
+    __tablename__ = "committee_votes"
+    __table_args__ = (UniqueConstraint("idea_id", "member", name="uq_committee_votes_idea_member"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id", ondelete="CASCADE"))
+    member: Mapped[int] = mapped_column(BigInteger)
+    retain: Mapped[bool] = mapped_column(Boolean)
+    at: Mapped[datetime]

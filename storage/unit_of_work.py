@@ -5,11 +5,21 @@ from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.analysis import Analysis
+from storage.audiences import Audiences
+from storage.browsing import Browsing
+from storage.campaigns import Campaigns
 from storage.citizens import Citizens
+from storage.committee import Committee
 from storage.conversation_states import ConversationStates, Entry, GroupCommit
+from storage.deliveries import Deliveries
 from storage.editions import Editions
+from storage.follow_ups import FollowUps
 from storage.ideas import Ideas
+from storage.leases import Leases
+from storage.moderation import Moderation
 from storage.projects import Projects
+from storage.staff import Audit, Staff
 from storage.voting import Voting
 
 
@@ -33,6 +43,17 @@ class UnitOfWork:
         self.ideas = Ideas(self.session)
         self.projects = Projects(self.session)
         self.voting = Voting(self.session)
+        self.deliveries = Deliveries(self.session)
+        self.campaigns = Campaigns(self.session)
+        self.audiences = Audiences(self.session)
+        self.leases = Leases(self.session)
+        self.staff = Staff(self.session)
+        self.audit = Audit(self.session)
+        self.moderation = Moderation(self.session)
+        self.browsing = Browsing(self.session)
+        self.follow_ups = FollowUps(self.session)
+        self.analysis = Analysis(self.session)
+        self.committee = Committee(self.session)
         self.conversation_states = ConversationStates(self.session)
         # States read or written in this unit of work; the staged ones are written at commit.
         self.known_states: dict[str, Entry] = {}

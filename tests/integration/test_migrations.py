@@ -22,6 +22,13 @@ TABLES = {
     "campaign_runs",
     "deliveries",
     "leases",
+    "staff_roles",
+    "audit_log",
+    "supports",
+    "suggestions",
+    "follow_ups",
+    "volunteers",
+    "committee_votes",
 }
 
 

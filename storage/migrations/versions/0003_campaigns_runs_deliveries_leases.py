@@ -99,7 +99,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("run_id", "citizen_id", name="uq_deliveries_run_citizen"),
     )
     with op.batch_alter_table("deliveries", schema=None) as batch_op:
-        batch_op.create_index("ix_deliveries_run_state", ["run_id", "state"], unique=False)
+        batch_op.create_index("ix_deliveries_run_state", ["run_id", "state", "id"], unique=False)
 
     with op.batch_alter_table("citizens", schema=None) as batch_op:
         batch_op.add_column(

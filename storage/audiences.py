@@ -1,0 +1,79 @@
+"""What the audiences of campaigns are made of: who can be reached, who voted, who registered
+in which district, where each chat stands in a conversation."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.tables import (
+    BallotItemRow,
+    BallotRow,
+    CitizenRow,
+    ConversationStateRow,
+    VoterRow,
+)
+
+
+@dataclass(frozen=True)
+class Reachable:
+    citizen_id: int
+    telegram_id: int
+    language: str
+    stopped: bool
+    wants_results: bool
+
+
+class Audiences:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def reachable(self) -> list[Reachable]:
+        """Every citizen who consented and has not blocked the bot."""
+        rows = await self.session.execute(
+            select(
+                CitizenRow.id,
+                CitizenRow.telegram_id,
+                CitizenRow.language,
+                CitizenRow.reminders_stopped_at,
+                CitizenRow.wants_results,
+            )
+            .where(CitizenRow.unreachable_at.is_(None))
+            .order_by(CitizenRow.id)
+        )
+        return [
+            Reachable(row.id, row.telegram_id, row.language, row[3] is not None, row[4])
+            for row in rows
+        ]
+
+    async def districts(self, edition_id: int) -> dict[int, str | None]:
+        """The district each registered voter chose (citizen id -> district)."""
+        rows = await self.session.execute(
+            select(VoterRow.citizen_id, VoterRow.district).where(VoterRow.edition_id == edition_id)
+        )
+        return {row.citizen_id: row.district for row in rows}
+
+    async def cast(self, edition_id: int) -> dict[int, set[int]]:
+        """The projects of each cast ballot (citizen id -> project ids)."""
+        rows = await self.session.execute(
+            select(VoterRow.citizen_id, BallotItemRow.project_id)
+            .join(BallotRow, BallotRow.voter_id == VoterRow.id)
+            .outerjoin(BallotItemRow, BallotItemRow.ballot_id == BallotRow.id)
+            .where(VoterRow.edition_id == edition_id)
+        )
+        cast: dict[int, set[int]] = {}
+        for row in rows:
+            chosen = cast.setdefault(row.citizen_id, set())
+            if row.project_id is not None:
+                chosen.add(row.project_id)
+        return cast
+
+    async def conversation_states(self, key_suffix: str) -> list[tuple[str, str | None, Any]]:
+        """The stored conversation states whose key ends with `key_suffix` (their destiny)."""
+        rows = await self.session.execute(
+            select(
+                ConversationStateRow.key, ConversationStateRow.state, ConversationStateRow.data
+            ).where(ConversationStateRow.key.endswith(key_suffix))
+        )
+        return [(row.key, row.state, row.data) for row in rows]

@@ -1,0 +1,87 @@
+"""Staff roles, and the audit log every staff action is written to."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.tables import AuditRow, StaffRoleRow
+
+
+class Staff:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def roles(self, telegram_id: int) -> set[str]:
+        rows = await self.session.scalars(
+            select(StaffRoleRow.role).where(StaffRoleRow.telegram_id == telegram_id)
+        )
+        return set(rows)
+
+    async def members(self, role: str | None = None) -> dict[int, set[str]]:
+        """Telegram id -> roles, of everyone with `role` (or with any role)."""
+        query = select(StaffRoleRow.telegram_id, StaffRoleRow.role)
+        rows = (await self.session.execute(query)).all()
+        members: dict[int, set[str]] = {}
+        for telegram_id, member_role in rows:
+            members.setdefault(telegram_id, set()).add(member_role)
+        if role is not None:
+            members = {member: roles for member, roles in members.items() if role in roles}
+        return members
+
+    async def add(self, telegram_id: int, role: str, by: int, now: datetime) -> bool:
+        """Give a role; False if the member had it already."""
+        if role in await self.roles(telegram_id):
+            return False
+        try:
+            async with self.session.begin_nested():
+                self.session.add(
+                    StaffRoleRow(telegram_id=telegram_id, role=role, added_by=by, added_at=now)
+                )
+        except IntegrityError:
+            return False
+        return True
+
+    async def remove(self, telegram_id: int, role: str) -> bool:
+        """Take a role away; False if the member did not have it."""
+        result = await self.session.execute(
+            delete(StaffRoleRow).where(
+                StaffRoleRow.telegram_id == telegram_id, StaffRoleRow.role == role
+            )
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+class Audit:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def record(
+        self,
+        actor: int,
+        action: str,
+        subject: str,
+        now: datetime,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+    ) -> None:
+        """Who did what to what, when, and the values it changed."""
+        self.session.add(
+            AuditRow(
+                actor=actor, action=action, subject=subject, before=before, after=after, at=now
+            )
+        )
+
+    async def of(self, subject: str) -> list[AuditRow]:
+        rows = await self.session.scalars(
+            select(AuditRow).where(AuditRow.subject == subject).order_by(AuditRow.id)
+        )
+        return list(rows)
+
+    async def by_action(self, action: str) -> list[AuditRow]:
+        rows = await self.session.scalars(
+            select(AuditRow).where(AuditRow.action == action).order_by(AuditRow.id)
+        )
+        return list(rows)
