@@ -1,45 +1,136 @@
-"""A Bot API server on localhost, enough for `pbbot run` to poll it and answer through it."""
+"""A Bot API server on localhost, enough for `pbbot run` to poll it and answer through it, and
+for campaign runs to be sent to it: with Telegram's flood control (a token bucket answering
+429 with retry_after), citizens who blocked the bot (403) and random server errors (500, 502).
 
+It runs inside the test's event loop, or as a process of its own (as the benchmark uses it, so
+that it does not take the sender's CPU), saying where it listens on its first line of output:
+
+    python -m tests.support.fake_bot_api --per-second 500
+"""
+
+import argparse
 import asyncio
 import json
+import math
+import random
+import sys
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
 
 
+@dataclass(frozen=True)
+class Accepted:
+    """A message the server took: it reached the citizen's chat."""
+
+    chat_id: int
+    text: str
+    message_id: int
+
+
 @dataclass
 class FakeBotApi:
-    """Answers getMe, getUpdates (from a queue), sendMessage and the rest; records every call.
-    With `refuse_token`, every call gets 401 Unauthorized, as Telegram gives a revoked token."""
+    """Answers getMe, getUpdates (from a queue), sendMessage, sendPhoto and the rest; records
+    every call. With `refuse_token`, every call gets 401 Unauthorized, as Telegram gives a
+    revoked token.
+
+    `per_second` enforces a rate on the sending methods as Telegram does: a bucket that holds
+    one second's worth of messages and fills at that rate; a call that finds it empty gets 429
+    with the whole seconds until a message fits again. `blocked` chats get 403. Each sending
+    call fails with 500 or 502 with probability `error_rate` (random, seeded by `seed`); a
+    failed or refused call delivers nothing."""
 
     refuse_token: bool = False
+    per_second: float | None = None
+    blocked: frozenset[int] = frozenset()
+    error_rate: float = 0.0
+    seed: int = 0
+    # Keep every call's parameters in `calls` (the benchmark turns it off).
+    record_calls: bool = True
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     updates: "asyncio.Queue[dict[str, Any]]" = field(default_factory=asyncio.Queue)
     message_ids: int = 0
+    accepted: list[Accepted] = field(default_factory=list)
+    too_many_requests: int = 0
+    server_errors: int = 0
+    forbidden: int = 0
+    # Where it listens, once started.
+    url: str = ""
+
+    def __post_init__(self) -> None:
+        self._random = random.Random(self.seed)
+        self._tokens = self.per_second or 0.0
+        self._filled_at = time.monotonic()
 
     def app(self) -> web.Application:
         application = web.Application()
         application.router.add_post("/bot{token}/{method}", self.handle)
+        application.router.add_get("/stats", self.stats)
         return application
 
     async def start(self) -> tuple[web.AppRunner, str]:
-        runner = web.AppRunner(self.app())
+        runner = web.AppRunner(self.app(), access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        return runner, f"http://127.0.0.1:{port}"
+        self.url = f"http://127.0.0.1:{port}"
+        return runner, self.url
 
     async def handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         params = {key: str(value) for key, value in (await request.post()).items()}
-        self.calls.append((method, params))
+        if self.record_calls:
+            self.calls.append((method, params))
         if self.refuse_token:
-            return web.json_response(
-                {"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401
-            )
+            return _error(401, "Unauthorized")
+        if method in ("sendMessage", "sendPhoto"):
+            refusal = self.refusal(int(params["chat_id"]))
+            if refusal is not None:
+                return refusal
         return web.json_response({"ok": True, "result": await self.result(method, params)})
+
+    async def stats(self, request: web.Request) -> web.Response:
+        """What the server saw, for a test or a benchmark in another process."""
+        return web.json_response(
+            {
+                "accepted": len(self.accepted),
+                "received": {str(chat): count for chat, count in self.received().items()},
+                "too_many_requests": self.too_many_requests,
+                "server_errors": self.server_errors,
+                "forbidden": self.forbidden,
+            }
+        )
+
+    def refusal(self, chat_id: int) -> web.Response | None:
+        """Flood control first (every call counts against it, as on Telegram), then the
+        blocked chats, then the server's bad moments."""
+        if self.per_second is not None:
+            now = time.monotonic()
+            self._tokens = min(
+                self.per_second, self._tokens + (now - self._filled_at) * self.per_second
+            )
+            self._filled_at = now
+            if self._tokens < 1:
+                self.too_many_requests += 1
+                retry_after = max(1, math.ceil((1 - self._tokens) / self.per_second))
+                return _error(
+                    429,
+                    f"Too Many Requests: retry after {retry_after}",
+                    {"retry_after": retry_after},
+                )
+            self._tokens -= 1
+        if chat_id in self.blocked:
+            self.forbidden += 1
+            return _error(403, "Forbidden: bot was blocked by the user")
+        if self.error_rate and self._random.random() < self.error_rate:
+            self.server_errors += 1
+            if self._random.random() < 0.5:
+                return _error(500, "Internal Server Error")
+            return _error(502, "Bad Gateway")
+        return None
 
     async def result(self, method: str, params: dict[str, Any]) -> Any:
         if method == "getMe":
@@ -49,16 +140,25 @@ class FakeBotApi:
                 return [await asyncio.wait_for(self.updates.get(), timeout=0.5)]
             except TimeoutError:
                 return []
-        if method == "sendMessage":
+        if method in ("sendMessage", "sendPhoto"):
             self.message_ids += 1
             chat_id = int(params["chat_id"])
-            return {
+            text = params.get("text", params.get("caption", ""))
+            self.accepted.append(Accepted(chat_id, text, self.message_ids))
+            message: dict[str, Any] = {
                 "message_id": self.message_ids,
                 "date": 0,
                 "chat": {"id": chat_id, "type": "private"},
-                "text": params.get("text", ""),
                 "reply_markup": json.loads(params.get("reply_markup") or "null"),
             }
+            if method == "sendPhoto":
+                message["photo"] = [
+                    {"file_id": "photo", "file_unique_id": "photo", "width": 1, "height": 1}
+                ]
+                message["caption"] = text
+            else:
+                message["text"] = text
+            return message
         return True
 
     def sent_texts(self, chat_id: int) -> list[str]:
@@ -67,3 +167,44 @@ class FakeBotApi:
             for method, params in self.calls
             if method == "sendMessage" and int(params["chat_id"]) == chat_id
         ]
+
+    def received(self) -> dict[int, int]:
+        """How many messages each chat received."""
+        counts: dict[int, int] = {}
+        for message in self.accepted:
+            counts[message.chat_id] = counts.get(message.chat_id, 0) + 1
+        return counts
+
+
+def _error(status: int, description: str, parameters: dict[str, Any] | None = None) -> web.Response:
+    body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
+    if parameters:
+        body["parameters"] = parameters
+    return web.json_response(body, status=status)
+
+
+async def serve(api: FakeBotApi) -> None:
+    """Serve until stdin is closed (the parent process ended or let go of it)."""
+    runner, url = await api.start()
+    print(url, flush=True)
+    loop = asyncio.get_running_loop()
+    try:
+        await loop.run_in_executor(None, sys.stdin.read)
+    finally:
+        await runner.cleanup()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m tests.support.fake_bot_api")
+    parser.add_argument("--per-second", type=float, default=None)
+    parser.add_argument("--error-rate", type=float, default=0.0)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    api = FakeBotApi(
+        per_second=args.per_second, error_rate=args.error_rate, seed=args.seed, record_calls=False
+    )
+    asyncio.run(serve(api))
+
+
+if __name__ == "__main__":
+    main()
