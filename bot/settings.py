@@ -23,6 +23,10 @@ class Settings(BaseSettings):
     # How long the bot trusts its copy of the edition before reading it again, so that a
     # phase opened by hand or a reloaded file is seen within that time.
     edition_refresh_seconds: float = 5.0
+    # Campaign messages per second: Telegram's limit is about 30 for everything the bot sends
+    # (more with paid broadcasts); 25 leaves room for the answers to citizens. Several bot
+    # processes share the work, each at this rate: divide it among them.
+    broadcast_per_second: float = Field(default=25.0, gt=0)
 
     @field_validator("staff_ids", mode="before")
     @classmethod

@@ -1,0 +1,278 @@
+"""Campaigns in the bot's process: the runs that are due are started (by one process at a time,
+the holder of the schedule's lease), the runs under way are sent, and the staff member who
+composed a campaign follows each run on one message, edited as it goes, with buttons to pause,
+resume or cancel it, and a report at the end."""
+
+import asyncio
+import logging
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
+from aiogram.methods import EditMessageText, SendMessage, TelegramMethod
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.broadcast_send import telegram_send
+from bot.callbacks import RunButton
+from bot.campaign_messages import campaign_message
+from bot.follow_up_reminders import remind_follow_ups
+from bot.handlers.common import DRAFT_STATES
+from bot.render import Renderer
+from broadcast.audiences import recipients
+from broadcast.delivery import Sender
+from broadcast.limiter import RateLimiter
+from broadcast.schedule import due_run, next_run
+from budget.campaigns import Audience, ButtonKind, Campaign, Schedule
+from budget.edition import Edition
+from conversations.replies import Text
+from storage.campaigns import StoredCampaign, StoredRun
+from storage.deliveries import Delivery
+from storage.unit_of_work import UnitOfWork
+
+logger = logging.getLogger(__name__)
+
+SCHEDULE_LEASE = "campaign-schedule"
+LEASE_SECONDS = 60.0
+TICK_SECONDS = 5.0
+
+
+def campaign_of(stored: StoredCampaign) -> Campaign:
+    return Campaign(
+        name=stored.name,
+        texts=stored.texts,
+        audience=Audience.from_dict(stored.audience),
+        schedule=Schedule.from_dict(stored.schedule),
+        image=stored.image,
+        button=ButtonKind(stored.button) if stored.button else None,
+        button_url=stored.button_url,
+        html=stored.html,
+        results_announcement=stored.results_announcement,
+    )
+
+
+@dataclass
+class _Progress:
+    chat_id: int
+    message_id: int
+    language: str
+    shown_at: float = 0.0
+
+
+class Broadcaster:
+    def __init__(
+        self,
+        bot: Bot,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        renderer: Renderer,
+        edition_slug: str | None,
+        per_second: float,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.bot = bot
+        self.sessionmaker = sessionmaker
+        self.renderer = renderer
+        self.edition_slug = edition_slug
+        self.per_second = per_second
+        self.clock = clock
+        self.holder = secrets.token_hex(8)
+        self.limiter = RateLimiter(per_second)
+        self._campaigns: dict[int, tuple[Campaign, Edition]] = {}
+
+    async def serve(self) -> None:
+        """Until cancelled: recover what a dead process left, then start and send runs."""
+        await Sender(self.sessionmaker, _never_send, self.limiter).recover()
+        while True:
+            try:
+                await self.tick()
+            except Exception:  # one failed tick must not end broadcasting for good
+                logger.exception("broadcast tick failed")
+            await asyncio.sleep(TICK_SECONDS)
+
+    async def tick(self) -> None:
+        for run in await self.start_due_runs():
+            await self._announce(run)
+        # Follow-up reminders are claimed one by one in the database, so whichever process
+        # gets there first sends each of them once.
+        await remind_follow_ups(self.bot, self.sessionmaker, self.renderer, self.clock())
+        async with UnitOfWork(self.sessionmaker) as uow:
+            runs = await uow.campaigns.runs_in(["sending"])
+        for run in runs:
+            await self.send_run(run)
+
+    async def start_due_runs(self) -> list[StoredRun]:
+        """Start every run that is due, with its audience as it stands now."""
+        now = self.clock()
+        started = []
+        async with UnitOfWork(self.sessionmaker) as uow:
+            if not await uow.leases.take(SCHEDULE_LEASE, self.holder, now, LEASE_SECONDS):
+                return []
+            stored_edition = await uow.editions.current(self.edition_slug)
+            if stored_edition is None:
+                return []
+            edition = stored_edition.edition
+            for stored in await uow.campaigns.scheduled():
+                if stored.edition_id != stored_edition.id:
+                    continue
+                campaign = campaign_of(stored)
+                schedule, zone = campaign.schedule, edition.zone
+                due = due_run(schedule, zone, stored.created_at, now)
+                if next_run(schedule, zone, stored.created_at, now) is None:
+                    await uow.campaigns.set_state(stored.id, "done")
+                if due is None:
+                    continue
+                run = await uow.campaigns.start_run(stored.id, due, now)
+                if run is None:
+                    continue
+                people = await recipients(
+                    uow,
+                    stored_edition.id,
+                    campaign.audience,
+                    campaign.results_announcement,
+                    DRAFT_STATES,
+                )
+                await uow.campaigns.enqueue(run.id, people, now)
+                if not people:
+                    await uow.campaigns.set_run_state(run.id, "done", now)
+                started.append(run)
+            await uow.commit()
+        return started
+
+    async def send_run(self, run: StoredRun) -> dict[str, int]:
+        campaign, edition = await self._campaign(run.campaign_id)
+
+        async def compose(delivery: Delivery) -> TelegramMethod[Message]:
+            method: TelegramMethod[Any] = campaign_message(
+                campaign, edition, delivery.chat_id, delivery.language, self.renderer
+            )
+            return method
+
+        sender = Sender(self.sessionmaker, telegram_send(self.bot, compose), self.limiter)
+        progress = await self._progress(run)
+
+        async def show(counts: Mapping[str, int]) -> None:
+            if progress is not None:
+                await self._show(run, progress, counts, final=False)
+
+        counts = await sender.run(run.id, on_progress=show)
+        async with UnitOfWork(self.sessionmaker) as uow:
+            counts = await uow.deliveries.counts(run.id)
+            state = (await uow.campaigns.run(run.id) or run).state
+            if state == "sending" and not counts.get("queued") and not counts.get("sending"):
+                await uow.campaigns.set_run_state(run.id, "done", self.clock())
+                state = "done"
+            await uow.commit()
+        if progress is not None and state in {"done", "cancelled"}:
+            await self._show(run, progress, counts, final=True)
+        return counts
+
+    async def _campaign(self, campaign_id: int) -> tuple[Campaign, Edition]:
+        known = self._campaigns.get(campaign_id)
+        if known is None:
+            async with UnitOfWork(self.sessionmaker) as uow:
+                stored = await uow.campaigns.get(campaign_id)
+                assert stored is not None
+                editions = await uow.editions.current(self.edition_slug)
+                assert editions is not None
+            known = self._campaigns[campaign_id] = (campaign_of(stored), editions.edition)
+        return known
+
+    async def _announce(self, run: StoredRun) -> None:
+        """The progress message, sent to whoever composed the campaign."""
+        async with UnitOfWork(self.sessionmaker) as uow:
+            stored = await uow.campaigns.get(run.campaign_id)
+            if stored is None:
+                return
+            staff = await uow.citizens.by_telegram_id(stored.created_by)
+            counts = await uow.deliveries.counts(run.id)
+        language = staff.language if staff else "en"
+        text, markup = self._status(run, stored.name, language, counts, final=False)
+        try:
+            message = await self.bot(
+                SendMessage(chat_id=stored.created_by, text=text, reply_markup=markup)
+            )
+        except TelegramAPIError:
+            logger.warning("could not tell %s about run %s", stored.created_by, run.id)
+            return
+        async with UnitOfWork(self.sessionmaker) as uow:
+            await uow.campaigns.set_status_message(run.id, stored.created_by, message.message_id)
+            await uow.commit()
+
+    async def _progress(self, run: StoredRun) -> _Progress | None:
+        async with UnitOfWork(self.sessionmaker) as uow:
+            fresh = await uow.campaigns.run(run.id)
+            if fresh is None or fresh.status_chat_id is None or fresh.status_message_id is None:
+                return None
+            staff = await uow.citizens.by_telegram_id(fresh.status_chat_id)
+        return _Progress(
+            fresh.status_chat_id, fresh.status_message_id, staff.language if staff else "en"
+        )
+
+    async def _show(
+        self, run: StoredRun, progress: _Progress, counts: Mapping[str, int], final: bool
+    ) -> None:
+        campaign, _ = await self._campaign(run.campaign_id)
+        text, markup = self._status(run, campaign.name, progress.language, counts, final)
+        try:
+            await self.bot(
+                EditMessageText(
+                    chat_id=progress.chat_id,
+                    message_id=progress.message_id,
+                    text=text,
+                    reply_markup=markup,
+                )
+            )
+        except TelegramAPIError:
+            # "message is not modified" and the like: the next update will do.
+            logger.debug("progress of run %s not shown", run.id, exc_info=True)
+
+    def _status(
+        self,
+        run: StoredRun,
+        name: str,
+        language: str,
+        counts: Mapping[str, int],
+        final: bool,
+    ) -> tuple[str, InlineKeyboardMarkup | None]:
+        left = counts.get("queued", 0) + counts.get("sending", 0)
+        minutes = max(1, round(left / self.per_second / 60)) if left else 0
+        key = "broadcast.status.final" if final else "broadcast.status.running"
+        text = self.renderer.text(
+            Text(
+                key,
+                name=name,
+                sent=counts.get("sent", 0),
+                blocked=counts.get("blocked", 0),
+                failed=counts.get("failed", 0) + counts.get("unknown", 0),
+                left=left,
+                minutes=minutes,
+            ),
+            language,
+        )
+        if final:
+            return text, None
+
+        def button(label: str, action: str) -> InlineKeyboardButton:
+            return InlineKeyboardButton(
+                text=self.renderer.text(Text(label), language),
+                callback_data=RunButton(action=action, run=run.id).pack(),
+            )
+
+        markup = InlineKeyboardMarkup(
+            inline_keyboard=[
+                [
+                    button("broadcast.button.pause", "pause"),
+                    button("broadcast.button.resume", "resume"),
+                ],
+                [button("broadcast.button.stop_run", "cancel")],
+            ]
+        )
+        return text, markup
+
+
+async def _never_send(delivery: Delivery) -> int:
+    raise AssertionError("recovering sends nothing")

@@ -1,0 +1,52 @@
+"""A campaign's message as one citizen gets it: their language's text (or the edition's first
+one), the image, the campaign's button and, under every reminder, a button to stop them."""
+
+from typing import Any
+
+from aiogram.methods import SendMessage, SendPhoto, TelegramMethod
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.callbacks import MenuButton
+from bot.render import Renderer
+from budget.campaigns import ButtonKind, Campaign
+from budget.edition import Edition
+from conversations.replies import Text
+
+# The button's label, and where it leads: the menu actions that open the vote or the form.
+ACTIONS = {ButtonKind.VOTE: "vote", ButtonKind.DEPOSIT: "deposit"}
+
+
+def campaign_message(
+    campaign: Campaign, edition: Edition, chat_id: int, language: str, renderer: Renderer
+) -> TelegramMethod[Any]:
+    text = campaign.text_for(language, edition)
+    rows: list[list[InlineKeyboardButton]] = []
+    if campaign.button is not None:
+        label = renderer.text(Text(f"broadcast.citizen.{campaign.button.value}"), language)
+        if campaign.button is ButtonKind.LINK:
+            rows.append([InlineKeyboardButton(text=label, url=campaign.button_url)])
+        else:
+            action = MenuButton(action=ACTIONS[campaign.button]).pack()
+            rows.append([InlineKeyboardButton(text=label, callback_data=action)])
+    stop = renderer.text(Text("broadcast.citizen.stop"), language)
+    rows.append(
+        [InlineKeyboardButton(text=stop, callback_data=MenuButton(action="stop_reminders").pack())]
+    )
+    markup = InlineKeyboardMarkup(inline_keyboard=rows)
+    # Plain texts are sent as written: with no parse mode, "<" and "&" are shown as typed.
+    parse_mode = "HTML" if campaign.html else None
+    if campaign.image:
+        return SendPhoto(
+            chat_id=chat_id,
+            photo=campaign.image,
+            caption=text,
+            parse_mode=parse_mode,
+            reply_markup=markup,
+        )
+    return SendMessage(
+        chat_id=chat_id,
+        text=text,
+        parse_mode=parse_mode,
+        reply_markup=markup,
+        link_preview_options=None,
+    )

@@ -1,0 +1,179 @@
+"""/broadcast: staff compose a campaign in the chat, see it as citizens will, and confirm;
+the buttons of a run's progress message pause, resume or cancel it."""
+
+import secrets
+from dataclasses import replace
+
+from aiogram import Router
+from aiogram.filters import Command, Filter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+
+from bot.callbacks import CampaignButton, RunButton
+from bot.campaign_messages import campaign_message
+from bot.filters import NotACommand
+from bot.handlers.common import DRAFT_STATES, event_from_message, show_menu
+from bot.render import Encode
+from bot.staff import is_allowed, refuse_button
+from bot.turn import Turn, encode_menu
+from broadcast.audiences import recipients
+from budget.roles import Role
+from conversations import campaign_form
+from conversations.campaign_form import CampaignForm, CampaignOutcome, FormContext, Step
+from conversations.events import Press
+from conversations.replies import Button, Reply
+
+# The steps where the composer waits for something typed or sent rather than a button.
+TYPED_STEPS = {Step.TEXT, Step.IMAGE, Step.LINK, Step.AT, Step.WEEKLY}
+
+
+def router() -> Router:
+    router = Router(name="broadcast")
+    router.message.register(start_campaign, Command("broadcast"))
+    router.callback_query.register(press_campaign_button, CampaignButton.filter())
+    router.message.register(answer_composer, NotACommand(), Composing())
+    router.callback_query.register(press_run_button, RunButton.filter())
+    return router
+
+
+async def is_staff(turn: Turn) -> bool:
+    return await is_allowed(turn, Role.BROADCASTER)
+
+
+def composer_fsm(state: FSMContext) -> FSMContext:
+    """The composer keeps its state apart from the citizen conversations of the same account."""
+    return FSMContext(storage=state.storage, key=replace(state.key, destiny="broadcast"))
+
+
+async def load_composer(state: FSMContext) -> CampaignForm | None:
+    data = await composer_fsm(state).get_data()
+    return CampaignForm.from_dict(data) if data else None
+
+
+class Composing(Filter):
+    """A staff member composing a campaign, at a step that waits for a text or an image."""
+
+    async def __call__(self, message: Message, state: FSMContext) -> bool:
+        form = await load_composer(state)
+        return form is not None and form.step in TYPED_STEPS
+
+
+def form_context(turn: Turn) -> FormContext:
+    return FormContext(turn.edition, turn.now)
+
+
+async def start_campaign(message: Message, turn: Turn, state: FSMContext) -> None:
+    if not await is_staff(turn):
+        # The same answer as any unknown command: staff commands are not advertised.
+        turn.show(Reply("error.unknown_command"))
+        if turn.citizen is not None:
+            await show_menu(turn, state)
+        return
+    outcome = campaign_form.start(form_context(turn), secrets.token_hex(3))
+    await apply(outcome, turn, state)
+
+
+async def press_campaign_button(
+    query: CallbackQuery, callback_data: CampaignButton, turn: Turn, state: FSMContext
+) -> None:
+    form = await load_composer(state)
+    if not await is_staff(turn) or form is None:
+        turn.show(Reply("broadcast.error.old_button", notice=True))
+        return
+    press = Press(callback_data.action, callback_data.arg, callback_data.token, callback_data.seq)
+    await apply(campaign_form.step(form, press, form_context(turn)), turn, state)
+
+
+async def answer_composer(message: Message, turn: Turn, state: FSMContext) -> None:
+    form = await load_composer(state)
+    if not await is_staff(turn) or form is None:
+        return
+    event = event_from_message(message)
+    await apply(campaign_form.step(form, event, form_context(turn)), turn, state)
+
+
+async def apply(outcome: CampaignOutcome, turn: Turn, state: FSMContext) -> None:
+    form, replies = outcome.state, list(outcome.replies)
+    fsm = composer_fsm(state)
+    if outcome.preview and form is not None:
+        campaign = form.campaign()
+        audience = await recipients(
+            turn.uow,
+            turn.stored.id,
+            campaign.audience,
+            campaign.results_announcement,
+            DRAFT_STATES,
+        )
+        # Exactly what a citizen will get, in the staff member's language if there is a text.
+        turn.send(campaign_message(campaign, turn.edition, turn.chat_id, turn.lang, turn.renderer))
+        replies.append(campaign_form.preview_summary(form, form_context(turn), len(audience)))
+    if outcome.create is not None:
+        campaign = outcome.create
+        stored = await turn.uow.campaigns.add(
+            turn.stored.id,
+            name=campaign.name,
+            texts=dict(campaign.texts),
+            html=campaign.html,
+            image=campaign.image,
+            button=campaign.button.value if campaign.button else None,
+            button_url=campaign.button_url,
+            audience=campaign.audience.to_dict(),
+            schedule=campaign.schedule.to_dict(),
+            results_announcement=campaign.results_announcement,
+            created_by=turn.user.id,
+            now=turn.now,
+        )
+        await turn.uow.audit.record(
+            turn.user.id,
+            "campaign_create",
+            f"campaign:{stored.id}",
+            turn.now,
+            after={"texts": stored.texts, "audience": stored.audience, "schedule": stored.schedule},
+        )
+        replies.append(Reply("broadcast.created", number=stored.id))
+    if form is None:
+        await fsm.set_data({})
+        turn.show(replies, encode_menu)
+    else:
+        await fsm.set_data(form.to_dict())
+        turn.show(replies, encode_composer(form))
+
+
+def encode_composer(form: CampaignForm) -> Encode:
+    def encode(button: Button) -> str:
+        return CampaignButton(
+            token=form.token, seq=form.seq, action=button.action, arg=button.arg
+        ).pack()
+
+    return encode
+
+
+async def press_run_button(query: CallbackQuery, callback_data: RunButton, turn: Turn) -> None:
+    """Pause, resume or cancel a run. From a non-staff account (a forwarded message, a forged
+    button) it does nothing, and says nothing more than any unknown button."""
+    if not await is_staff(turn):
+        await refuse_button(turn, f"run:{callback_data.run}")
+        return
+    moves = {
+        "pause": ("paused", ("sending",)),
+        "resume": ("sending", ("paused",)),
+        "cancel": ("cancelled", ("sending", "paused")),
+    }
+    move = moves.get(callback_data.action)
+    if move is None:
+        turn.show(Reply("error.invalid_button", notice=True))
+        return
+    target, sources = move
+    changed = await turn.uow.campaigns.set_run_state(
+        callback_data.run, target, turn.now, only_from=sources
+    )
+    if changed:
+        await turn.uow.audit.record(
+            turn.user.id,
+            f"run_{callback_data.action}",
+            f"run:{callback_data.run}",
+            turn.now,
+            after={"state": target},
+        )
+    key = f"broadcast.run.{target}" if changed else "broadcast.run.unchanged"
+    turn.show(Reply(key, notice=True))

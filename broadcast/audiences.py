@@ -1,0 +1,69 @@
+"""Who a campaign run is for, evaluated afresh at each run: a weekly reminder to those who
+have not voted no longer reaches someone who voted since."""
+
+from collections.abc import Collection
+
+from budget.campaigns import Audience, AudienceKind
+from storage.audiences import Reachable
+from storage.campaigns import Recipient
+from storage.unit_of_work import UnitOfWork
+
+# Conversation states are stored under "fsm:<bot>:<chat>:<user>:<destiny>" (the bot's key
+# builder); the chat is the citizen's Telegram id, as the bot talks in private chats only.
+FORM_DESTINY = ":default"
+VOTE_DESTINY = ":vote"
+
+
+def _chat_of(key: str) -> int | None:
+    parts = key.split(":")
+    return int(parts[2]) if len(parts) == 5 and parts[2].lstrip("-").isdigit() else None
+
+
+async def recipients(
+    uow: UnitOfWork,
+    edition_id: int,
+    audience: Audience,
+    results_announcement: bool,
+    draft_states: Collection[str | None],
+) -> list[Recipient]:
+    """The citizens the run goes to. Never those who stopped reminders, except for a results
+    announcement they asked for when they voted; never those who blocked the bot."""
+    everyone = await uow.audiences.reachable()
+
+    def allowed(citizen: Reachable) -> bool:
+        return not citizen.stopped or (results_announcement and citizen.wants_results)
+
+    chosen = [citizen for citizen in everyone if allowed(citizen)]
+    kind = audience.kind
+    if kind is AudienceKind.LANGUAGE:
+        chosen = [c for c in chosen if c.language == audience.value]
+    elif kind is AudienceKind.DISTRICT:
+        districts = await uow.audiences.districts(edition_id)
+        chosen = [c for c in chosen if districts.get(c.citizen_id) == audience.value]
+    elif kind in {AudienceKind.NOT_VOTED, AudienceKind.VOTED}:
+        cast = await uow.audiences.cast(edition_id)
+        voted = kind is AudienceKind.VOTED
+        chosen = [c for c in chosen if (c.citizen_id in cast) == voted]
+    elif kind is AudienceKind.DRAFT:
+        chats = {
+            _chat_of(key)
+            for key, state, _ in await uow.audiences.conversation_states(FORM_DESTINY)
+            if state in draft_states
+        }
+        chosen = [c for c in chosen if c.telegram_id in chats]
+    elif kind is AudienceKind.UNCAST:
+        cast = await uow.audiences.cast(edition_id)
+        waiting = {
+            _chat_of(key): set(data.get("chosen") or ())
+            for key, _, data in await uow.audiences.conversation_states(VOTE_DESTINY)
+        }
+        chosen = [
+            c
+            for c in chosen
+            if waiting.get(c.telegram_id)
+            and waiting[c.telegram_id] != cast.get(c.citizen_id, set())
+        ]
+    elif kind is AudienceKind.FOLLOW_UP:
+        # Follow-up questionnaires are not sent yet (staff tools to come): nobody waits.
+        chosen = []
+    return [Recipient(c.citizen_id, c.telegram_id, c.language) for c in chosen]

@@ -1,0 +1,431 @@
+"""Staff compose a campaign in the chat (/broadcast): how the texts are written, a text in each
+of the edition's languages, an image, a button, the audience, the schedule; then a preview of
+exactly what citizens will get, with the audience's size, before confirming.
+
+A plain state machine like the idea form. The caller carries out the effects: `preview` asks
+it to count the audience and show the message as citizens will see it; `create` to store the
+campaign."""
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from enum import StrEnum
+from typing import Any
+
+from budget.campaigns import (
+    CAPTION_LIMIT,
+    TEXT_LIMIT,
+    WEEKDAYS,
+    WITH_VALUE,
+    Audience,
+    AudienceKind,
+    ButtonKind,
+    Campaign,
+    CampaignError,
+    Schedule,
+    ScheduleKind,
+    check_campaign,
+    html_problem,
+)
+from budget.edition import Edition
+from conversations.events import Event, PhotoIn, Press, TextIn
+from conversations.replies import Button, Localized, Outcome, Reply, Text
+
+LANGUAGE_NAMES = {"fr": "Français", "nl": "Nederlands", "de": "Deutsch", "en": "English"}
+_MOMENT = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})[ T](\d{1,2}:\d{2})\s*$")
+_WEEKLY = re.compile(r"^\s*(\d{1,2}:\d{2})\s+(\d{4}-\d{2}-\d{2})\s+(\d{4}-\d{2}-\d{2})\s*$")
+
+
+class Step(StrEnum):
+    FORMAT = "format"
+    TEXT = "text"
+    IMAGE = "image"
+    BUTTON = "button"
+    LINK = "link"
+    AUDIENCE = "audience"
+    AUDIENCE_VALUE = "audience_value"
+    SCHEDULE = "schedule"
+    AT = "at"
+    WEEKDAY = "weekday"
+    WEEKLY = "weekly"
+    PREVIEW = "preview"
+
+
+@dataclass
+class CampaignForm:
+    token: str
+    step: Step = Step.FORMAT
+    seq: int = 0
+    html: bool = False
+    language: int = 0
+    texts: dict[str, str] = field(default_factory=dict)
+    image: str | None = None
+    button: str | None = None
+    button_url: str | None = None
+    audience: dict[str, str] = field(default_factory=lambda: {"kind": "everyone"})
+    schedule: dict[str, Any] = field(default_factory=lambda: {"kind": "now"})
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "token": self.token,
+            "step": self.step.value,
+            "seq": self.seq,
+            "html": self.html,
+            "language": self.language,
+            "texts": dict(self.texts),
+            "image": self.image,
+            "button": self.button,
+            "button_url": self.button_url,
+            "audience": dict(self.audience),
+            "schedule": dict(self.schedule),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "CampaignForm":
+        return cls(
+            token=data["token"],
+            step=Step(data["step"]),
+            seq=data["seq"],
+            html=data["html"],
+            language=data["language"],
+            texts=dict(data["texts"]),
+            image=data["image"],
+            button=data["button"],
+            button_url=data["button_url"],
+            audience=dict(data["audience"]),
+            schedule=dict(data["schedule"]),
+        )
+
+    def campaign(self) -> Campaign:
+        first = next((text for text in self.texts.values() if text), "")
+        return Campaign(
+            name=first[:40].strip() or "campaign",
+            texts={lang: text for lang, text in self.texts.items() if text},
+            audience=Audience.from_dict(self.audience),
+            schedule=Schedule.from_dict(self.schedule),
+            image=self.image,
+            button=ButtonKind(self.button) if self.button else None,
+            button_url=self.button_url,
+            html=self.html,
+        )
+
+
+@dataclass(frozen=True)
+class FormContext:
+    edition: Edition
+    now: datetime
+
+
+@dataclass
+class CampaignOutcome(Outcome):
+    state: CampaignForm | None = None
+    preview: bool = False
+    create: Campaign | None = None
+
+
+def start(ctx: FormContext, token: str) -> CampaignOutcome:
+    form = CampaignForm(token=token, seq=1)
+    return CampaignOutcome(form, [_ask(form, ctx)])
+
+
+def step(form: CampaignForm, event: Event, ctx: FormContext) -> CampaignOutcome:
+    if isinstance(event, Press):
+        if event.token != form.token or event.seq != form.seq:
+            return CampaignOutcome(form, [Reply("broadcast.error.old_button", notice=True)])
+        if event.action == "cancel":
+            return CampaignOutcome(None, [Reply("broadcast.cancelled", edit=True)])
+        return _press(form, event, ctx)
+    return _typed(form, event, ctx)
+
+
+def _press(form: CampaignForm, press: Press, ctx: FormContext) -> CampaignOutcome:
+    action, arg, now = press.action, press.arg, form.step
+    edition = ctx.edition
+    if now is Step.FORMAT and action == "format":
+        form.html = arg == "html"
+        return _go(form, Step.TEXT, ctx)
+    if now is Step.TEXT and action == "skip":
+        return _next_language(form, ctx)
+    if now is Step.IMAGE and action == "skip":
+        form.image = None
+        return _go(form, Step.BUTTON, ctx)
+    if now is Step.BUTTON and action == "button":
+        if arg == "none":
+            form.button, form.button_url = None, None
+            return _go(form, Step.AUDIENCE, ctx)
+        if arg in {kind.value for kind in ButtonKind}:
+            form.button = arg
+            return _go(form, Step.LINK if arg == ButtonKind.LINK else Step.AUDIENCE, ctx)
+    if now is Step.AUDIENCE and action == "audience" and arg in set(AudienceKind):
+        form.audience = {"kind": arg}
+        if AudienceKind(arg) in WITH_VALUE:
+            return _go(form, Step.AUDIENCE_VALUE, ctx)
+        return _go(form, Step.SCHEDULE, ctx)
+    if now is Step.AUDIENCE_VALUE and action == "value":
+        kind = AudienceKind(form.audience["kind"])
+        valid = arg in edition.languages if kind is AudienceKind.LANGUAGE else edition.district(arg)
+        if valid:
+            form.audience = {"kind": kind.value, "value": arg}
+            return _go(form, Step.SCHEDULE, ctx)
+    if now is Step.SCHEDULE and action == "schedule":
+        if arg == ScheduleKind.NOW:
+            form.schedule = {"kind": "now"}
+            return _to_preview(form, ctx)
+        if arg == ScheduleKind.AT:
+            return _go(form, Step.AT, ctx)
+        if arg == ScheduleKind.WEEKLY:
+            return _go(form, Step.WEEKDAY, ctx)
+    if now is Step.WEEKDAY and action == "weekday" and arg in WEEKDAYS:
+        form.schedule = {"kind": "weekly", "weekday": WEEKDAYS.index(arg)}
+        return _go(form, Step.WEEKLY, ctx)
+    if now is Step.PREVIEW and action == "audience":
+        return _go(form, Step.AUDIENCE, ctx)
+    if now is Step.PREVIEW and action == "confirm":
+        campaign = form.campaign()
+        try:
+            check_campaign(campaign, edition, ctx.now)
+        except CampaignError as error:
+            return CampaignOutcome(form, [_refusal(error)])
+        return CampaignOutcome(None, [], create=campaign)
+    return CampaignOutcome(form, [Reply("broadcast.error.invalid_button", notice=True)])
+
+
+def _typed(form: CampaignForm, event: Event, ctx: FormContext) -> CampaignOutcome:
+    current = form.step
+    if current is Step.TEXT and isinstance(event, TextIn):
+        text = event.text.strip()
+        if len(text) > TEXT_LIMIT:
+            return _again(form, Reply("broadcast.text.too_long", count=len(text), limit=TEXT_LIMIT))
+        problem = html_problem(text) if form.html else None
+        if problem:
+            return _again(form, Reply("broadcast.text.bad_html", problem=problem))
+        form.texts[ctx.edition.languages[form.language]] = text
+        return _next_language(form, ctx)
+    if current is Step.IMAGE and isinstance(event, PhotoIn):
+        longest = max(form.texts.items(), key=lambda item: len(item[1]))
+        if len(longest[1]) > CAPTION_LIMIT:
+            return _again(
+                form,
+                Reply(
+                    "broadcast.image.text_too_long",
+                    language=LANGUAGE_NAMES.get(longest[0], longest[0]),
+                    count=len(longest[1]),
+                    limit=CAPTION_LIMIT,
+                ),
+            )
+        form.image = event.file_id
+        return _go(form, Step.BUTTON, ctx)
+    if current is Step.LINK and isinstance(event, TextIn):
+        url = event.text.strip()
+        if not re.match(r"^(https?|tg)://\S+$", url) or len(url) > 500:
+            return _again(form, Reply("broadcast.link.invalid"))
+        form.button_url = url
+        return _go(form, Step.AUDIENCE, ctx)
+    if current is Step.AT and isinstance(event, TextIn):
+        match = _MOMENT.match(event.text)
+        moment = _moment(match.group(1), match.group(2), ctx) if match else None
+        if moment is None:
+            return _again(form, Reply("broadcast.at.invalid"))
+        if moment <= ctx.now:
+            return _again(form, Reply("broadcast.at.past"))
+        form.schedule = {"kind": "at", "at": moment.isoformat()}
+        return _to_preview(form, ctx)
+    if current is Step.WEEKLY and isinstance(event, TextIn):
+        match = _WEEKLY.match(event.text)
+        parts = _weekly(match.groups(), ctx) if match else None
+        if parts is None:
+            return _again(form, Reply("broadcast.weekly.invalid"))
+        hour, first, last = parts
+        if last < first:
+            return _again(form, Reply("broadcast.weekly.end_before_start"))
+        form.schedule.update(hour=hour, start=first.isoformat(), end=last.isoformat())
+        schedule = Schedule.from_dict(form.schedule)
+        if not any(m > ctx.now for m in schedule.due_times(ctx.edition.zone, ctx.now)):
+            return _again(form, Reply("broadcast.weekly.past"))
+        return _to_preview(form, ctx)
+    return _again(form, Reply("broadcast.error.unexpected"))
+
+
+def _moment(day: str, hour: str, ctx: FormContext) -> datetime | None:
+    try:
+        return datetime.combine(
+            date.fromisoformat(day), time.fromisoformat(hour.zfill(5)), tzinfo=ctx.edition.zone
+        )
+    except ValueError:
+        return None
+
+
+def _weekly(groups: tuple[str | Any, ...], ctx: FormContext) -> tuple[str, date, date] | None:
+    hour, first, last = (str(group) for group in groups)
+    try:
+        return (
+            time.fromisoformat(hour.zfill(5)).strftime("%H:%M"),
+            (date.fromisoformat(first)),
+            date.fromisoformat(last),
+        )
+    except ValueError:
+        return None
+
+
+def _next_language(form: CampaignForm, ctx: FormContext) -> CampaignOutcome:
+    form.language += 1
+    if form.language < len(ctx.edition.languages):
+        return _go(form, Step.TEXT, ctx)
+    if not any(form.texts.values()):
+        form.language = 0
+        form.seq += 1
+        return CampaignOutcome(form, [Reply("broadcast.text.none"), _ask(form, ctx)])
+    return _go(form, Step.IMAGE, ctx)
+
+
+def _to_preview(form: CampaignForm, ctx: FormContext) -> CampaignOutcome:
+    form.step = Step.PREVIEW
+    form.seq += 1
+    return CampaignOutcome(form, [], preview=True)
+
+
+def _go(form: CampaignForm, target: Step, ctx: FormContext) -> CampaignOutcome:
+    form.step = target
+    form.seq += 1
+    return CampaignOutcome(form, [_ask(form, ctx)])
+
+
+def _again(form: CampaignForm, refusal: Reply) -> CampaignOutcome:
+    """A refused answer: say why; the question stays as it is."""
+    return CampaignOutcome(form, [refusal])
+
+
+def _refusal(error: CampaignError) -> Reply:
+    return Reply(Text(f"broadcast.refused.{error.reason}", **error.values))
+
+
+def _cancel_row() -> list[Button]:
+    return [Button("broadcast.button.cancel", "cancel")]
+
+
+def _ask(form: CampaignForm, ctx: FormContext) -> Reply:
+    edition = ctx.edition
+    match form.step:
+        case Step.FORMAT:
+            return Reply(
+                "broadcast.ask.format",
+                buttons=[
+                    [Button("broadcast.button.plain", "format", "plain")],
+                    [Button("broadcast.button.html", "format", "html")],
+                    _cancel_row(),
+                ],
+            )
+        case Step.TEXT:
+            language = edition.languages[form.language]
+            return Reply(
+                "broadcast.ask.text",
+                language=LANGUAGE_NAMES.get(language, language),
+                number=form.language + 1,
+                total=len(edition.languages),
+                limit=TEXT_LIMIT,
+                buttons=[[Button("broadcast.button.skip", "skip")], _cancel_row()],
+            )
+        case Step.IMAGE:
+            return Reply(
+                "broadcast.ask.image",
+                buttons=[[Button("broadcast.button.no_image", "skip")], _cancel_row()],
+            )
+        case Step.BUTTON:
+            return Reply(
+                "broadcast.ask.button",
+                buttons=[
+                    [Button("broadcast.button.open_vote", "button", "vote")],
+                    [Button("broadcast.button.open_form", "button", "deposit")],
+                    [Button("broadcast.button.link", "button", "link")],
+                    [Button("broadcast.button.no_button", "button", "none")],
+                    _cancel_row(),
+                ],
+            )
+        case Step.LINK:
+            return Reply("broadcast.ask.link", buttons=[_cancel_row()])
+        case Step.AUDIENCE:
+            rows = [
+                [Button(f"broadcast.audience.{kind.value}", "audience", kind.value)]
+                for kind in AudienceKind
+            ]
+            return Reply("broadcast.ask.audience", buttons=[*rows, _cancel_row()])
+        case Step.AUDIENCE_VALUE:
+            if form.audience["kind"] == AudienceKind.LANGUAGE:
+                options = [
+                    Button(Localized({"": LANGUAGE_NAMES.get(lang, lang)}), "value", lang)
+                    for lang in edition.languages
+                ]
+                key = "broadcast.ask.language"
+            else:
+                options = [Button(Localized(d.name), "value", d.code) for d in edition.districts]
+                key = "broadcast.ask.district"
+            return Reply(key, buttons=[*([option] for option in options), _cancel_row()])
+        case Step.SCHEDULE:
+            return Reply(
+                "broadcast.ask.schedule",
+                buttons=[
+                    [Button("broadcast.button.now", "schedule", "now")],
+                    [Button("broadcast.button.at", "schedule", "at")],
+                    [Button("broadcast.button.weekly", "schedule", "weekly")],
+                    _cancel_row(),
+                ],
+            )
+        case Step.AT:
+            return Reply("broadcast.ask.at", timezone=edition.timezone, buttons=[_cancel_row()])
+        case Step.WEEKDAY:
+            days = [Button(f"broadcast.weekday.{day}", "weekday", day) for day in WEEKDAYS]
+            rows = [days[i : i + 2] for i in range(0, len(days), 2)]
+            return Reply("broadcast.ask.weekday", buttons=[*rows, _cancel_row()])
+        case Step.WEEKLY:
+            return Reply("broadcast.ask.weekly", timezone=edition.timezone, buttons=[_cancel_row()])
+    return Reply("broadcast.error.unexpected")
+
+
+def preview_summary(form: CampaignForm, ctx: FormContext, audience_size: int) -> Reply:
+    """Under the message as citizens will see it: who gets it and when; confirm or change."""
+    schedule = Schedule.from_dict(form.schedule)
+    texts = [Text("broadcast.preview.header")]
+    kind = AudienceKind(form.audience["kind"])
+    texts.append(
+        Text(
+            "broadcast.preview.audience",
+            audience=Text(f"broadcast.audience.{kind.value}"),
+            value=form.audience.get("value", ""),
+            size=audience_size,
+        )
+    )
+    if schedule.kind is ScheduleKind.NOW:
+        texts.append(Text("broadcast.preview.now"))
+    elif schedule.kind is ScheduleKind.AT and schedule.at:
+        local = schedule.at.astimezone(ctx.edition.zone)
+        texts.append(Text("broadcast.preview.at", day=local.date(), hour=local.strftime("%H:%M")))
+    elif schedule.start and schedule.end and schedule.hour and schedule.weekday is not None:
+        texts.append(
+            Text(
+                "broadcast.preview.weekly",
+                weekday=Text(f"broadcast.weekday.{WEEKDAYS[schedule.weekday]}"),
+                hour=schedule.hour.strftime("%H:%M"),
+                start=schedule.start,
+                end=schedule.end,
+            )
+        )
+    missing = [
+        LANGUAGE_NAMES.get(lang, lang) for lang in ctx.edition.languages if not form.texts.get(lang)
+    ]
+    if missing:
+        first = next(lang for lang in ctx.edition.languages if form.texts.get(lang))
+        texts.append(
+            Text(
+                "broadcast.preview.fallback",
+                missing=", ".join(missing),
+                language=LANGUAGE_NAMES.get(first, first),
+            )
+        )
+    rows: list[list[Button]] = []
+    if audience_size == 0:
+        texts.append(Text("broadcast.preview.nobody"))
+    else:
+        rows.append([Button("broadcast.button.confirm", "confirm")])
+    rows.append([Button("broadcast.button.change_audience", "audience")])
+    rows.append(_cancel_row())
+    return Reply(*texts, buttons=rows)

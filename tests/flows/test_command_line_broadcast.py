@@ -1,0 +1,80 @@
+"""Staff schedule campaigns from the command line, the same as from the chat."""
+
+from pathlib import Path
+
+import pytest
+
+from tests.support.command_line import cast_ballots, pbbot
+
+CAMPAIGN = """
+audience = "everyone"
+button = "vote"
+[text]
+fr = "Le vote est ouvert !"
+[schedule]
+every = "monday"
+hour = "18:00"
+from = 2027-04-15
+until = 2027-05-15
+"""
+
+
+def write(folder: Path, text: str) -> str:
+    (folder / "campaign.toml").write_text(text, encoding="utf-8")
+    return "campaign.toml"
+
+
+@pytest.fixture
+def citizens(edition_dir: Path) -> Path:
+    import asyncio
+
+    (edition_dir / "projects.csv").write_text(
+        "title,summary,cost\nBancs,Des bancs,1000\n", encoding="utf-8"
+    )
+    pbbot("projects", "import", "projects.csv")
+    asyncio.run(cast_ballots(edition_dir / "pbbot.db", [[1], [1], [1]]))
+    return edition_dir
+
+
+def test_a_campaign_file_is_checked_counted_and_scheduled(citizens: Path) -> None:
+    code, output = pbbot("broadcast", "create", write(citizens, CAMPAIGN), "--yes")
+    assert code == 0, output
+    assert "3 citizens are in this audience today" in output
+    assert "Campaign no. 1 is scheduled" in output
+    code, listing = pbbot("broadcast", "list")
+    assert "no. 1  scheduled  Le vote est ouvert !" in listing
+
+
+def test_an_audience_of_nobody_schedules_nothing(citizens: Path) -> None:
+    text = CAMPAIGN.replace('audience = "everyone"', 'audience = "language:nl"')
+    code, output = pbbot("broadcast", "create", write(citizens, text), "--yes")
+    assert (code, output.strip()) == (
+        2,
+        "pbbot: nobody is in this audience today: nothing was scheduled",
+    )
+    assert pbbot("broadcast", "list")[1].strip() == "No campaign yet."
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (('fr = "Le vote est ouvert !"', 'fr = ""'), "there is no text in any language"),
+        (
+            ("until = 2027-05-15", "until = 2027-04-01"),
+            "the schedule's last day comes before its first day",
+        ),
+        (('fr = "Le vote est ouvert !"', f'fr = "{"x" * 4100}"'), "Telegram allows 4096"),
+    ],
+)
+def test_a_faulty_campaign_is_refused_with_the_reason(
+    citizens: Path, change: tuple[str, str], message: str
+) -> None:
+    code, output = pbbot("broadcast", "create", write(citizens, CAMPAIGN.replace(*change)), "--yes")
+    assert code == 2
+    assert message in output
+    assert output.strip().endswith("nothing was scheduled")
+
+
+def test_pausing_a_run_that_is_not_sending_says_so(citizens: Path) -> None:
+    code, output = pbbot("broadcast", "pause", "7")
+    assert (code, output.strip()) == (2, "pbbot: run 7 is not sending")
