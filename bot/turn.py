@@ -21,6 +21,7 @@ from bot.outbox import Outbox
 from bot.render import Encode, Renderer
 from bot.settings import Settings
 from budget.edition import Edition
+from budget.roles import Role
 from conversations.replies import Button, Reply
 from storage.citizens import Citizen
 from storage.conversation_states import GroupCommit
@@ -98,6 +99,8 @@ class Turn:
     # The text message whose button was pressed: a screen may be shown in its place.
     editable: int | None = None
     outbox: Outbox = field(default_factory=Outbox)
+    # The sender's staff roles, read once per update (see bot.staff).
+    staff_roles: set[Role] | None = None
 
     @property
     def edition(self) -> Edition:

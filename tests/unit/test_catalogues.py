@@ -7,19 +7,21 @@ import string
 from pathlib import Path
 
 import pytest
-from babel.messages.pofile import read_po
 
+from bot.i18n import read_catalogue
 from locales import LANGUAGES, LOCALES_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
-KEY = re.compile(
-    r"^(command|start|privacy|language|menu|help|my_ideas|status|form|staff|error|vote|results)\.[a-z_.{}*]+$"
+AREAS = (
+    "command|start|privacy|language|menu|help|my_ideas|status|form|staff|error|vote|results"
+    "|broadcast|reminders|team|moderation|ideas|followup|analysis|committee"
 )
+KEY = re.compile(rf"^({AREAS})\.[a-z_.{{}}*]+$")
 
 
 def catalogue(lang: str) -> dict[str, str]:
-    with (LOCALES_DIR / lang / "LC_MESSAGES" / "messages.po").open("rb") as po:
-        return {str(message.id): str(message.string) for message in read_po(po) if message.id}
+    merged = read_catalogue(LOCALES_DIR / lang / "LC_MESSAGES")
+    return {str(message.id): str(message.string) for message in merged if message.id}
 
 
 def placeholders(text: str) -> set[str]:
@@ -83,3 +85,12 @@ def test_every_message_in_the_catalogues_is_used() -> None:
     used = set().union(*(matches(pattern, set(REFERENCE)) for pattern in named))
     # Keys built from an enumeration (statuses, reasons, steps) are matched by their pattern.
     assert set(REFERENCE) - used == set()
+
+
+def test_a_message_given_in_two_files_of_a_language_is_refused(tmp_path: Path) -> None:
+    for name in ("messages", "staff"):
+        (tmp_path / f"{name}.po").write_text(
+            f'msgid "menu.open"\nmsgstr "Menu ({name})"\n', encoding="utf-8"
+        )
+    with pytest.raises(ValueError, match=r"'menu\.open' is already in another file"):
+        read_catalogue(tmp_path)
