@@ -49,6 +49,15 @@ class District:
 
 
 @dataclass(frozen=True)
+class ModerationReason:
+    """A reason moderators give, with one tap, for asking changes to an idea or rejecting it;
+    its label is what the author reads."""
+
+    code: str
+    label: Localized
+
+
+@dataclass(frozen=True)
 class PhaseWindow:
     """From `start` (included) to `end` (excluded), in the edition's time zone."""
 
@@ -110,6 +119,7 @@ class Edition:
     results_rule: ResultsRule = ResultsRule.GREEDY
     questionnaires: tuple[Questionnaire, ...] = ()
     vote: VoteRules = field(default_factory=VoteRules)
+    moderation_reasons: tuple[ModerationReason, ...] = ()
     # Phases staff opened or closed by hand: phase -> True (open) / False (closed).
     overrides: Mapping[Phase, bool] = field(default_factory=dict)
 
@@ -122,6 +132,9 @@ class Edition:
 
     def district(self, code: str) -> District | None:
         return next((district for district in self.districts if district.code == code), None)
+
+    def moderation_reason(self, code: str) -> ModerationReason | None:
+        return next((reason for reason in self.moderation_reasons if reason.code == code), None)
 
     def current_phase(self, now: datetime) -> Phase | None:
         """The phase open at `now`: one opened by hand wins, one closed by hand is skipped, else

@@ -12,6 +12,7 @@ from budget.edition import (
     Contact,
     District,
     Edition,
+    ModerationReason,
     Phase,
     PhaseWindow,
     Question,
@@ -117,6 +118,7 @@ def _read_edition(root: "_Table") -> Edition:
         results_rule=ResultsRule(rule),
         questionnaires=tuple(_read_questionnaires(root, languages)),
         vote=_read_vote_rules(root.optional_table("vote")),
+        moderation_reasons=tuple(_read_moderation_reasons(root, languages)),
     )
     root.done()
     return edition
@@ -143,6 +145,17 @@ def _read_districts(root: "_Table", languages: tuple[str, ...]) -> Iterator[Dist
             postal_codes=tuple(district.strings("postal_codes", required=False)),
         )
         district.done()
+
+
+def _read_moderation_reasons(
+    root: "_Table", languages: tuple[str, ...]
+) -> Iterator[ModerationReason]:
+    seen: set[str] = set()
+    for reason in root.tables("moderation_reasons", required=False):
+        yield ModerationReason(
+            code=reason.code("code", seen), label=reason.localized("label", languages)
+        )
+        reason.done()
 
 
 def _read_phases(phases: "_Table", zone: ZoneInfo) -> dict[Phase, PhaseWindow]:

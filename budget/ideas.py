@@ -14,6 +14,7 @@ class IdeaStatus(StrEnum):
 
     draft: being written in the chat (kept in the conversation state, not yet an idea row)
     submitted: published by its author, waiting for moderation
+    rejected: refused by moderation (off-topic, insulting...); the author is told why
     published: visible to everyone after moderation
     changes_asked: moderation asked the author for changes
     under_analysis: staff check its feasibility
@@ -27,6 +28,7 @@ class IdeaStatus(StrEnum):
 
     DRAFT = "draft"
     SUBMITTED = "submitted"
+    REJECTED = "rejected"
     PUBLISHED = "published"
     CHANGES_ASKED = "changes_asked"
     UNDER_ANALYSIS = "under_analysis"
@@ -37,6 +39,9 @@ class IdeaStatus(StrEnum):
     WINNER = "winner"
     NOT_FUNDED = "not_funded"
 
+
+# While moderation has not published it, the author may still change their idea.
+AUTHOR_MAY_EDIT = frozenset({IdeaStatus.SUBMITTED, IdeaStatus.CHANGES_ASKED})
 
 # Limits chosen to fit a whole preview card in one Telegram message (4 096 characters) and to
 # stay readable on a phone; the title limit is the edition form's own.

@@ -3,6 +3,9 @@
 A plain state machine. `start` opens a draft, `step` takes one event and returns the new state
 with the replies to show; a published draft comes back in `FormOutcome.submitted` for the caller
 to store. Every step checks that the deposit phase is open.
+
+`edit` opens an idea already deposited, at its preview, for its author to change while
+moderation has not published it; publishing then replaces the idea (`FormOutcome.idea_id`).
 """
 
 from dataclasses import dataclass, field
@@ -165,6 +168,8 @@ class FormState:
     history: list[Step] = field(default_factory=list)
     editing: bool = False
     cancel_from: Step | None = None
+    # The idea being changed, or None for a new one.
+    idea_id: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         draft = dict(vars(self.draft))
@@ -178,6 +183,7 @@ class FormState:
             "history": [step.value for step in self.history],
             "editing": self.editing,
             "cancel_from": self.cancel_from.value if self.cancel_from else None,
+            "idea_id": self.idea_id,
         }
 
     @classmethod
@@ -194,6 +200,7 @@ class FormState:
             history=[Step(item) for item in data["history"]],
             editing=data["editing"],
             cancel_from=Step(data["cancel_from"]) if data.get("cancel_from") else None,
+            idea_id=data.get("idea_id"),
         )
 
 
@@ -207,6 +214,8 @@ class FormContext:
 class FormOutcome(Outcome):
     state: FormState | None = None
     submitted: Draft | None = None
+    # The idea the submitted draft replaces; None for a new idea.
+    idea_id: int | None = None
 
 
 def start(ctx: FormContext, token: str) -> FormOutcome:
@@ -215,6 +224,13 @@ def start(ctx: FormContext, token: str) -> FormOutcome:
         return FormOutcome(None, [closed_reply(ctx)])
     state = FormState(token=token)
     return FormOutcome(state, [Reply("form.intro"), ask(state, ctx)])
+
+
+def edit(ctx: FormContext, token: str, draft: Draft, idea_id: int) -> FormOutcome:
+    """Open an idea already deposited at its preview, where any answer can be changed."""
+    if not ctx.edition.is_open(Phase.DEPOSIT, ctx.now):
+        return FormOutcome(None, [closed_reply(ctx)])
+    return _show(FormState(token=token, draft=draft, idea_id=idea_id), Step.PREVIEW, ctx)
 
 
 def resume(state: FormState, ctx: FormContext) -> FormOutcome:
@@ -267,7 +283,12 @@ def _press(state: FormState, press: Press, ctx: FormContext) -> FormOutcome:
     if action == "back":
         return _back(state, ctx)
     if current is Step.CANCEL and action == "discard":
-        return FormOutcome(None, [Reply("form.discarded", buttons=[[Button("menu.open", "menu")]])])
+        menu = [[Button("menu.open", "menu")]]
+        if state.idea_id is not None:
+            return FormOutcome(
+                None, [Reply("moderation.edit.dropped", number=state.idea_id, buttons=menu)]
+            )
+        return FormOutcome(None, [Reply("form.discarded", buttons=menu)])
     if current is Step.CANCEL and action == "continue":
         return _show(state, state.cancel_from or Step.AUTHOR, ctx)
     if action == "skip" and current in OPTIONAL:
@@ -349,7 +370,7 @@ def _publish(state: FormState, ctx: FormContext) -> FormOutcome:
         outcome = _show(state, missing, ctx)
         outcome.replies.insert(0, Reply("form.error.missing"))
         return outcome
-    return FormOutcome(None, [], submitted=draft)
+    return FormOutcome(None, [], submitted=draft, idea_id=state.idea_id)
 
 
 # -- answering questions ------------------------------------------------------------------
@@ -442,13 +463,12 @@ def ask(state: FormState, ctx: FormContext) -> Reply:
     if current is Step.FIELDS:
         return _fields(state)
     if current is Step.CANCEL:
-        return Reply(
-            "form.cancel.confirm",
-            buttons=[
-                [Button("form.button.discard", "discard")],
-                [Button("form.button.continue", "continue")],
-            ],
-        )
+        if state.idea_id is not None:
+            confirm = Text("moderation.edit.cancel_confirm", number=state.idea_id)
+            discard = Button("moderation.edit.button_drop", "discard")
+        else:
+            confirm, discard = Text("form.cancel.confirm"), Button("form.button.discard", "discard")
+        return Reply(confirm, buttons=[[discard], [Button("form.button.continue", "continue")]])
     texts = [_progress(state), Text(_question_key(state))]
     if current is Step.BUDGET:
         texts[-1] = Text(
@@ -536,8 +556,13 @@ def _preview(state: FormState, ctx: FormContext) -> Reply:
         if draft.implementation
         else Text("form.preview.asks_suggestions")
     )
+    if state.idea_id is None:
+        header, publish = Text("form.preview.header"), Button("form.button.publish", "publish")
+    else:
+        header = Text("moderation.edit.preview_header", number=state.idea_id)
+        publish = Button("moderation.edit.button_save", "publish")
     texts = [
-        Text("form.preview.header"),
+        header,
         Text("form.preview.title", value=draft.title or ""),
         author,
         Text("form.preview.description", value=_shorten(draft.description)),
@@ -550,15 +575,15 @@ def _preview(state: FormState, ctx: FormContext) -> Reply:
         Text("form.preview.budget", value=Money(draft.budget_cents or 0, edition.currency)),
         Text("form.preview.check"),
     ]
+    navigation = [Button("form.button.cancel", "cancel")]
+    # An idea opened for changes starts at its preview: there is no question to go back to.
+    if state.history:
+        navigation.insert(0, Button("form.button.back", "back"))
     return Reply(
         *texts,
         compact=True,
         photo=draft.image_file_id,
-        buttons=[
-            [Button("form.button.publish", "publish")],
-            [Button("form.button.change", "change")],
-            [Button("form.button.back", "back"), Button("form.button.cancel", "cancel")],
-        ],
+        buttons=[[publish], [Button("form.button.change", "change")], navigation],
     )
 
 

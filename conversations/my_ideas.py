@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from budget.ideas import IdeaStatus
+from conversations.moderation import edit_button
 from conversations.replies import Button, Reply, Text
 
 
@@ -14,10 +15,14 @@ class IdeaLine:
     title: str
     status: IdeaStatus
     submitted_on: date
+    # Why it was sent back, rejected or found not feasible: as written, or the edition's words.
+    reason: object | None = None
+    # Its author may still change it (moderation has not published it; deposits are open).
+    editable: bool = False
 
 
 def my_ideas(ideas: Sequence[IdeaLine], has_draft: bool) -> Reply:
-    rows = []
+    rows = [[edit_button(idea.number)] for idea in ideas if idea.editable]
     if has_draft:
         rows.append([Button("menu.continue", "continue")])
     rows.append([Button("menu.open", "menu")])
@@ -25,16 +30,18 @@ def my_ideas(ideas: Sequence[IdeaLine], has_draft: bool) -> Reply:
         texts = [Text("my_ideas.none")]
     else:
         texts = [Text("my_ideas.header", count=len(ideas))]
-        texts += [
-            Text(
-                "my_ideas.line",
-                number=idea.number,
-                title=idea.title,
-                status=Text(f"status.{idea.status.value}"),
-                day=idea.submitted_on,
+        for idea in ideas:
+            texts.append(
+                Text(
+                    "my_ideas.line",
+                    number=idea.number,
+                    title=idea.title,
+                    status=Text(f"status.{idea.status.value}"),
+                    day=idea.submitted_on,
+                )
             )
-            for idea in ideas
-        ]
+            if idea.reason is not None:
+                texts.append(Text("moderation.my_ideas.reason", reason=idea.reason))
     if has_draft:
         texts.append(Text("menu.draft_waiting"))
     return Reply(*texts, buttons=rows)

@@ -1,5 +1,6 @@
 """The idea form in Telegram: updates become events for `conversations.idea_form`, its
-replies become messages, and a published draft becomes an idea."""
+replies become messages, and a published draft becomes an idea, or replaces the idea its
+author opened again to change it."""
 
 import logging
 import secrets
@@ -15,14 +16,17 @@ from bot.filters import NotACommand
 from bot.handlers.common import DRAFT_STATES, IdeaForm, ask_consent, event_from_message
 from bot.render import Encode
 from bot.turn import Turn, encode_menu
-from budget.ideas import AuthorKind
-from conversations import idea_form
+from budget.districts import district_of
+from budget.ideas import AUTHOR_MAY_EDIT, AuthorKind, IdeaStatus
+from conversations import idea_form, moderation
 from conversations.events import (
     Press,
 )
-from conversations.idea_form import Draft, FormContext, FormOutcome, FormState
+from conversations.idea_form import Attachment, Draft, FormContext, FormOutcome, FormState
+from conversations.moderation import Decision, Kind
 from conversations.replies import Button, Localized, Money, Reply, Text
 from storage.ideas import NewIdea
+from storage.tables import IdeaRow
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +36,7 @@ def router() -> Router:
     router.callback_query.register(
         open_form, MenuButton.filter(F.action.in_({"deposit", "continue"}))
     )
+    router.callback_query.register(edit_idea, MenuButton.filter(F.action == "edit_idea"))
     router.callback_query.register(press_form_button, FormButton.filter())
     router.message.register(answer_question, IdeaForm.filling, NotACommand())
     return router
@@ -57,6 +62,43 @@ async def open_form(query: CallbackQuery, turn: Turn, state: FSMContext, bot: Bo
     else:
         outcome = idea_form.resume(form, form_context(turn))
     await apply(outcome, turn, state, bot)
+
+
+async def edit_idea(
+    query: CallbackQuery, callback_data: MenuButton, turn: Turn, state: FSMContext, bot: Bot
+) -> None:
+    """The author opens an idea moderation has not published yet, to change it."""
+    if turn.citizen is None:
+        ask_consent(turn, "")
+        return
+    number = int(callback_data.arg) if callback_data.arg.isdigit() else 0
+    row = await turn.uow.ideas.get(number)
+    if row is None or row.citizen_id != turn.citizen.id or row.edition_id != turn.stored.id:
+        turn.show(Reply("error.invalid_button", notice=True))
+        return
+    if row.status not in AUTHOR_MAY_EDIT:
+        status = Text(f"status.{row.status}")
+        turn.show(Reply("moderation.edit.too_late", number=number, status=status, notice=True))
+        return
+    form = await load_form(state)
+    if form is not None and form.idea_id == number:
+        await apply(idea_form.resume(form, form_context(turn)), turn, state, bot)
+        return
+    if form is not None:
+        # One draft at a time: opening this idea would overwrite the one waiting.
+        continue_draft = [[Button("menu.continue", "continue")]]
+        turn.show(Reply("moderation.edit.other_draft", buttons=continue_draft))
+        return
+    token = secrets.token_hex(3)
+    await apply(idea_form.edit(form_context(turn), token, draft_of(row), number), turn, state, bot)
+
+
+def draft_of(row: IdeaRow) -> Draft:
+    """An idea's answers as the form holds them (a draft's fields are the idea's columns)."""
+    answers = {f.name: getattr(row, f.name) for f in fields(Draft) if f.name != "attachments"}
+    answers["author_kind"] = AuthorKind(row.author_kind)
+    attachments = [Attachment(a.file_id, a.file_name, a.kind) for a in row.attachments]
+    return Draft(**answers, attachments=attachments)
 
 
 async def resume_form(turn: Turn, state: FSMContext, bot: Bot) -> None:
@@ -86,7 +128,9 @@ async def press_form_button(
 
 async def apply(outcome: FormOutcome, turn: Turn, state: FSMContext, bot: Bot) -> None:
     replies = list(outcome.replies)
-    if outcome.submitted is not None:
+    if outcome.submitted is not None and outcome.idea_id is not None:
+        replies += await resubmit(outcome.idea_id, outcome.submitted, turn)
+    elif outcome.submitted is not None:
         replies += await publish(outcome.submitted, turn, bot)
     if outcome.state is None:
         await state.clear()
@@ -108,11 +152,50 @@ def encode_form(form: FormState) -> Encode:
 
 async def publish(draft: Draft, turn: Turn, bot: Bot) -> list[Reply]:
     assert turn.citizen is not None
-    idea = await turn.uow.ideas.submit(turn.stored.id, turn.citizen.id, new_idea(draft), turn.now)
-    me = await bot.me()
-    link = f"https://t.me/{me.username}?start=idea_{idea.id}"
+    district = district_of(draft.address, turn.edition)
+    idea = await turn.uow.ideas.submit(
+        turn.stored.id, turn.citizen.id, new_idea(draft), turn.now, district=district
+    )
     await tell_staff(turn, idea.id, draft)
-    return [idea_form.published_reply(idea.id, link)]
+    return [idea_form.published_reply(idea.id, await idea_link(bot, idea.id))]
+
+
+async def idea_link(bot: Bot, number: int) -> str:
+    """The link that opens an idea in the bot, to share it."""
+    me = await bot.me()
+    return f"https://t.me/{me.username}?start=idea_{number}"
+
+
+async def resubmit(number: int, draft: Draft, turn: Turn) -> list[Reply]:
+    """The author's changes replace the idea, which waits for moderation again."""
+    assert turn.citizen is not None
+    district = district_of(draft.address, turn.edition)
+    before = await turn.uow.ideas.resubmit(number, turn.citizen.id, new_idea(draft), district)
+    if before is None:
+        # Moderation decided while the author was changing it; the decision stands.
+        row = await turn.uow.ideas.get(number)
+        if row is None:
+            return [Reply("error.invalid_button")]
+        status = Text(f"status.{row.status}")
+        return [Reply("moderation.edit.too_late", number=number, status=status)]
+    if before is IdeaStatus.CHANGES_ASKED:
+        await tell_moderator(turn, number, draft.title or "")
+    return [Reply("moderation.edit.saved", number=number, buttons=[[Button("menu.open", "menu")]])]
+
+
+async def tell_moderator(turn: Turn, number: int, title: str) -> None:
+    """Whoever asked for the changes learns they are made."""
+    asked = [
+        entry
+        for entry in await turn.uow.audit.of(f"idea:{number}")
+        if entry.action == moderation.audited_as(Kind.IDEA, Decision.CHANGES)
+    ]
+    if not asked:
+        return
+    moderator = asked[-1].actor
+    known = await turn.uow.citizens.by_telegram_id(moderator)
+    lang = known.language if known else turn.edition.languages[0]
+    turn.show(moderation.tell_moderator_changed(number, title), lang=lang, chat_id=moderator)
 
 
 def new_idea(draft: Draft) -> NewIdea:

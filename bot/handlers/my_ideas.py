@@ -1,4 +1,5 @@
-"""/myideas: a citizen's ideas and where each one stands."""
+"""/myideas: a citizen's ideas, where each one stands and why, and a button to change those
+moderation has not published yet."""
 
 from aiogram import F, Router
 from aiogram.filters import Command
@@ -8,8 +9,13 @@ from aiogram.types import CallbackQuery, Message
 from bot.callbacks import MenuButton
 from bot.handlers.common import ask_consent, has_draft, pause_form
 from bot.turn import Turn
-from budget.ideas import IdeaStatus
+from budget.edition import Phase
+from budget.ideas import AUTHOR_MAY_EDIT, IdeaStatus
+from conversations.moderation import reason_text
 from conversations.my_ideas import IdeaLine, my_ideas
+
+# The statuses whose reason the author reads (a resubmitted idea keeps the reason it had).
+EXPLAINED = frozenset({IdeaStatus.CHANGES_ASKED, IdeaStatus.REJECTED, IdeaStatus.NOT_FEASIBLE})
 
 
 def router() -> Router:
@@ -25,11 +31,21 @@ async def list_my_ideas(event: Message | CallbackQuery, turn: Turn, state: FSMCo
         return
     await pause_form(state)
     rows = await turn.uow.ideas.of_citizen(turn.stored.id, turn.citizen.id)
-    zone = turn.edition.zone
-    lines = [
-        IdeaLine(
-            row.id, row.title, IdeaStatus(row.status), row.submitted_at.astimezone(zone).date()
+    edition = turn.edition
+    # The form that changes an idea is the deposit's: open only while deposits are.
+    deposit_open = edition.is_open(Phase.DEPOSIT, turn.now)
+    lines = []
+    for row in rows:
+        status = IdeaStatus(row.status)
+        reason = row.status_reason if status in EXPLAINED else None
+        lines.append(
+            IdeaLine(
+                row.id,
+                row.title,
+                status,
+                row.submitted_at.astimezone(edition.zone).date(),
+                reason=reason_text(reason, edition) if reason else None,
+                editable=deposit_open and status in AUTHOR_MAY_EDIT,
+            )
         )
-        for row in rows
-    ]
     turn.show(my_ideas(lines, await has_draft(state)))
