@@ -27,6 +27,9 @@ def main_menu(
             texts.append(Text("menu.draft_waiting"))
         else:
             rows.append([Button("menu.deposit", "deposit")])
+    # While ideas take supports and suggestions; the vote and the results take over after.
+    if phase in (Phase.DEPOSIT, Phase.ANALYSIS):
+        rows.append([Button("ideas.menu", "ideas")])
     if phase is Phase.VOTE:
         rows.append([Button("menu.vote", "vote")])
         if vote is not VoteStatus.NONE:

@@ -32,7 +32,13 @@ async def test_consent_stores_the_citizen_with_the_deep_link_source_then_shows_t
     [row] = await app.rows(CitizenRow)
     assert (row.telegram_id, row.language, row.source) == (1, "en", "poster_dinant")
     assert "Thank you! You can now take part." in citizen.texts()
-    assert citizen.last.labels == ["💡 Deposit an idea", "📋 My ideas", "🌐 Language", "❓ Help"]
+    assert citizen.last.labels == [
+        "💡 Deposit an idea",
+        "💡 Browse the ideas",
+        "📋 My ideas",
+        "🌐 Language",
+        "❓ Help",
+    ]
     assert "Ideas can be deposited until 31 January 2027." in citizen.last.text
 
 

@@ -1,0 +1,198 @@
+"""/ideas: citizens browse published ideas, support them and suggest improvements."""
+
+import secrets
+
+from aiogram import F, Router
+from aiogram.filters import Command, Filter
+from aiogram.fsm.context import FSMContext
+from aiogram.methods import SendDocument, SendPhoto
+from aiogram.types import CallbackQuery, Message
+
+from bot.callbacks import IdeasButton, MenuButton
+from bot.filters import NotACommand
+from bot.handlers.common import (
+    IdeaForm,
+    ask_consent,
+    browser_fsm,
+    event_from_message,
+    pause_form,
+)
+from bot.render import Encode
+from bot.turn import Turn, encode_menu
+from budget.ideas import AuthorKind, IdeaStatus
+from conversations import idea_browser
+from conversations.events import Event, Press
+from conversations.idea_browser import (
+    OPEN_TO_SUPPORT,
+    PUBLIC,
+    Attachment,
+    BrowseContext,
+    BrowseOutcome,
+    BrowseState,
+    IdeaCard,
+    Listed,
+    Screen,
+)
+from conversations.replies import Button, Reply
+from storage.tables import IdeaRow
+
+# Buttons of the browser that open another part of the bot.
+MENU_ACTIONS = frozenset({"menu", "deposit"})
+
+
+def router() -> Router:
+    router = Router(name="ideas")
+    router.message.register(open_browser, Command("ideas"))
+    router.callback_query.register(open_browser, MenuButton.filter(F.action == "ideas"))
+    router.callback_query.register(press_browser_button, IdeasButton.filter())
+    router.message.register(send_suggestion, NotACommand(), WritesSuggestion())
+    return router
+
+
+async def load_browser(state: FSMContext) -> BrowseState | None:
+    data = await browser_fsm(state).get_data()
+    return BrowseState.from_dict(data) if data else None
+
+
+class WritesSuggestion(Filter):
+    """The citizen was asked for a suggestion and has not gone back to their idea draft."""
+
+    async def __call__(self, message: Message, state: FSMContext) -> bool:
+        if await state.get_state() == IdeaForm.filling.state:
+            return False
+        working = await load_browser(state)
+        return working is not None and working.screen is Screen.SUGGEST
+
+
+async def open_browser(event: Message | CallbackQuery, turn: Turn, state: FSMContext) -> None:
+    if turn.citizen is None:
+        ask_consent(turn, "")
+        return
+    await pause_form(state)
+    working = await load_browser(state)
+    ctx = await browse_context(turn, None, None)
+    outcome = idea_browser.open_browser(working, ctx, secrets.token_hex(3))
+    await apply(outcome, turn, state)
+
+
+async def press_browser_button(
+    query: CallbackQuery, callback_data: IdeasButton, turn: Turn, state: FSMContext
+) -> None:
+    if turn.citizen is None:
+        ask_consent(turn, "")
+        return
+    working = await load_browser(state)
+    if working is None:
+        turn.show(Reply("ideas.error.old_button", notice=True))
+        return
+    press = Press(callback_data.action, callback_data.arg, callback_data.token, callback_data.seq)
+    ctx = await browse_context(turn, working, press)
+    await apply(idea_browser.step(working, press, ctx), turn, state)
+
+
+async def send_suggestion(message: Message, turn: Turn, state: FSMContext) -> None:
+    working = await load_browser(state)
+    if turn.citizen is None or working is None:
+        return
+    event = event_from_message(message)
+    ctx = await browse_context(turn, working, event)
+    await apply(idea_browser.step(working, event, ctx), turn, state)
+
+
+async def browse_context(
+    turn: Turn, working: BrowseState | None, event: Event | None
+) -> BrowseContext:
+    """The public ideas in this citizen's order, the ones they support, and the card the step
+    is about."""
+    assert turn.citizen is not None
+    edition_id, citizen_id = turn.stored.id, turn.citizen.id
+    rows = await turn.uow.browsing.listed(edition_id, PUBLIC)
+    listed = [
+        Listed(row.id, row.title, row.theme, row.district, IdeaStatus(row.status), row.supports)
+        for row in rows
+    ]
+    wanted = idea_browser.wanted_idea(working, event)
+    return BrowseContext(
+        edition=turn.edition,
+        now=turn.now,
+        ideas=tuple(idea_browser.browse_order(listed, seed=f"{edition_id}:{citizen_id}")),
+        supported=frozenset(await turn.uow.browsing.supported(edition_id, citizen_id)),
+        card=await load_card(turn, wanted) if wanted is not None else None,
+    )
+
+
+async def load_card(turn: Turn, idea_id: int) -> IdeaCard | None:
+    assert turn.citizen is not None
+    row = await turn.uow.browsing.visible(turn.stored.id, idea_id, PUBLIC)
+    if row is None:
+        return None
+    return idea_card(row, await turn.uow.browsing.suggestions(row.id), turn.citizen.id)
+
+
+def idea_card(row: IdeaRow, suggestions: list[str], citizen_id: int) -> IdeaCard:
+    return IdeaCard(
+        id=row.id,
+        status=IdeaStatus(row.status),
+        author_kind=AuthorKind(row.author_kind),
+        organisation=row.organisation,
+        title=row.title,
+        description=row.description,
+        objectives=row.objectives,
+        beneficiaries=row.beneficiaries,
+        theme=row.theme,
+        district=row.district,
+        implementation=row.implementation,
+        address=row.address,
+        latitude=row.latitude,
+        longitude=row.longitude,
+        budget_cents=row.budget_cents,
+        image=row.image_file_id,
+        attachments=tuple(Attachment(a.kind, a.file_id, a.file_name) for a in row.attachments),
+        suggestions=tuple(suggestions),
+        own=row.citizen_id == citizen_id,
+    )
+
+
+async def apply(outcome: BrowseOutcome, turn: Turn, state: FSMContext) -> None:
+    """Carry out what the browser asks (support, withdraw, keep a suggestion, send documents),
+    then show its screens."""
+    assert turn.citizen is not None
+    working, replies = outcome.state, list(outcome.replies)
+    browsing, citizen_id = turn.uow.browsing, turn.citizen.id
+    if outcome.support is not None:
+        await browsing.support(
+            turn.stored.id, outcome.support, citizen_id, turn.now, OPEN_TO_SUPPORT
+        )
+    if outcome.withdraw is not None:
+        await browsing.withdraw(outcome.withdraw, citizen_id)
+    if outcome.support is not None or outcome.withdraw is not None:
+        # Drawn again from the database: the count as it is now, other citizens' supports too.
+        ctx = await browse_context(turn, working, None)
+        replies = [idea_browser.screen(working, ctx)]
+    if outcome.suggestion is not None:
+        suggestion = outcome.suggestion
+        await browsing.suggest(suggestion.idea_id, citizen_id, suggestion.text, turn.now)
+    if working.screen is Screen.SUGGEST:
+        # What is typed next is the suggestion, not an answer to the idea form.
+        await pause_form(state)
+    await browser_fsm(state).set_data(working.to_dict())
+    turn.show(replies, encode_browser(working))
+    for attachment in outcome.files:
+        turn.send(file_message(attachment, turn.chat_id))
+
+
+def encode_browser(working: BrowseState) -> Encode:
+    def encode(button: Button) -> str:
+        if button.action in MENU_ACTIONS:
+            return encode_menu(button)
+        return IdeasButton(
+            token=working.token, seq=working.seq, action=button.action, arg=button.arg
+        ).pack()
+
+    return encode
+
+
+def file_message(attachment: Attachment, chat_id: int) -> SendDocument | SendPhoto:
+    if attachment.kind == "photo":
+        return SendPhoto(chat_id=chat_id, photo=attachment.file_id)
+    return SendDocument(chat_id=chat_id, document=attachment.file_id)
