@@ -23,6 +23,7 @@ from budget.money import AmountError, parse_amount
 from budget.pabulib import PabulibError, format_pabulib, read_pabulib
 from budget.results import Election, Results, compute_results
 from budget.results import Project as ElectionProject
+from storage.committee import put_idea_on_ballot
 from storage.editions import StoredEdition
 from storage.unit_of_work import UnitOfWork
 
@@ -31,7 +32,6 @@ vote_app = typer.Typer(help="The vote.", no_args_is_help=True)
 
 # Ideas in these statuses cannot go on the ballot.
 NOT_ON_BALLOT = {IdeaStatus.NOT_FEASIBLE, IdeaStatus.MERGED, IdeaStatus.NOT_RETAINED}
-SUMMARY_MAX = 600
 
 
 def _cost(text: str, where: str) -> int:
@@ -64,26 +64,9 @@ def retain_idea(
             raise fail(f"there is no idea no. {idea} in edition {stored.edition.slug!r}")
         if IdeaStatus(row.status) in NOT_ON_BALLOT:
             raise fail(f"idea no. {idea} is {row.status.replace('_', ' ')}: it cannot be retained")
-        existing = await uow.projects.for_idea(stored.id, idea)
-        if existing is not None:
-            return await uow.projects.set_cost(existing, cost_cents)
         row.status = IdeaStatus.RETAINED.value
-        language = stored.edition.languages[0]
-        summary = (
-            row.description
-            if len(row.description) <= SUMMARY_MAX
-            else (row.description[: SUMMARY_MAX - 1] + "…")
-        )
-        return await uow.projects.add(
-            stored.id,
-            {language: row.title},
-            {language: summary},
-            cost_cents,
-            datetime.now(UTC),
-            idea_id=idea,
-            theme=row.theme,
-            image=row.image_file_id,
-            place=row.address,
+        return await put_idea_on_ballot(
+            uow.projects, row, cost_cents, stored.edition.languages[0], datetime.now(UTC)
         )
 
     project = asyncio.run(with_edition(load_settings(), retain))
