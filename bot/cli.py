@@ -12,11 +12,16 @@ import typer
 from aiogram.exceptions import TelegramUnauthorizedError
 from aiogram.utils.token import TokenValidationError, validate_token
 
+from bot.broadcasting import Broadcaster
 from bot.cli_ballot import projects_app, results, vote_app
+from bot.cli_broadcast import broadcast_app
+from bot.cli_committee import committee_app
+from bot.cli_follow_ups import followup_app
 from bot.cli_support import fail, load_settings, prepared_engine
-from bot.dispatcher import build_dispatcher, create_bot
+from bot.dispatcher import build_dispatcher, create_bot, utc_now
 from bot.i18n import create_i18n
 from bot.playground import fixed_clock, run_playground, stdin_lines
+from bot.render import Renderer
 from bot.settings import Settings
 from bot.simulator import Simulator
 from budget.edition import Edition, Phase
@@ -38,6 +43,9 @@ app.add_typer(phase_app, name="phase")
 app.add_typer(db_app, name="db")
 app.add_typer(projects_app, name="projects")
 app.add_typer(vote_app, name="vote")
+app.add_typer(broadcast_app, name="broadcast")
+app.add_typer(followup_app, name="followup")
+app.add_typer(committee_app, name="committee")
 app.command()(results)
 
 
@@ -83,10 +91,20 @@ async def _run(settings: Settings, token: str, api_url: str | None) -> None:
     # collection, whose full passes over them would otherwise stall every chat for 100 ms.
     gc.collect()
     gc.freeze()
+    broadcaster = Broadcaster(
+        bot,
+        sessionmaker,
+        Renderer(create_i18n()),
+        settings.edition,
+        settings.broadcast_per_second,
+        utc_now,
+    )
+    broadcasting = asyncio.create_task(broadcaster.serve())
     try:
         await bot.delete_webhook(drop_pending_updates=False)
         await dispatcher.start_polling(bot, handle_signals=True)
     finally:
+        broadcasting.cancel()
         await bot.session.close()
         await engine.dispose()
 

@@ -28,7 +28,18 @@ from storage.conversation_states import GroupCommit
 from storage.database import connections
 from storage.unit_of_work import UnitOfWork
 
-COMMANDS = ("start", "myideas", "vote", "ranking", "results", "language", "help")
+COMMANDS = (
+    "start",
+    "ideas",
+    "myideas",
+    "volunteer",
+    "vote",
+    "ranking",
+    "results",
+    "language",
+    "stop",
+    "help",
+)
 
 
 def utc_now() -> datetime:

@@ -175,7 +175,14 @@ def receipt(ballot: CastView, ctx: VoteContext) -> Reply:
     if last_day is not None:
         texts.append(Text("vote.receipt.change_until", day=last_day))
     # A lasting message: its button opens the envelope afresh, whatever happened since.
-    return Reply(*texts, compact=True, buttons=[[Button("vote.button.envelope", "vote")]])
+    return Reply(
+        *texts,
+        compact=True,
+        buttons=[
+            [Button("vote.button.envelope", "vote")],
+            [Button("vote.button.tell_results", "want_results")],
+        ],
+    )
 
 
 # -- presses --------------------------------------------------------------------------------

@@ -2,7 +2,22 @@
 
 from aiogram import Router
 
-from bot.handlers import fallback, idea_form, my_ideas, results, start, vote
+from bot.handlers import (
+    analysis,
+    broadcast,
+    committee,
+    fallback,
+    follow_ups,
+    idea_form,
+    ideas,
+    moderation,
+    my_ideas,
+    reminders,
+    results,
+    start,
+    team,
+    vote,
+)
 
 
 def get_routers() -> list[Router]:
@@ -11,6 +26,15 @@ def get_routers() -> list[Router]:
     return [
         start.router(),
         my_ideas.router(),
+        reminders.router(),
+        team.router(),
+        moderation.router(),
+        analysis.router(),
+        committee.router(),
+        follow_ups.router(),
+        ideas.router(),
+        # Staff composing a campaign type its texts: before the idea form, which takes text.
+        broadcast.router(),
         idea_form.router(),
         vote.router(),
         results.router(),

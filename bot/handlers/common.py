@@ -8,6 +8,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import Message
 
 from bot.callbacks import ConsentButton, MenuButton
+from bot.follow_ups import load_answering, save_answering
 from bot.turn import Turn
 from budget.edition import Phase
 from conversations.events import (
@@ -18,6 +19,7 @@ from conversations.events import (
     PhotoIn,
     TextIn,
 )
+from conversations.idea_browser import Screen
 from conversations.menu import VoteStatus, main_menu
 from conversations.replies import Button
 from conversations.vote import VoteState
@@ -42,9 +44,24 @@ def clean_source(payload: str | None) -> str:
 
 
 async def pause_form(state: FSMContext) -> None:
-    """Leave the form for another screen: what is typed next is no longer taken as an answer."""
+    """Leave the form (and an open questionnaire) for another screen: what is typed next is no
+    longer taken as an answer."""
     if await state.get_state() == IdeaForm.filling.state:
         await state.set_state(IdeaForm.paused)
+    answering = await load_answering(state)
+    if answering.active is not None:
+        answering.active = None
+        await save_answering(state, answering)
+    # A suggestion being written is left too: back to the idea's card.
+    browser = browser_fsm(state)
+    data = await browser.get_data()
+    if data.get("screen") == Screen.SUGGEST.value:
+        await browser.set_data({**data, "screen": Screen.CARD.value})
+
+
+def browser_fsm(state: FSMContext) -> FSMContext:
+    """The ideas browser keeps its state apart from the idea form's and the vote's."""
+    return FSMContext(storage=state.storage, key=replace(state.key, destiny="ideas"))
 
 
 async def has_draft(state: FSMContext) -> bool:

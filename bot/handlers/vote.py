@@ -148,7 +148,7 @@ async def apply(outcome: VoteOutcome, ctx: VoteContext, turn: Turn, state: FSMCo
 
 def encode_vote(working: VoteState) -> Encode:
     def encode(button: Button) -> str:
-        if button.action in {"menu", "vote"}:
+        if button.action in {"menu", "vote", "want_results"}:
             return encode_menu(button)
         return VoteButton(
             token=working.token, seq=working.seq, action=button.action, arg=button.arg

@@ -8,28 +8,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from bot.cli import app
 from tests.conftest import EXAMPLE_EDITION
+from tests.support.command_line import pbbot
 from tests.support.fake_bot_api import FakeBotApi
 
 PBBOT = str(Path(sys.executable).with_name("pbbot"))
-
-
-@pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An empty directory (no .env) with its own database."""
-    monkeypatch.chdir(tmp_path)
-    for name in ("BOT_TOKEN", "BOT_API_URL", "EDITION", "STAFF_IDS"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'pbbot.db'}")
-    return tmp_path
-
-
-def pbbot(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(app, list(args))
-    return result.exit_code, result.output
 
 
 def test_loading_the_example_edition_says_what_was_loaded(workdir: Path) -> None:

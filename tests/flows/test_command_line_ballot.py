@@ -5,26 +5,8 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from bot.cli import app
-from tests.conftest import EXAMPLE_EDITION
-
-
-@pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    for name in ("BOT_TOKEN", "BOT_API_URL", "EDITION", "STAFF_IDS"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'pbbot.db'}")
-    assert pbbot("edition", "load", str(EXAMPLE_EDITION))[0] == 0
-    return tmp_path
-
-
-def pbbot(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(app, list(args))
-    return result.exit_code, result.output
-
+from tests.support.command_line import cast_ballots, pbbot
 
 PROJECTS_CSV = (
     "title,summary,cost,district,theme,title_nl\n"
@@ -34,8 +16,8 @@ PROJECTS_CSV = (
 )
 
 
-def test_projects_are_imported_from_a_csv_and_listed(workdir: Path) -> None:
-    (workdir / "projects.csv").write_text(PROJECTS_CSV, encoding="utf-8")
+def test_projects_are_imported_from_a_csv_and_listed(edition_dir: Path) -> None:
+    (edition_dir / "projects.csv").write_text(PROJECTS_CSV, encoding="utf-8")
     assert pbbot("projects", "import", "projects.csv") == (0, "3 projects put on the ballot.\n")
     _, listing = pbbot("projects", "list")
     assert "49 548 €  namur         environment   Orchards in the schools" in listing
@@ -51,8 +33,10 @@ def test_projects_are_imported_from_a_csv_and_listed(workdir: Path) -> None:
         ("X,Y,0,,", "line 3: cost: '0' is not a cost (zero)"),
     ],
 )
-def test_a_faulty_csv_is_refused_whole_with_its_line(workdir: Path, row: str, message: str) -> None:
-    (workdir / "bad.csv").write_text(
+def test_a_faulty_csv_is_refused_whole_with_its_line(
+    edition_dir: Path, row: str, message: str
+) -> None:
+    (edition_dir / "bad.csv").write_text(
         "title,summary,cost,district,theme\nFine,Fine,100,,\n" + row + "\n", encoding="utf-8"
     )
     code, output = pbbot("projects", "import", "bad.csv")
@@ -61,8 +45,8 @@ def test_a_faulty_csv_is_refused_whole_with_its_line(workdir: Path, row: str, me
     assert pbbot("projects", "list")[1].startswith("0 projects")
 
 
-def test_once_the_vote_is_open_the_ballot_is_fixed(workdir: Path) -> None:
-    (workdir / "projects.csv").write_text(PROJECTS_CSV, encoding="utf-8")
+def test_once_the_vote_is_open_the_ballot_is_fixed(edition_dir: Path) -> None:
+    (edition_dir / "projects.csv").write_text(PROJECTS_CSV, encoding="utf-8")
     pbbot("phase", "open", "vote")
     code, output = pbbot("projects", "import", "projects.csv")
     assert (code, output.strip()) == (
@@ -72,13 +56,13 @@ def test_once_the_vote_is_open_the_ballot_is_fixed(workdir: Path) -> None:
     assert pbbot("projects", "retain", "1", "--cost", "49548")[0] == 2
 
 
-def test_retaining_an_unknown_idea_says_so(workdir: Path) -> None:
+def test_retaining_an_unknown_idea_says_so(edition_dir: Path) -> None:
     code, output = pbbot("projects", "retain", "42", "--cost", "49548")
     assert (code, output.strip()) == (2, "pbbot: there is no idea no. 42 in edition 'namur'")
 
 
-def test_closing_the_vote_opens_the_results_and_exports_the_election(workdir: Path) -> None:
-    (workdir / "projects.csv").write_text(PROJECTS_CSV, encoding="utf-8")
+def test_closing_the_vote_opens_the_results_and_exports_the_election(edition_dir: Path) -> None:
+    (edition_dir / "projects.csv").write_text(PROJECTS_CSV, encoding="utf-8")
     pbbot("projects", "import", "projects.csv")
     code, output = pbbot("vote", "close")
     assert (code, output.strip()) == (
@@ -88,8 +72,8 @@ def test_closing_the_vote_opens_the_results_and_exports_the_election(workdir: Pa
     code, output = pbbot("results")
     assert code == 0, output
     assert "0 winners by greedy; budget used 0 € of 200 000 €; 0 ballots." in output
-    assert (workdir / "vote-results.png").read_bytes().startswith(b"\x89PNG")
-    exported = (workdir / "vote-results.pb").read_text(encoding="utf-8")
+    assert (edition_dir / "vote-results.png").read_bytes().startswith(b"\x89PNG")
+    exported = (edition_dir / "vote-results.pb").read_text(encoding="utf-8")
     assert "budget;200000" in exported
     assert "000001;49548;0" in exported
 
@@ -118,8 +102,8 @@ voter_id;vote
 """
 
 
-def test_anyone_can_compute_the_results_of_a_pabulib_election(workdir: Path) -> None:
-    (workdir / "small.pb").write_text(ELECTION_PB, encoding="utf-8")
+def test_anyone_can_compute_the_results_of_a_pabulib_election(edition_dir: Path) -> None:
+    (edition_dir / "small.pb").write_text(ELECTION_PB, encoding="utf-8")
     code, output = pbbot("results", "--pb", "small.pb", "--json")
     assert code == 0, output
     result = json.loads(output)
@@ -131,45 +115,22 @@ def test_anyone_can_compute_the_results_of_a_pabulib_election(workdir: Path) -> 
     assert "winners by mes" in table
 
 
-def test_a_malformed_pabulib_file_is_a_one_line_error(workdir: Path) -> None:
-    (workdir / "broken.pb").write_text("META\nkey;value\nbudget;x\n", encoding="utf-8")
+def test_a_malformed_pabulib_file_is_a_one_line_error(edition_dir: Path) -> None:
+    (edition_dir / "broken.pb").write_text("META\nkey;value\nbudget;x\n", encoding="utf-8")
     code, output = pbbot("results", "--pb", "broken.pb")
     assert code == 2
     assert output.startswith("pbbot: broken.pb: ")
     assert len(output.strip().splitlines()) == 1
 
 
-async def cast_ballots(database: Path, ballots: list[list[int]]) -> None:
-    """Citizens who registered and cast these ballots (project numbers) through the bot."""
-    from datetime import UTC, datetime
-
-    from storage.database import create_engine, create_sessionmaker
-    from storage.unit_of_work import UnitOfWork
-
-    engine = create_engine(f"sqlite+aiosqlite:///{database}")
-    now = datetime.now(UTC)
-    async with UnitOfWork(create_sessionmaker(engine)) as uow:
-        stored = await uow.editions.current(None)
-        assert stored is not None
-        projects = await uow.projects.on_ballot(stored.id)
-        for number, chosen in enumerate(ballots, start=1):
-            citizen = await uow.citizens.consent(number, "en", None, now)
-            voter = await uow.voting.register(stored.id, citizen.id, "namur", None, now)
-            await uow.voting.cast(
-                stored.id, voter, chosen, projects, stored.edition.envelope_cents, False, now
-            )
-        await uow.commit()
-    await engine.dispose()
-
-
-def test_the_results_rank_the_projects_and_the_export_recomputes_them(workdir: Path) -> None:
+def test_the_results_rank_the_projects_and_the_export_recomputes_them(edition_dir: Path) -> None:
     import asyncio
 
-    (workdir / "projects.csv").write_text(PROJECTS_CSV, encoding="utf-8")
+    (edition_dir / "projects.csv").write_text(PROJECTS_CSV, encoding="utf-8")
     pbbot("projects", "import", "projects.csv")
     # The cycle lane (120 000 €) has the most votes; the orchards (49 548 €) then fit, and
     # the repair café (8 500 €) too.
-    asyncio.run(cast_ballots(workdir / "pbbot.db", [[2], [2, 1], [2, 3], [1], [3, 1], [2]]))
+    asyncio.run(cast_ballots(edition_dir / "pbbot.db", [[2], [2, 1], [2, 3], [1], [3, 1], [2]]))
     pbbot("vote", "close")
     code, table = pbbot("results")
     assert code == 0, table
@@ -181,7 +142,7 @@ def test_the_results_rank_the_projects_and_the_export_recomputes_them(workdir: P
     assert result["winners"] == ["000002", "000001", "000003"]
     assert result["titles"]["000003"] == "Repair café"
     assert (result["budget_used"], result["amounts_in"]) == (17_804_800, "cents")
-    assert (workdir / "chart.png").read_bytes().startswith(b"\x89PNG")
+    assert (edition_dir / "chart.png").read_bytes().startswith(b"\x89PNG")
     # Anyone holding the exported file finds the same winners.
     _, recomputed = pbbot("results", "--pb", "vote.pb", "--json")
     assert json.loads(recomputed)["winners"] == result["winners"]

@@ -184,3 +184,127 @@ async def change_edition(
     async with UnitOfWork(sessionmaker) as uow:
         await uow.editions.save(source, datetime.now(UTC))
         await uow.commit()
+
+
+async def remind_follow_ups(app: App, now: datetime) -> int:
+    """One tick of the bot's background loop for questionnaire reminders, through the app's
+    recording Bot session."""
+    from bot.follow_up_reminders import remind_follow_ups as remind
+    from bot.render import Renderer
+
+    return await remind(app.simulator.bot, app.sessionmaker, Renderer(_CATALOGUES), now)
+
+
+async def idea_in_status(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    edition_id: int,
+    telegram_id: int,
+    title: str,
+    status: str = "published",
+    language: str = "en",
+) -> int:
+    """An idea deposited by this account (consenting if it had not), then moved to `status`
+    as moderation and analysis would move it."""
+    from storage.ideas import NewIdea
+    from storage.unit_of_work import UnitOfWork
+
+    now = datetime.now(UTC)
+    async with UnitOfWork(sessionmaker) as uow:
+        citizen = await uow.citizens.consent(telegram_id, language, None, now)
+        idea = NewIdea(
+            author_kind="myself",
+            organisation=None,
+            title=title,
+            description=f"{title}, described.",
+            objectives=None,
+            beneficiaries=None,
+            theme="environment",
+            implementation=None,
+            latitude=None,
+            longitude=None,
+            address=None,
+            budget_cents=12_500_00,
+            image_file_id=None,
+        )
+        row = await uow.ideas.submit(edition_id, citizen.id, idea, now)
+        row.status = status
+        await uow.commit()
+        return row.id
+
+
+async def ideas_for_the_committee(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    edition_id: int,
+    ideas: list[tuple[str, int | None]],
+    author: int = 500,
+    language: str = "en",
+) -> list[int]:
+    """Ideas the analysts found feasible and left under analysis, each with its cost after
+    analysis in euros (None: not set yet), all by one author."""
+    from storage.tables import IdeaRow
+
+    ids = [
+        await idea_in_status(sessionmaker, edition_id, author, title, "under_analysis", language)
+        for title, _ in ideas
+    ]
+    async with sessionmaker() as session:
+        for idea_id, (_, euros) in zip(ids, ideas, strict=True):
+            row = await session.get(IdeaRow, idea_id)
+            assert row is not None
+            row.feasible, row.district = True, "namur"
+            row.analysed_cost_cents = None if euros is None else euros * 100
+        await session.commit()
+    return ids
+
+
+async def idea_supported_by(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    edition_id: int,
+    author: int,
+    title: str,
+    description: str,
+    supporters: tuple[int, ...] = (),
+    status: str = "published",
+    language: str = "en",
+) -> int:
+    """A published idea (or one in `status`) with its own description, supported by these
+    accounts (each consenting if it had not)."""
+    from storage.tables import IdeaRow, SupportRow
+    from storage.unit_of_work import UnitOfWork
+
+    number = await idea_in_status(sessionmaker, edition_id, author, title, status, language)
+    now = datetime.now(UTC)
+    async with UnitOfWork(sessionmaker) as uow:
+        idea = await uow.session.get(IdeaRow, number)
+        assert idea is not None
+        idea.description, idea.published_at = description, now
+        for supporter in supporters:
+            citizen = await uow.citizens.consent(supporter, "en", None, now)
+            uow.session.add(SupportRow(idea_id=number, citizen_id=citizen.id, at=now))
+        await uow.commit()
+    return number
+
+
+async def deposit_idea(
+    app: App, user_id: int = 1, title: str = "We could plant an orchard"
+) -> Citizen:
+    """A consenting citizen who deposited an idea through the form; it waits for moderation."""
+    citizen = app.simulator.users.get(user_id) or await consented(app, user_id)
+    await fill_form_to_preview(citizen, title)
+    await citizen.click("✅ Publish")
+    return citizen
+
+
+async def publish_everything_pending(app: App) -> None:
+    """The admin of the settings publishes every idea and suggestion waiting for moderation."""
+    staff = app.simulator.users.get(STAFF_ID) or await consented(app, STAFF_ID)
+    await staff.send("/pending")
+    while "✅ Publish" in staff.last.labels:
+        await staff.click("✅ Publish", staff.last)
+
+
+def catalogue(lang: str) -> dict[str, str]:
+    """The messages the bot speaks `lang` with: a test may add one not translated yet (with
+    monkeypatch.setitem), to check who reads what in which language."""
+    catalog: dict[str, str] = _CATALOGUES.locales[lang]._catalog  # type: ignore[attr-defined]
+    return catalog
