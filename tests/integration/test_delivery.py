@@ -6,7 +6,6 @@ import itertools
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -29,22 +28,6 @@ from tests.support.fake_bot_api import FakeBotApi
 ROOT = Path(__file__).resolve().parents[2]
 # Failed attempts are tried again at once in these tests.
 QUICK_BACKOFF = (0.01, 0.02, 0.05)
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotApi]:
-    """The fake Bot API server, with no flood control unless a test sets one."""
-    fake = FakeBotApi()
-    runner, _ = await fake.start()
-    yield fake
-    await runner.cleanup()
-
-
-@pytest.fixture
-async def bot(api: FakeBotApi) -> AsyncIterator[Bot]:
-    bot = bot_on(api.url)
-    yield bot
-    await bot.session.close()
 
 
 def received_twice(api: FakeBotApi) -> list[int]:
