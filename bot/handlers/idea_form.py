@@ -18,6 +18,7 @@ from bot.render import Encode
 from bot.turn import Turn, encode_menu
 from budget.districts import district_of
 from budget.ideas import AUTHOR_MAY_EDIT, AuthorKind, IdeaStatus
+from budget.roles import Role
 from conversations import idea_form, moderation
 from conversations.events import (
     Press,
@@ -213,7 +214,9 @@ def new_idea(draft: Draft) -> NewIdea:
 
 
 async def tell_staff(turn: Turn, number: int, draft: Draft) -> None:
-    staff_ids = turn.settings.staff_ids
+    """The admins of the settings and the moderators are told of each new idea."""
+    moderators = await turn.uow.staff.members(Role.MODERATOR.value)
+    staff_ids = sorted({*turn.settings.staff_ids, *moderators})
     if not staff_ids:
         return
     known = await turn.uow.citizens.by_telegram_ids(staff_ids)

@@ -87,6 +87,15 @@ async def test_staff_are_told_of_each_new_idea_in_their_language(app: App) -> No
     assert staff.last.text == notice.text
 
 
+async def test_moderators_named_in_the_chat_are_told_of_new_ideas_too(app: App) -> None:
+    admin = await consented(app, STAFF_ID)
+    await admin.send("/staff add 77 moderator")
+    moderator = await consented(app, 77, "nl")
+    citizen = await at_preview(app)
+    await citizen.click("✅ Publish")
+    assert moderator.last.text.startswith("🆕 Nieuw idee nr. 1: <b>We could plant an orchard</b>")
+
+
 async def test_an_idea_for_someone_else_asks_for_their_name(app: App) -> None:
     citizen = await consented(app)
     await citizen.click("💡 Deposit an idea")
