@@ -56,12 +56,12 @@ def _phase_line(edition: Edition, now: datetime) -> Text:
     return Text(f"menu.phase.{phase.value}", day=last_day)
 
 
-def help_screen(edition: Edition) -> Reply:
+def help_screen(edition: Edition, staff: bool = False) -> Reply:
     contact = edition.contact
-    texts = [
-        Text("help.body", edition=Localized(edition.name)),
-        Text("help.contact", email=contact.email, phone=contact.phone),
-    ]
+    texts = [Text("help.body", edition=Localized(edition.name))]
+    if staff:
+        texts.append(Text("help.staff"))
+    texts.append(Text("help.contact", email=contact.email, phone=contact.phone))
     if contact.website:
         texts.append(Text("help.website", website=contact.website))
     return Reply(*texts, buttons=[[Button("menu.open", "menu")]])

@@ -9,6 +9,7 @@ from babel import Locale
 from bot.callbacks import ConsentButton, LanguageButton, MenuButton
 from bot.handlers.common import IdeaForm, ask_consent, clean_source, pause_form, show_menu
 from bot.handlers.idea_form import resume_form
+from bot.staff import roles_of
 from bot.turn import Turn
 from budget.ideas import IdeaStatus
 from conversations.menu import help_screen
@@ -118,7 +119,7 @@ async def set_language(
 
 
 async def show_help(event: Message | CallbackQuery, turn: Turn) -> None:
-    turn.show(help_screen(turn.edition))
+    turn.show(help_screen(turn.edition, staff=bool(await roles_of(turn))))
 
 
 async def open_menu(query: CallbackQuery, turn: Turn, state: FSMContext) -> None:

@@ -47,3 +47,13 @@ async def test_only_admins_manage_staff_others_get_the_unknown_command_answer(ap
         await someone.send("/staff add 43 admin")
         assert "I do not know this command." in [shown.text for shown in someone.shown[-2:]]
     assert await app.count(StaffRoleRow) == 1
+
+
+async def test_help_lists_the_staff_commands_to_staff_only(app: App) -> None:
+    admin = await consented(app, STAFF_ID)
+    citizen = await consented(app, 43)
+    await admin.send("/help")
+    assert "/pending: moderate ideas and suggestions" in admin.last.text
+    await citizen.send("/help")
+    assert "/ideas: the ideas of others" in citizen.last.text
+    assert "/pending" not in citizen.last.text
