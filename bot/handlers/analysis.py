@@ -12,7 +12,7 @@ from aiogram.types import CallbackQuery, Message
 from bot.callbacks import AnalysisButton, FollowUpButton, MergeButton
 from bot.filters import NotACommand
 from bot.follow_ups import answers_for_card
-from bot.handlers.common import event_from_message
+from bot.handlers.common import event_from_message, leave_typing
 from bot.render import Encode
 from bot.staff import StaffCommand, is_allowed, refuse_button
 from bot.turn import Turn
@@ -203,6 +203,7 @@ async def press_analysis_button(
 
 
 async def ask(turn: Turn, state: FSMContext, awaiting: Awaiting, idea: IdeaRow) -> None:
+    await leave_typing(state, keep="analysis")
     await put_question(state, awaiting)
     alike: list[PairIdea] = []
     if awaiting.question is Question.MERGE_WITH:

@@ -12,7 +12,13 @@ from aiogram.types import CallbackQuery, Message
 from bot.callbacks import CampaignButton, RunButton
 from bot.campaign_messages import campaign_message
 from bot.filters import NotACommand
-from bot.handlers.common import DRAFT_STATES, event_from_message, show_menu
+from bot.handlers.common import (
+    DRAFT_STATES,
+    event_from_message,
+    leave_typing,
+    show_menu,
+    typing_elsewhere,
+)
 from bot.render import Encode
 from bot.staff import is_allowed, refuse_button
 from bot.turn import Turn, encode_menu
@@ -55,7 +61,10 @@ class Composing(Filter):
 
     async def __call__(self, message: Message, state: FSMContext) -> bool:
         form = await load_composer(state)
-        return form is not None and form.step in TYPED_STEPS
+        if form is None or form.step not in TYPED_STEPS:
+            return False
+        # Another conversation opened since asked for typed text: it takes it.
+        return not await typing_elsewhere(state)
 
 
 def form_context(turn: Turn) -> FormContext:
@@ -69,6 +78,7 @@ async def start_campaign(message: Message, turn: Turn, state: FSMContext) -> Non
         if turn.citizen is not None:
             await show_menu(turn, state)
         return
+    await leave_typing(state)
     outcome = campaign_form.start(form_context(turn), secrets.token_hex(3))
     await apply(outcome, turn, state)
 
@@ -81,6 +91,7 @@ async def press_campaign_button(
         turn.show(Reply("broadcast.error.old_button", notice=True))
         return
     press = Press(callback_data.action, callback_data.arg, callback_data.token, callback_data.seq)
+    await leave_typing(state)
     await apply(campaign_form.step(form, press, form_context(turn)), turn, state)
 
 

@@ -44,19 +44,52 @@ def clean_source(payload: str | None) -> str:
 
 
 async def pause_form(state: FSMContext) -> None:
-    """Leave the form (and an open questionnaire) for another screen: what is typed next is no
-    longer taken as an answer."""
-    if await state.get_state() == IdeaForm.filling.state:
+    """Leave the form (and any question waiting for typed text) for another screen: what is
+    typed next is no longer taken as an answer."""
+    await leave_typing(state)
+
+
+# The conversations that wait for typed text, each under its own destiny. Typed text goes to
+# the one that asked last: opening one leaves the questions of the others.
+STAFF_QUESTIONS = ("moderation", "analysis")
+
+
+async def leave_typing(state: FSMContext, keep: str = "") -> None:
+    """Leave every question waiting for typed text but `keep`'s: the idea form ("form"), a
+    questionnaire ("followup"), a suggestion ("suggest"), a moderator's reason, an analyst's
+    answer. Drafts and answers are kept; only the waiting stops."""
+    if keep != "form" and await state.get_state() == IdeaForm.filling.state:
         await state.set_state(IdeaForm.paused)
-    answering = await load_answering(state)
-    if answering.active is not None:
-        answering.active = None
-        await save_answering(state, answering)
-    # A suggestion being written is left too: back to the idea's card.
-    browser = browser_fsm(state)
-    data = await browser.get_data()
-    if data.get("screen") == Screen.SUGGEST.value:
-        await browser.set_data({**data, "screen": Screen.CARD.value})
+    if keep != "followup":
+        answering = await load_answering(state)
+        if answering.active is not None:
+            answering.active = None
+            await save_answering(state, answering)
+    if keep != "suggest":
+        browser = browser_fsm(state)
+        data = await browser.get_data()
+        if data.get("screen") == Screen.SUGGEST.value:
+            await browser.set_data({**data, "screen": Screen.CARD.value})
+    for destiny in STAFF_QUESTIONS:
+        if keep != destiny:
+            question = _destiny(state, destiny)
+            if await question.get_data():
+                await question.set_data({})
+
+
+async def typing_elsewhere(state: FSMContext) -> bool:
+    """Whether a conversation other than the campaign composer waits for typed text."""
+    if await state.get_state() == IdeaForm.filling.state:
+        return True
+    if (await load_answering(state)).active is not None:
+        return True
+    if (await browser_fsm(state).get_data()).get("screen") == Screen.SUGGEST.value:
+        return True
+    return any([await _destiny(state, name).get_data() for name in STAFF_QUESTIONS])
+
+
+def _destiny(state: FSMContext, destiny: str) -> FSMContext:
+    return FSMContext(storage=state.storage, key=replace(state.key, destiny=destiny))
 
 
 def browser_fsm(state: FSMContext) -> FSMContext:

@@ -23,7 +23,7 @@ from bot.follow_ups import (
     send_questionnaire,
     tell_sender,
 )
-from bot.handlers.common import IdeaForm, ask_consent, event_from_message, pause_form
+from bot.handlers.common import IdeaForm, ask_consent, event_from_message, leave_typing
 from bot.staff import StaffCommand, is_allowed, refuse_button
 from bot.turn import Turn
 from budget.edition import Questionnaire
@@ -317,9 +317,9 @@ async def apply(
         else:
             replies.append(follow_up_form.closed_reply(ctx))
     working = outcome.state
-    if working is not None and not working.paused:
+    if working is not None and not working.paused and answering.active != follow_up.id:
         # The idea form's draft, if any, waits behind "Continue my idea" meanwhile.
-        await pause_form(state)
+        await leave_typing(state, keep="followup")
     answering.keep(follow_up.id, working)
     await save_answering(state, answering)
     turn.show(replies, encode_answer(working, follow_up.idea_id, follow_up.questionnaire))

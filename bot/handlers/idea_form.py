@@ -13,7 +13,13 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.callbacks import FormButton, MenuButton
 from bot.filters import NotACommand
-from bot.handlers.common import DRAFT_STATES, IdeaForm, ask_consent, event_from_message
+from bot.handlers.common import (
+    DRAFT_STATES,
+    IdeaForm,
+    ask_consent,
+    event_from_message,
+    leave_typing,
+)
 from bot.render import Encode
 from bot.turn import Turn, encode_menu
 from budget.districts import district_of
@@ -137,6 +143,9 @@ async def apply(outcome: FormOutcome, turn: Turn, state: FSMContext, bot: Bot) -
         await state.clear()
         turn.show(replies, encode_menu)
         return
+    if await state.get_state() != IdeaForm.filling.state:
+        # Opened (or continued) just now: typed text is the form's from here on.
+        await leave_typing(state, keep="form")
     await state.set_state(IdeaForm.filling)
     await state.set_data(outcome.state.to_dict())
     turn.show(replies, encode_form(outcome.state))

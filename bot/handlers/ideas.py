@@ -15,6 +15,7 @@ from bot.handlers.common import (
     ask_consent,
     browser_fsm,
     event_from_message,
+    leave_typing,
     pause_form,
 )
 from bot.render import Encode
@@ -174,7 +175,7 @@ async def apply(outcome: BrowseOutcome, turn: Turn, state: FSMContext) -> None:
         await browsing.suggest(suggestion.idea_id, citizen_id, suggestion.text, turn.now)
     if working.screen is Screen.SUGGEST:
         # What is typed next is the suggestion, not an answer to the idea form.
-        await pause_form(state)
+        await leave_typing(state, keep="suggest")
     await browser_fsm(state).set_data(working.to_dict())
     turn.show(replies, encode_browser(working))
     for attachment in outcome.files:

@@ -11,7 +11,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.callbacks import ModerationButton
 from bot.filters import NotACommand
-from bot.handlers.common import IdeaForm, event_from_message, pause_form
+from bot.handlers.common import IdeaForm, event_from_message, leave_typing, pause_form
 from bot.handlers.idea_form import idea_link
 from bot.render import Encode
 from bot.staff import StaffCommand, is_allowed, refuse_button
@@ -199,6 +199,7 @@ async def wait_for_reason(turn: Turn, state: FSMContext, item: Item, decision: D
         await explain_decided(turn, item)
         return
     awaiting = Awaiting(item.number, decision)
+    await leave_typing(state, keep="moderation")
     # What is typed next is the reason, not an answer to the moderator's own idea draft.
     await pause_form(state)
     await moderation_fsm(state).set_data(awaiting.to_dict())
