@@ -3,7 +3,7 @@
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -46,10 +46,19 @@ def create_engine(url: str, **options: Any) -> AsyncEngine:
     # never wait on the network (replies are sent after commit), so the queue stays short.
     engine = create_async_engine(url, pool_size=1, max_overflow=0, pool_timeout=60, **options)
     event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    event.listen(engine.sync_engine, "begin", _sqlite_begin)
     return engine
 
 
+def _sqlite_begin(connection: Connection) -> None:
+    # The driver would otherwise begin a transaction only at the first write, so a SAVEPOINT
+    # taken first stood alone and was committed at once, whatever happened to the rest.
+    connection.exec_driver_sql("BEGIN")
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    # Transactions are begun by SQLAlchemy (see _sqlite_begin), not by the driver.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
