@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.filters import PrivateChat
 from bot.fsm_storage import DatabaseStorage
 from bot.handlers import get_routers
+from bot.handlers.results import ResultsCache
 from bot.i18n import CitizenLocaleMiddleware
 from bot.render import Renderer
 from bot.settings import Settings
@@ -65,6 +66,7 @@ def build_dispatcher(
         # Registered below, after the unit of work's scope (see bot.turn.UnitOfWorkScope).
         disable_fsm=True,
     )
+    dispatcher["results_cache"] = ResultsCache()
     dispatcher.message.filter(PrivateChat())
     dispatcher.callback_query.filter(PrivateChat())
     renderer = Renderer(i18n)

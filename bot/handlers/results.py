@@ -23,16 +23,46 @@ def router() -> Router:
     return router
 
 
-async def show_results(event: Message | CallbackQuery, turn: Turn) -> None:
+class ResultsCache:
+    """Once the vote is closed its results no longer change, while many citizens ask for them
+    at once after the announcement: they are computed, and the chart drawn, once per edition
+    version, turnout and language."""
+
+    def __init__(self) -> None:
+        self._results: dict[tuple[int, str, int], EditionResults] = {}
+        self._charts: dict[tuple[int, str, int, str], bytes] = {}
+
+    async def results(self, turn: Turn) -> EditionResults:
+        turnout = await turn.uow.voting.turnout(turn.stored.id)
+        key = (turn.stored.id, str(turn.stored.version), turnout)
+        known = self._results.get(key)
+        if known is None:
+            known = await edition_results(turn.uow, turn.stored)
+            self._results = {key: known}
+        return known
+
+    def chart(self, outcome: EditionResults, turn: Turn) -> bytes:
+        key = (turn.stored.id, str(turn.stored.version), outcome.turnout, turn.lang)
+        drawn = self._charts.get(key)
+        if drawn is None:
+            drawn = chart(outcome, turn)
+            self._charts = {k: v for k, v in self._charts.items() if k[:3] == key[:3]}
+            self._charts[key] = drawn
+        return drawn
+
+
+async def show_results(
+    event: Message | CallbackQuery, turn: Turn, results_cache: ResultsCache
+) -> None:
     if turn.edition.current_phase(turn.now) is not Phase.RESULTS:
         turn.show(not_yet(turn.edition, turn.now))
         return
-    outcome = await edition_results(turn.uow, turn.stored)
+    outcome = await results_cache.results(turn)
     funded = [Funded(project, outcome.votes(project)) for project in outcome.winners]
     turn.send(
         SendPhoto(
             chat_id=turn.chat_id,
-            photo=BufferedInputFile(chart(outcome, turn), filename="chart.png"),
+            photo=BufferedInputFile(results_cache.chart(outcome, turn), filename="chart.png"),
         )
     )
     turn.show(results_screen(turn.edition, funded, outcome.turnout))
