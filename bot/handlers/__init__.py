@@ -27,15 +27,17 @@ def get_routers() -> list[Router]:
         start.router(),
         my_ideas.router(),
         reminders.router(),
+        # While the idea form is being filled in, no other conversation waits for typed text
+        # (each one that asks leaves the form first): the form's answers skip the others'
+        # filters, which each read a conversation state.
+        idea_form.router(),
         team.router(),
         moderation.router(),
         analysis.router(),
         committee.router(),
         follow_ups.router(),
         ideas.router(),
-        # Staff composing a campaign type its texts: before the idea form, which takes text.
         broadcast.router(),
-        idea_form.router(),
         vote.router(),
         results.router(),
         fallback.router(),
