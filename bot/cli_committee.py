@@ -2,6 +2,7 @@
 invitations. How the draw works, so that anyone can make it again: `budget/sortition.py`."""
 
 import asyncio
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated
@@ -20,7 +21,13 @@ from budget.edition import Edition
 from budget.sortition import Draw, DrawError, VolunteerState, draw, ticket
 from conversations.committee import invitation, reserve_notice
 from conversations.replies import Reply
-from storage.committee import DRAW_ACTION, Volunteer, edition_subject
+from storage.committee import (
+    CLOSE_ACTION,
+    DRAW_ACTION,
+    ClosedList,
+    Volunteer,
+    edition_subject,
+)
 from storage.editions import StoredEdition
 from storage.unit_of_work import UnitOfWork
 
@@ -42,29 +49,88 @@ DRAW_ERRORS = {
 
 @committee_app.command("volunteers")
 def list_volunteers() -> None:
-    """The volunteers by district: publish this list with the seed, before the draw."""
+    """The volunteers by district; once the list is closed, the list to publish."""
 
-    async def read(uow: UnitOfWork, stored: StoredEdition) -> tuple[list[Volunteer], bool]:
+    async def read(
+        uow: UnitOfWork, stored: StoredEdition
+    ) -> tuple[list[Volunteer], ClosedList | None, bool]:
         volunteers = await uow.committee.volunteers(stored.id)
-        return volunteers, await uow.committee.last_draw(stored.id) is not None
+        closed = await uow.committee.closed_list(stored.id)
+        return volunteers, closed, await uow.committee.last_draw(stored.id) is not None
 
-    volunteers, drawn = asyncio.run(with_edition(load_settings(), read))
-    if not volunteers:
-        typer.echo("Nobody has volunteered yet (citizens send /volunteer to the bot).")
-        return
-    typer.echo("Volunteers by district, by number (what the draw starts from):")
-    for district, members in _by_district(volunteers).items():
-        numbers = ", ".join(
-            f"{v.citizen_id}" + (f" ({v.state.value})" if drawn else "") for v in members
+    volunteers, closed, drawn = asyncio.run(with_edition(load_settings(), read))
+    if closed is None:
+        typer.echo(
+            "Volunteering is open: this list can still change. `pbbot committee close` closes "
+            "it and prints the list to publish, before the seed is announced."
         )
-        typer.echo(f"{district or '(no district)'} ({len(members)}): {numbers}")
+        if not volunteers:
+            typer.echo("Nobody has volunteered yet (citizens send /volunteer to the bot).")
+            return
+        _print_list([(v.citizen_id, v.district) for v in volunteers])
+        return
+    states = {v.citizen_id: v.state for v in volunteers} if drawn else {}
+    typer.echo(f"Closed on {_moment(closed.at)}: the list published, what the draw starts from.")
+    _print_list(closed.volunteers, states)
+
+
+@committee_app.command("close")
+def close_list() -> None:
+    """Close volunteering and print the list to publish; do it before the seed is announced:
+    from then on nobody joins, changes district or withdraws, and the draw starts from it."""
+
+    async def close(uow: UnitOfWork, stored: StoredEdition) -> ClosedList:
+        earlier = await uow.committee.hold_list(stored.id)
+        if earlier is not None:
+            raise fail(
+                f"the list of volunteers was closed on {_moment(earlier.at)}; "
+                "`pbbot committee volunteers` shows it"
+            )
+        if await uow.committee.last_draw(stored.id) is not None:
+            raise fail("the committee was already drawn")
+        volunteers = await uow.committee.volunteers(stored.id, VolunteerState.VOLUNTEERED)
+        if not volunteers:
+            raise fail("nobody has volunteered yet (citizens send /volunteer to the bot)")
+        closed = ClosedList(
+            tuple((v.citizen_id, v.district) for v in volunteers), datetime.now(UTC)
+        )
+        await uow.audit.record(
+            COMMAND_LINE, CLOSE_ACTION, edition_subject(stored.id), closed.at, after=closed.record()
+        )
+        return closed
+
+    closed = asyncio.run(with_edition(load_settings(), close))
+    typer.echo(
+        f"Volunteering closed on {_moment(closed.at)}. Publish this list, then announce the "
+        "seed (one nobody can know yet), then draw with it:"
+    )
+    _print_list(closed.volunteers)
+
+
+def _print_list(
+    volunteers: Sequence[tuple[int, str]], states: Mapping[int, VolunteerState] | None = None
+) -> None:
+    typer.echo("Volunteers by district, by number (what the draw starts from):")
+    grouped: dict[str, list[int]] = {}
+    for number, district in sorted(volunteers, key=lambda pair: (pair[1], pair[0])):
+        grouped.setdefault(district, []).append(number)
+    for district, numbers in grouped.items():
+        shown = ", ".join(
+            f"{n}" + (f" ({states[n].value})" if states and n in states else "") for n in numbers
+        )
+        typer.echo(f"{district or '(no district)'} ({len(numbers)}): {shown}")
     typer.echo(f"Volunteers in all: {len(volunteers)}.")
+
+
+def _moment(at: datetime) -> str:
+    return at.strftime("%Y-%m-%d %H:%M UTC")
 
 
 @dataclass(frozen=True)
 class DrawReport:
     edition: Edition
     draw: Draw
+    closed: ClosedList
     volunteers: dict[int, Volunteer]
 
 
@@ -91,23 +157,34 @@ def draw_committee(
             raise fail(
                 f"the committee was already drawn (seed {earlier['seed']!r}); a draw is made once"
             )
-        volunteers = await uow.committee.volunteers(stored.id, VolunteerState.VOLUNTEERED)
-        if not volunteers:
-            raise fail("nobody has volunteered yet (citizens send /volunteer to the bot)")
+        closed = await uow.committee.closed_list(stored.id)
+        if closed is None:
+            raise fail(
+                "the list of volunteers is not closed: publish it first with "
+                "`pbbot committee close`, then announce the seed, then draw"
+            )
         try:
-            result = draw([(v.citizen_id, v.district) for v in volunteers], seats, quotas, seed)
+            result = draw(closed.volunteers, seats, quotas, seed)
         except DrawError as error:
             raise fail(DRAW_ERRORS[error.reason]) from None
         for citizen_id in result.drawn:
             await uow.committee.ask(stored.id, citizen_id)
         record = {
             **result.to_dict(),
-            "volunteers": [[v.citizen_id, v.district] for v in volunteers],
+            **closed.record(),
+            "closed_at": closed.at.isoformat(),
         }
         await uow.audit.record(
             COMMAND_LINE, DRAW_ACTION, edition_subject(stored.id), datetime.now(UTC), after=record
         )
-        return DrawReport(edition, result, {v.citizen_id: v for v in volunteers})
+        on_list = {number for number, _ in closed.volunteers}
+        volunteers = await uow.committee.volunteers(stored.id)
+        return DrawReport(
+            edition,
+            result,
+            closed,
+            {v.citizen_id: v for v in volunteers if v.citizen_id in on_list},
+        )
 
     report = asyncio.run(with_edition(settings, make))
     _print_draw(report)
@@ -160,16 +237,12 @@ def _quotas(given: list[str], edition: Edition) -> dict[str, int]:
     return quotas
 
 
-def _by_district(volunteers: list[Volunteer]) -> dict[str, list[Volunteer]]:
-    grouped: dict[str, list[Volunteer]] = {}
-    for volunteer in sorted(volunteers, key=lambda v: (v.district, v.citizen_id)):
-        grouped.setdefault(volunteer.district, []).append(volunteer)
-    return grouped
-
-
 def _print_draw(report: DrawReport) -> None:
     result = report.draw
-    typer.echo(f"Volunteers: {len(report.volunteers)}; seats: {result.seats}.")
+    typer.echo(
+        f"The list of volunteers closed on {_moment(report.closed.at)}: "
+        f"{len(report.closed.volunteers)} volunteers; seats: {result.seats}."
+    )
     for district in result.districts:
         name = district.district or "(no district)"
         line = f"{name}: seats {district.seats}, volunteers {len(district.order)}"

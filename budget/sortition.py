@@ -3,8 +3,9 @@
 What goes in: the volunteers (each one's number and district), the number of seats, quotas per
 district if staff set them, and a seed: a text announced publicly *before* the draw, which
 nobody could know when volunteering closed (for example "Lotto 2027-01-30: 3 11 19 27 38 44").
-The list of volunteers (numbers and districts, nothing more) is published with the result, so
-that anyone can draw again and find the same committee.
+The list of volunteers (numbers and districts, nothing more) is closed and published before the
+seed is known, since from the seed anyone can compute their own ticket; it is published again
+with the result, so that anyone can draw again and find the same committee.
 
 1. Ticket. Each volunteer's ticket is the SHA-256 digest, in hexadecimal, of the UTF-8 text
    "<seed>:<number>", e.g. for volunteer no. 17:

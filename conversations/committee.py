@@ -53,6 +53,13 @@ class VolunteerContext:
     now: datetime
     volunteer: VolunteerView | None
     draw_made: bool
+    # The list of volunteers closed and published for the draw: nobody joins, moves or
+    # withdraws any more, or the published list would not be what the draw started from.
+    list_closed: bool
+
+    @property
+    def locked(self) -> bool:
+        return self.list_closed or self.draw_made
 
 
 class Effect(StrEnum):
@@ -80,6 +87,8 @@ def volunteer_screen(ctx: VolunteerContext, edit: bool = False) -> Reply:
             return Reply("committee.volunteer.closed", edit=edit)
         if ctx.draw_made:
             return Reply("committee.volunteer.after_draw", edit=edit)
+        if ctx.list_closed:
+            return Reply("committee.volunteer.list_closed", edit=edit)
         if not edition.districts:
             return Reply(
                 Text("committee.volunteer.intro"),
@@ -101,19 +110,19 @@ def volunteer_screen(ctx: VolunteerContext, edit: bool = False) -> Reply:
             return Reply("committee.volunteer.member", edit=edit)
         case VolunteerState.REFUSED:
             return Reply("committee.volunteer.declined", edit=edit)
-    withdraw = [Button("committee.button.withdraw", "withdraw")]
     if ctx.draw_made and volunteer.reserve_rank is None:
-        # Came forward while the draw was being made: not in it.
-        return Reply("committee.volunteer.after_draw", edit=edit, buttons=[withdraw])
+        # Not on the list the draw started from (volunteered before that list was kept).
+        return Reply("committee.volunteer.after_draw", edit=edit)
     if ctx.draw_made:
         return Reply(
             "committee.volunteer.reserve",
             district=district,
             rank=volunteer.reserve_rank or 0,
             edit=edit,
-            buttons=[withdraw],
         )
-    rows = [withdraw]
+    if ctx.list_closed:
+        return Reply("committee.volunteer.on_list", district=district, edit=edit)
+    rows = [[Button("committee.button.withdraw", "withdraw")]]
     if edition.districts:
         rows.insert(0, [Button("committee.button.change_district", "change")])
     return Reply("committee.volunteer.already", district=district, edit=edit, buttons=rows)
@@ -128,10 +137,8 @@ def press_volunteer(ctx: VolunteerContext, action: str, arg: str) -> VolunteerOu
         known = edition.district(arg) is not None if edition.districts else arg == ""
         if not known:
             return _invalid()
-        if ctx.draw_made:
-            return VolunteerOutcome(
-                [Reply("committee.volunteer.draw_made", notice=True), volunteer_screen(ctx, True)]
-            )
+        if ctx.locked:
+            return _locked(ctx)
         if volunteer is None:
             thanks = Reply(
                 "committee.volunteer.thanks", district=district_name(edition, arg), edit=True
@@ -143,7 +150,9 @@ def press_volunteer(ctx: VolunteerContext, action: str, arg: str) -> VolunteerOu
             )
             return VolunteerOutcome([moved], Effect.MOVE, arg)
         return VolunteerOutcome([volunteer_screen(ctx, edit=True)])
-    if action == "change" and waiting and not ctx.draw_made and edition.districts:
+    if action in {"change", "withdraw"} and waiting and ctx.locked:
+        return _locked(ctx)
+    if action == "change" and waiting and edition.districts:
         choice = Reply(
             "committee.volunteer.choose_district", edit=True, buttons=_district_buttons(edition)
         )
@@ -160,6 +169,12 @@ def press_volunteer(ctx: VolunteerContext, action: str, arg: str) -> VolunteerOu
 
 def _district_buttons(edition: Edition) -> list[list[Button]]:
     return [[Button(Localized(d.name), "district", d.code)] for d in edition.districts]
+
+
+def _locked(ctx: VolunteerContext) -> VolunteerOutcome:
+    return VolunteerOutcome(
+        [Reply("committee.volunteer.locked", notice=True), volunteer_screen(ctx, edit=True)]
+    )
 
 
 def _invalid() -> VolunteerOutcome:

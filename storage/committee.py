@@ -30,6 +30,10 @@ from storage.tables import (
 # The draw is kept in the audit log (seed, seats, each district's order): it is the public
 # record anyone checks it against, and where the reserve lists are read from after a refusal.
 DRAW_ACTION = "committee_draw"
+# Closing the list of volunteers is recorded the same way, with the list itself: once the seed
+# is public, anyone could compute their ticket, so the list the draw starts from must be fixed
+# (and published) before it, and the draw must start from exactly that list.
+CLOSE_ACTION = "committee_volunteers_closed"
 # A project's summary on the ballot: the idea's description, cut to fit a card on a phone.
 SUMMARY_MAX = 600
 
@@ -47,6 +51,19 @@ class Volunteer:
     language: str
     district: str
     state: VolunteerState
+
+
+@dataclass(frozen=True)
+class ClosedList:
+    """The volunteers as published before the draw: what the draw starts from."""
+
+    # (number, district) pairs, by number.
+    volunteers: tuple[tuple[int, str], ...]
+    at: datetime
+
+    def record(self) -> dict[str, Any]:
+        """What the audit log keeps of it (its time is the entry's)."""
+        return {"volunteers": [list(pair) for pair in self.volunteers]}
 
 
 @dataclass(frozen=True)
@@ -172,10 +189,20 @@ class Committee:
     async def begin_draw(self, edition_id: int) -> dict[str, Any] | None:
         """Take the edition's row for this transaction (on PostgreSQL; SQLite has one writer
         anyway) so that two draws cannot run at once, and return the draw already made."""
+        await self._hold_edition(edition_id)
+        return await self.last_draw(edition_id)
+
+    async def hold_list(self, edition_id: int) -> ClosedList | None:
+        """Take the edition's row for this transaction, as `begin_draw` does, so that a
+        volunteer joining, moving or withdrawing and the list being closed come one after the
+        other (nobody slips in or out unseen by the closed list); return the closed list."""
+        await self._hold_edition(edition_id)
+        return await self.closed_list(edition_id)
+
+    async def _hold_edition(self, edition_id: int) -> None:
         await self.session.execute(
             select(EditionRow.id).where(EditionRow.id == edition_id).with_for_update()
         )
-        return await self.last_draw(edition_id)
 
     async def last_draw(self, edition_id: int) -> dict[str, Any] | None:
         return await self.session.scalar(
@@ -184,6 +211,22 @@ class Committee:
             .order_by(AuditRow.id.desc())
             .limit(1)
         )
+
+    async def closed_list(self, edition_id: int) -> ClosedList | None:
+        row = (
+            await self.session.execute(
+                select(AuditRow.after, AuditRow.at)
+                .where(
+                    AuditRow.action == CLOSE_ACTION, AuditRow.subject == edition_subject(edition_id)
+                )
+                .order_by(AuditRow.id)
+                .limit(1)
+            )
+        ).first()
+        if row is None:
+            return None
+        after, at = row
+        return ClosedList(tuple((int(n), str(d)) for n, d in after["volunteers"]), at)
 
     # -- votes -----------------------------------------------------------------------------
 

@@ -71,12 +71,20 @@ async def recorded_draw(turn: Turn) -> Draw | None:
     return Draw.from_dict(record) if record else None
 
 
-async def volunteer_context(turn: Turn) -> VolunteerContext:
+async def volunteer_context(turn: Turn, hold: bool = False) -> VolunteerContext:
+    """Where the citizen stands; `hold` first takes the list of volunteers for this update,
+    so that what is then changed cannot cross the list being closed."""
     assert turn.citizen is not None
-    volunteer = await turn.uow.committee.volunteer(turn.stored.id, turn.citizen.id)
+    volunteers = turn.uow.committee
+    closed = (
+        await volunteers.hold_list(turn.stored.id)
+        if hold
+        else await volunteers.closed_list(turn.stored.id)
+    )
+    volunteer = await volunteers.volunteer(turn.stored.id, turn.citizen.id)
     draw = await recorded_draw(turn)
     view = volunteer_view(volunteer, draw) if volunteer else None
-    return VolunteerContext(turn.edition, turn.now, view, draw is not None)
+    return VolunteerContext(turn.edition, turn.now, view, draw is not None, closed is not None)
 
 
 async def offer_to_volunteer(message: Message, turn: Turn, state: FSMContext) -> None:
@@ -93,7 +101,7 @@ async def press_volunteer_button(
     if turn.citizen is None:
         turn.show(Reply("committee.error.invalid_button", notice=True))
         return
-    ctx = await volunteer_context(turn)
+    ctx = await volunteer_context(turn, hold=True)
     outcome = committee.press_volunteer(ctx, callback_data.action, callback_data.arg)
     volunteers, done = turn.uow.committee, True
     if outcome.effect is Effect.JOIN:

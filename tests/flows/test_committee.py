@@ -45,6 +45,13 @@ def committee(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
+async def close_list() -> str:
+    """`pbbot committee close`: the list of volunteers published, before the seed."""
+    code, output = await asyncio.to_thread(committee, "close")
+    assert code == 0, output
+    return output
+
+
 async def volunteer(app: App, user_id: int, district: str = "Namur district") -> Citizen:
     citizen = await consented(app, user_id)
     await citizen.send("/volunteer")
@@ -140,6 +147,7 @@ async def test_the_draw_announces_its_seed_and_says_who_is_drawn_and_why(
         (4, "Dinant district"),
     ]:
         await volunteer(app, user_id, district)
+    await close_list()
     code, output = await asyncio.to_thread(committee, "draw", "--seed", SEED, "--seats", "3")
     assert code == 0, output
     lines = output.splitlines()
@@ -166,6 +174,7 @@ async def test_the_same_seed_draws_the_same_people_and_a_draw_is_made_once(
 ) -> None:
     for user_id in (1, 2, 3):
         await volunteer(app, user_id)
+    await close_list()
     await asyncio.to_thread(committee, "draw", "--seed", SEED, "--seats", "1")
     code, output = await asyncio.to_thread(committee, "draw", "--seed", "another", "--seats", "1")
     assert code == 2
@@ -173,8 +182,108 @@ async def test_the_same_seed_draws_the_same_people_and_a_draw_is_made_once(
     assert list((await states(app)).values()).count("asked") == 1
 
 
+async def test_once_the_list_is_closed_nobody_joins_changes_district_or_withdraws(
+    app: App, workdir: Path
+) -> None:
+    first = await volunteer(app, 1)
+    await first.send("/volunteer")
+    standing = first.last
+    second = await volunteer(app, 2)
+    await second.send("/volunteer")
+    second_standing = second.last
+    newcomer = await consented(app, 3)
+    await newcomer.send("/volunteer")
+    question = newcomer.last
+    await close_list()
+    locked = (
+        "The list of volunteers is closed for the draw: nobody can join, change district or "
+        "withdraw any more."
+    )
+    # Buttons shown before the list was closed: a ticket known from the seed must not lead
+    # anyone to another district, in or out of the draw.
+    await first.click("🔁 Change my district", standing)
+    assert first.alerts[-1] == locked
+    assert "You are on the list of volunteers for Namur district" in first.last.text
+    assert first.last.buttons == []
+    await first.press(VolunteerButton(action="district", arg="dinant").pack())
+    assert first.alerts[-1] == locked
+    await second.click("🚪 Withdraw", second_standing)
+    assert second.alerts[-1] == locked
+    await newcomer.click("Dinant district", question)
+    assert newcomer.alerts[-1] == locked
+    assert "The list of volunteers has been closed and published" in newcomer.last.text
+    await newcomer.send("/volunteer")
+    assert "volunteering is over" in newcomer.last.text
+    assert newcomer.last.buttons == []
+    assert await states(app) == {1: "volunteered", 2: "volunteered"}
+    assert {row.district for row in await app.rows(VolunteerRow)} == {"namur"}
+
+
+async def test_the_list_is_closed_once_and_recorded_with_its_time(app: App, workdir: Path) -> None:
+    code, output = await asyncio.to_thread(committee, "close")
+    assert code == 2
+    assert "nobody has volunteered yet" in output
+    for user_id in (1, 2):
+        await volunteer(app, user_id)
+    await volunteer(app, 3, "Dinant district")
+    await close_list()
+    code, output = await asyncio.to_thread(committee, "close")
+    assert code == 2
+    assert "the list of volunteers was closed on " in output
+    [closed] = [
+        row for row in await app.rows(AuditRow) if row.action == "committee_volunteers_closed"
+    ]
+    numbers = {telegram_id: number for number, telegram_id in (await telegram_ids(app)).items()}
+    assert closed.after == {
+        "volunteers": [[numbers[1], "namur"], [numbers[2], "namur"], [numbers[3], "dinant"]]
+    }
+    assert closed.at is not None
+
+
+async def test_drawing_before_the_list_is_closed_is_refused(app: App, workdir: Path) -> None:
+    for user_id in (1, 2):
+        await volunteer(app, user_id)
+    code, output = await asyncio.to_thread(committee, "draw", "--seed", SEED, "--seats", "1")
+    assert code == 2
+    assert (
+        "the list of volunteers is not closed: publish it first with `pbbot committee close`"
+        in (" ".join(output.split()))
+    )
+    assert [row.action for row in await app.rows(AuditRow)] == []
+    assert await states(app) == {1: "volunteered", 2: "volunteered"}
+
+
+async def test_the_draw_starts_from_exactly_the_closed_list(
+    app: App, workdir: Path, sessionmaker: async_sessionmaker[AsyncSession], edition_id: int
+) -> None:
+    for user_id in (1, 2, 3):
+        await volunteer(app, user_id)
+    await close_list()
+    # A row that got in by another way than the bot (by hand in the database, say) after the
+    # list was published: not on the list, so not in the draw.
+    async with UnitOfWork(sessionmaker) as uow:
+        late = await uow.citizens.consent(4, "en", None, DURING_ANALYSIS)
+        assert await uow.committee.join(edition_id, late.id, "namur", DURING_ANALYSIS)
+        await uow.commit()
+    code, output = await asyncio.to_thread(committee, "draw", "--seed", SEED, "--seats", "1")
+    assert code == 0, output
+    assert "3 volunteers; seats: 1." in output
+    [closed] = [
+        row for row in await app.rows(AuditRow) if row.action == "committee_volunteers_closed"
+    ]
+    draw = await recorded_draw(app)
+    namur = draw.district("namur")
+    assert namur is not None
+    assert sorted(namur.order) == sorted(number for number, _ in closed.after["volunteers"])
+    assert late.id not in namur.order
+    [record] = [row.after for row in await app.rows(AuditRow) if row.action == "committee_draw"]
+    assert record["volunteers"] == closed.after["volunteers"]
+    assert (await states(app))[4] == "volunteered"
+
+
 async def test_a_quota_must_name_a_district_of_the_edition(app: App, workdir: Path) -> None:
     await volunteer(app, 1)
+    await close_list()
     code, output = await asyncio.to_thread(
         committee, "draw", "--seed", SEED, "--quota", "atlantis=2"
     )
@@ -188,6 +297,7 @@ async def test_a_drawn_volunteer_accepts_and_gets_the_committee_role(
 ) -> None:
     admin = await consented(app, STAFF_ID)
     citizen = await volunteer(app, 1)
+    await close_list()
     await asyncio.to_thread(committee, "draw", "--seed", SEED, "--seats", "1")
     await citizen.send("/volunteer")
     assert "You were drawn by lot" in citizen.last.text
@@ -203,6 +313,7 @@ async def test_a_drawn_volunteer_accepts_and_gets_the_committee_role(
     assert roles == [(1, "committee")]
     assert await states(app) == {1: "accepted"}
     assert [row.action for row in await app.rows(AuditRow)] == [
+        "committee_volunteers_closed",
         "committee_draw",
         "committee_accepted",
     ]
@@ -217,6 +328,7 @@ async def test_declining_passes_the_seat_to_the_next_of_the_district_reserve(
     admin = await consented(app, STAFF_ID)
     seen = len(admin.shown)
     citizens = {user_id: await volunteer(app, user_id) for user_id in (1, 2, 3)}
+    await close_list()
     await asyncio.to_thread(committee, "draw", "--seed", SEED, "--seats", "1")
     namur = (await recorded_draw(app)).district("namur")
     assert namur is not None
@@ -245,6 +357,7 @@ async def test_declining_passes_the_seat_to_the_next_of_the_district_reserve(
 
 async def test_someone_elses_invitation_does_nothing(app: App, workdir: Path) -> None:
     await volunteer(app, 1)
+    await close_list()
     await asyncio.to_thread(committee, "draw", "--seed", SEED, "--seats", "1")
     [row] = await app.rows(VolunteerRow)
     intruder = await consented(app, 2)
@@ -263,6 +376,7 @@ async def test_with_a_bot_token_the_draw_tells_each_volunteer_where_they_stand(
     await volunteer(app, 3, "Dinant district")
     api = FakeBotApi(blocked=frozenset({3}))
     runner, url = await api.start()
+    await close_list()
     monkeypatch.setenv("BOT_TOKEN", "123456:TEST-token")
     monkeypatch.setenv("BOT_API_URL", url)
     try:
@@ -292,7 +406,13 @@ async def test_the_list_to_publish_and_invitations_sent_once_the_token_is_set(
     ids = {telegram_id: number for number, telegram_id in (await telegram_ids(app)).items()}
     code, listing = await asyncio.to_thread(committee, "volunteers")
     assert code == 0
+    assert "Volunteering is open: this list can still change" in listing
     assert f"namur (2): {ids[1]}, {ids[2]}" in listing
+    published = await close_list()
+    assert "Publish this list, then announce the seed" in published
+    assert f"namur (2): {ids[1]}, {ids[2]}" in published
+    _, listing = await asyncio.to_thread(committee, "volunteers")
+    assert "the list published, what the draw starts from" in listing
     await asyncio.to_thread(committee, "draw", "--seed", SEED, "--seats", "1")
     _, listing = await asyncio.to_thread(committee, "volunteers")
     assert "(asked)" in listing and "(volunteered)" in listing

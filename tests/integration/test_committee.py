@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from budget.sortition import VolunteerState
-from storage.committee import Committee
+from storage.committee import CLOSE_ACTION, ClosedList, Committee, edition_subject
 from storage.tables import CommitteeVoteRow, IdeaRow, VolunteerRow
 from storage.unit_of_work import UnitOfWork
 from tests.support.app import ideas_for_the_committee
@@ -138,3 +138,44 @@ async def test_an_idea_decided_by_two_admins_at_once_is_decided_once(
         row = await session.get(IdeaRow, idea)
     assert row is not None
     assert (row.status, row.status_reason) in {("retained", None), ("not_retained", "tie")}
+
+
+async def test_volunteers_joining_while_the_list_is_closed_are_on_it_or_refused(
+    sessionmaker: Sessionmaker, edition_id: int
+) -> None:
+    """Once the seed is public a volunteer could compute their ticket: the list the draw
+    starts from is the one closed, and nobody gets in (or out) unseen by it."""
+    async with UnitOfWork(sessionmaker) as uow:
+        citizens = [await uow.citizens.consent(n, "en", None, NOW) for n in range(1, 7)]
+        await uow.commit()
+
+    async def join(citizen_id: int) -> bool:
+        async with UnitOfWork(sessionmaker) as uow:
+            if await uow.committee.hold_list(edition_id) is not None:
+                return False
+            await uow.committee.join(edition_id, citizen_id, "namur", NOW)
+            await uow.commit()
+            return True
+
+    async def close() -> ClosedList:
+        async with UnitOfWork(sessionmaker) as uow:
+            assert await uow.committee.hold_list(edition_id) is None
+            volunteers = await uow.committee.volunteers(edition_id)
+            closed = ClosedList(tuple((v.citizen_id, v.district) for v in volunteers), NOW)
+            await uow.audit.record(
+                0, CLOSE_ACTION, edition_subject(edition_id), NOW, after=closed.record()
+            )
+            await uow.commit()
+            return closed
+
+    closing = asyncio.ensure_future(close())
+    joined = await asyncio.gather(*(join(c.id) for c in citizens))
+    closed = await closing
+    async with sessionmaker() as session:
+        rows = (await session.scalars(select(VolunteerRow))).all()
+    assert sorted(row.citizen_id for row in rows) == sorted(n for n, _ in closed.volunteers)
+    assert joined.count(True) == len(rows)
+    async with UnitOfWork(sessionmaker) as uow:
+        stored = await uow.committee.closed_list(edition_id)
+    assert stored is not None and stored.volunteers == closed.volunteers
+    assert stored.at.replace(tzinfo=UTC) == NOW
