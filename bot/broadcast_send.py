@@ -18,6 +18,7 @@ from aiogram.exceptions import (
 )
 from aiogram.methods import TelegramMethod
 from aiogram.types import Message
+from aiohttp import ClientConnectorError
 
 from broadcast.delivery import Blocked, Delivery, RetryAfter, Send, SendFailed
 
@@ -54,8 +55,16 @@ def telegram_send(bot: Bot, compose: Compose) -> Send:
             raise SendFailed(error.message, permanent=True) from error
         except (TelegramEntityTooLarge, TelegramMigrateToChat, TelegramNotFound) as error:
             raise SendFailed(error.message, permanent=True) from error
-        except (TelegramServerError, TelegramNetworkError, TimeoutError) as error:
+        except TelegramServerError as error:
             raise SendFailed(str(error) or type(error).__name__) from error
+        except (TelegramNetworkError, TimeoutError) as error:
+            reason = str(error) or type(error).__name__
+            if isinstance(error.__cause__, ClientConnectorError):
+                # No connection was made: Telegram never saw the message.
+                raise SendFailed(reason) from error
+            # The request may have reached Telegram and the message gone out before the
+            # answer was lost: sending it again could give the citizen the campaign twice.
+            raise SendFailed(f"no answer, perhaps delivered: {reason}", permanent=True) from error
         except (TelegramAPIError, ClientDecodeError) as error:
             # A proxy's HTML error page, a conflict, a revoked token: perhaps better later.
             raise SendFailed(str(error)) from error

@@ -82,6 +82,7 @@ class Broadcaster:
         self.holder = secrets.token_hex(8)
         self.limiter = RateLimiter(per_second)
         self._campaigns: dict[int, tuple[Campaign, Edition]] = {}
+        self._holds_schedule = False
 
     async def serve(self) -> None:
         """Until cancelled: recover what a dead process left, then start and send runs."""
@@ -96,6 +97,10 @@ class Broadcaster:
     async def tick(self) -> None:
         for run in await self.start_due_runs():
             await self._announce(run)
+        if self._holds_schedule:
+            # After a redeploy nobody restarts with rows the old process left `sending`: the
+            # one process that holds the schedule settles them, once they are surely stale.
+            await Sender(self.sessionmaker, _never_send, self.limiter, clock=self.clock).recover()
         # Follow-up reminders are claimed one by one in the database, so whichever process
         # gets there first sends each of them once.
         await remind_follow_ups(self.bot, self.sessionmaker, self.renderer, self.clock())
@@ -109,7 +114,10 @@ class Broadcaster:
         now = self.clock()
         started = []
         async with UnitOfWork(self.sessionmaker) as uow:
-            if not await uow.leases.take(SCHEDULE_LEASE, self.holder, now, LEASE_SECONDS):
+            self._holds_schedule = await uow.leases.take(
+                SCHEDULE_LEASE, self.holder, now, LEASE_SECONDS
+            )
+            if not self._holds_schedule:
                 return []
             stored_edition = await uow.editions.current(self.edition_slug)
             if stored_edition is None:
@@ -118,7 +126,13 @@ class Broadcaster:
             for stored in await uow.campaigns.scheduled():
                 if stored.edition_id != stored_edition.id:
                     continue
-                campaign = campaign_of(stored)
+                try:
+                    campaign = campaign_of(stored)
+                except (KeyError, TypeError, ValueError):
+                    # One unreadable campaign must not hold back the others (nor the
+                    # follow-up reminders sent by the same tick).
+                    logger.exception("campaign %s cannot be read; it is skipped", stored.id)
+                    continue
                 schedule, zone = campaign.schedule, edition.zone
                 due = due_run(schedule, zone, stored.created_at, now)
                 if next_run(schedule, zone, stored.created_at, now) is None:
@@ -134,6 +148,7 @@ class Broadcaster:
                     campaign.audience,
                     campaign.results_announcement,
                     DRAFT_STATES,
+                    now,
                 )
                 await uow.campaigns.enqueue(run.id, people, now)
                 if not people:
@@ -190,7 +205,9 @@ class Broadcaster:
             staff = await uow.citizens.by_telegram_id(stored.created_by)
             counts = await uow.deliveries.counts(run.id)
         language = staff.language if staff else "en"
-        text, markup = self._status(run, stored.name, language, counts, final=False)
+        # A run with nobody to send to is over as it starts: no buttons to press.
+        final = not any(counts.values())
+        text, markup = self._status(run, stored.name, language, counts, final=final)
         try:
             message = await self.bot(
                 SendMessage(chat_id=stored.created_by, text=text, reply_markup=markup)
@@ -246,7 +263,8 @@ class Broadcaster:
                 key,
                 name=name,
                 sent=counts.get("sent", 0),
-                blocked=counts.get("blocked", 0),
+                # Those who stopped reminders or blocked the bot after the run started.
+                blocked=counts.get("blocked", 0) + counts.get("skipped", 0),
                 failed=counts.get("failed", 0) + counts.get("unknown", 0),
                 left=left,
                 minutes=minutes,

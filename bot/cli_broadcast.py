@@ -111,7 +111,11 @@ def list_campaigns() -> None:
 
 def _move(run: int, target: str, sources: tuple[str, ...], done: str) -> None:
     async def move(uow: UnitOfWork, stored: StoredEdition) -> bool:
-        return await uow.campaigns.set_run_state(run, target, datetime.now(UTC), sources)
+        moved = await uow.campaigns.set_run_state(run, target, datetime.now(UTC), sources)
+        if moved and target == "cancelled":
+            # A weekly campaign would otherwise start again next week.
+            await uow.campaigns.stop_after_run(run)
+        return moved
 
     if not asyncio.run(with_edition(load_settings(), move)):
         raise fail(f"run {run} is not {' or '.join(sources)}")
@@ -133,4 +137,9 @@ def resume_run(run: Annotated[int, typer.Argument(help="The run's number.")]) ->
 @broadcast_app.command("cancel")
 def cancel_run(run: Annotated[int, typer.Argument(help="The run's number.")]) -> None:
     """Cancel a sending for good."""
-    _move(run, "cancelled", ("sending", "paused"), f"Run {run} is cancelled.")
+    _move(
+        run,
+        "cancelled",
+        ("sending", "paused"),
+        f"Run {run} is cancelled, and so are its campaign's later sendings.",
+    )

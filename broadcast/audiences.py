@@ -2,6 +2,7 @@
 have not voted no longer reaches someone who voted since."""
 
 from collections.abc import Collection
+from datetime import UTC, datetime
 
 from budget.campaigns import Audience, AudienceKind
 from storage.audiences import Reachable
@@ -25,9 +26,11 @@ async def recipients(
     audience: Audience,
     results_announcement: bool,
     draft_states: Collection[str | None],
+    now: datetime | None = None,
 ) -> list[Recipient]:
-    """The citizens the run goes to. Never those who stopped reminders, except for a results
-    announcement they asked for when they voted; never those who blocked the bot."""
+    """The citizens the run goes to (as of `now`, by default the present moment). Never those
+    who stopped reminders, except for a results announcement they asked for when they voted;
+    never those who blocked the bot."""
     everyone = await uow.audiences.reachable()
 
     def allowed(citizen: Reachable) -> bool:
@@ -64,6 +67,8 @@ async def recipients(
             and waiting[c.telegram_id] != cast.get(c.citizen_id, set())
         ]
     elif kind is AudienceKind.FOLLOW_UP:
-        # Follow-up questionnaires are not sent yet (staff tools to come): nobody waits.
-        chosen = []
+        waiting_authors = await uow.audiences.awaiting_follow_up(
+            edition_id, now or datetime.now(UTC)
+        )
+        chosen = [c for c in chosen if c.citizen_id in waiting_authors]
     return [Recipient(c.citizen_id, c.telegram_id, c.language) for c in chosen]

@@ -113,12 +113,19 @@ def _schedule(table: object, zone_name: str) -> Schedule:
         moment = hour if isinstance(hour, time) else time.fromisoformat(str(hour))
     except ValueError:
         raise CampaignFileError('schedule.hour: a time such as "18:00"') from None
-    start, end = table.get("from"), table.get("until")
-    if not isinstance(start, date) or not isinstance(end, date):
+    start, end = _day(table.get("from")), _day(table.get("until"))
+    if start is None or end is None:
         raise CampaignFileError("schedule: from and until must be dates, e.g. 2027-04-15")
     return Schedule(
         ScheduleKind.WEEKLY, weekday=WEEKDAYS.index(every), hour=moment, start=start, end=end
     )
+
+
+def _day(value: object) -> date | None:
+    # A TOML datetime is a `date` too, but stored whole it could not be read back as one.
+    if isinstance(value, datetime):
+        return value.date()
+    return value if isinstance(value, date) else None
 
 
 def _aware(moment: datetime, zone_name: str) -> datetime:

@@ -248,7 +248,8 @@ def _invalid(state: VoteState) -> VoteOutcome:
 
 
 def _number(arg: str) -> int | None:
-    return int(arg) if arg.isdigit() and len(arg) <= 9 else None
+    # `isdigit` alone accepts "²" and other digits `int` refuses.
+    return int(arg) if arg.isascii() and arg.isdigit() and len(arg) <= 9 else None
 
 
 def _after_district(state: VoteState, ctx: VoteContext) -> VoteOutcome:

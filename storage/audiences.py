@@ -2,9 +2,10 @@
 in which district, where each chat stands in a conversation."""
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.tables import (
@@ -12,6 +13,8 @@ from storage.tables import (
     BallotRow,
     CitizenRow,
     ConversationStateRow,
+    FollowUpRow,
+    IdeaRow,
     VoterRow,
 )
 
@@ -77,3 +80,27 @@ class Audiences:
             ).where(ConversationStateRow.key.endswith(key_suffix))
         )
         return [(row.key, row.state, row.data) for row in rows]
+
+    async def awaiting_follow_up(self, edition_id: int, now: datetime) -> set[int]:
+        """The authors (citizen ids) of the edition's ideas with a follow-up questionnaire not
+        answered whose deadline is still to come."""
+        rows = await self.session.scalars(
+            select(IdeaRow.citizen_id)
+            .join(FollowUpRow, FollowUpRow.idea_id == IdeaRow.id)
+            .where(
+                IdeaRow.edition_id == edition_id,
+                FollowUpRow.answered_at.is_(None),
+                FollowUpRow.deadline > now,
+            )
+            .distinct()
+        )
+        return set(rows)
+
+    async def reachable_again(self, citizen_id: int) -> None:
+        """The citizen wrote to the bot, so they no longer block it (a 403 had marked them)."""
+        await self.session.execute(
+            update(CitizenRow)
+            .where(CitizenRow.id == citizen_id, CitizenRow.unreachable_at.is_not(None))
+            .values(unreachable_at=None)
+            .execution_options(synchronize_session=False)
+        )

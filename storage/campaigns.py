@@ -142,6 +142,20 @@ class Campaigns:
             update(CampaignRow).where(CampaignRow.id == campaign_id).values(state=state)
         )
 
+    async def stop_after_run(self, run_id: int) -> None:
+        """The run's campaign, if it is still scheduled, starts no further run."""
+        await self.session.execute(
+            update(CampaignRow)
+            .where(
+                CampaignRow.id.in_(
+                    select(CampaignRunRow.campaign_id).where(CampaignRunRow.id == run_id)
+                ),
+                CampaignRow.state == "scheduled",
+            )
+            .values(state="cancelled")
+            .execution_options(synchronize_session=False)
+        )
+
     async def start_run(
         self, campaign_id: int, due_at: datetime, now: datetime
     ) -> StoredRun | None:

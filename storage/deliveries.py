@@ -8,6 +8,8 @@ marked with what Telegram answered. The states, in one place:
     failed   refused for good, or still failing after the last attempt
     unknown  its sender died during the call: Telegram may or may not have delivered it,
              so it is never sent again (a citizen gets a run at most once)
+    skipped  never sent: by the time its turn came, the citizen had stopped reminders (and
+             it is not a results announcement they asked for) or blocked the bot
 
 Several processes may share a run on PostgreSQL: a claim locks the rows it takes and skips the
 ones another transaction holds (`FOR UPDATE SKIP LOCKED`), so no row is claimed twice. On
@@ -19,10 +21,20 @@ from datetime import datetime
 from enum import StrEnum
 from typing import cast
 
-from sqlalchemy import Table, bindparam, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    and_,
+    bindparam,
+    func,
+    not_,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.tables import CampaignRunRow, CitizenRow, DeliveryRow
+from storage.tables import CampaignRow, CampaignRunRow, CitizenRow, DeliveryRow
 
 # The longest error text the table keeps.
 ERROR_LENGTH = 300
@@ -35,6 +47,7 @@ class DeliveryState(StrEnum):
     BLOCKED = "blocked"
     FAILED = "failed"
     UNKNOWN = "unknown"
+    SKIPPED = "skipped"
 
 
 @dataclass(frozen=True)
@@ -90,21 +103,41 @@ class Deliveries:
         sending. The caller commits before making the calls."""
         if limit < 1:
             return []
-        due = (
-            select(DeliveryRow.id)
-            .where(
-                DeliveryRow.run_id == run_id,
-                DeliveryRow.state == DeliveryState.QUEUED,
-                or_(DeliveryRow.not_before.is_(None), DeliveryRow.not_before <= now),
+        postgresql = self.session.get_bind().dialect.name == "postgresql"
+
+        def due(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
+            query = (
+                select(DeliveryRow.id)
+                .where(
+                    DeliveryRow.run_id == run_id,
+                    DeliveryRow.state == DeliveryState.QUEUED,
+                    or_(DeliveryRow.not_before.is_(None), DeliveryRow.not_before <= now),
+                    *conditions,
+                )
+                .order_by(DeliveryRow.id)
+                .limit(limit)
             )
-            .order_by(DeliveryRow.id)
-            .limit(limit)
+            if postgresql:
+                query = query.with_for_update(skip_locked=True)
+            return DeliveryRow.id.in_(query.scalar_subquery())
+
+        # The audience was chosen when the run started; a citizen who sent /stop or blocked
+        # the bot since must not get what was queued for them. Only the rows about to be
+        # claimed are looked at, so that a large run is not scanned at every claim.
+        gone = DeliveryRow.citizen_id.in_(select(CitizenRow.id).where(await self._gone(run_id)))
+        await self.session.execute(
+            update(DeliveryRow)
+            .where(due(), gone, DeliveryRow.state == DeliveryState.QUEUED)
+            .values(
+                state=DeliveryState.SKIPPED,
+                updated_at=now,
+                error="reminders stopped or the bot blocked before it was sent",
+            )
+            .execution_options(synchronize_session=False)
         )
-        if self.session.get_bind().dialect.name == "postgresql":
-            due = due.with_for_update(skip_locked=True)
         rows = await self.session.execute(
             update(DeliveryRow)
-            .where(DeliveryRow.id.in_(due.scalar_subquery()))
+            .where(due(~gone))
             .values(
                 state=DeliveryState.SENDING,
                 updated_at=now,
@@ -115,6 +148,18 @@ class Deliveries:
             .execution_options(synchronize_session=False)
         )
         return sorted((Delivery(*row) for row in rows), key=lambda delivery: delivery.id)
+
+    async def _gone(self, run_id: int) -> ColumnElement[bool]:
+        """Which citizens the run may no longer reach (as `broadcast.audiences` chooses)."""
+        results = await self.session.scalar(
+            select(CampaignRow.results_announcement)
+            .join(CampaignRunRow, CampaignRunRow.campaign_id == CampaignRow.id)
+            .where(CampaignRunRow.id == run_id)
+        )
+        stopped: ColumnElement[bool] = CitizenRow.reminders_stopped_at.is_not(None)
+        if results:
+            stopped = and_(stopped, not_(CitizenRow.wants_results))
+        return or_(CitizenRow.unreachable_at.is_not(None), stopped)
 
     async def mark_sent(self, sent: Sequence[tuple[int, int]], now: datetime) -> None:
         """(delivery id, Telegram's message id) pairs."""

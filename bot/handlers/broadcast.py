@@ -114,6 +114,7 @@ async def apply(outcome: CampaignOutcome, turn: Turn, state: FSMContext) -> None
             campaign.audience,
             campaign.results_announcement,
             DRAFT_STATES,
+            turn.now,
         )
         # Exactly what a citizen will get, in the staff member's language if there is a text.
         turn.send(campaign_message(campaign, turn.edition, turn.chat_id, turn.lang, turn.renderer))
@@ -178,6 +179,9 @@ async def press_run_button(query: CallbackQuery, callback_data: RunButton, turn:
     changed = await turn.uow.campaigns.set_run_state(
         callback_data.run, target, turn.now, only_from=sources
     )
+    if changed and target == "cancelled":
+        # Staff cancel a campaign, not one week of it: next week's run must not start.
+        await turn.uow.campaigns.stop_after_run(callback_data.run)
     if changed:
         await turn.uow.audit.record(
             turn.user.id,

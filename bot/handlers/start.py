@@ -42,6 +42,8 @@ async def start_bot(
     if turn.citizen is None:
         ask_consent(turn, source)
         return
+    # Unblocking the bot in Telegram sends /start: campaigns may reach this citizen again.
+    await turn.uow.audiences.reachable_again(turn.citizen.id)
     await pause_form(state)
     number = source.removeprefix("idea_")
     # Nine digits at most: a number an idea can have, whatever was typed after /start.

@@ -1,10 +1,17 @@
 """Staff compose a campaign from the chat, see it as citizens will, and confirm it."""
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.broadcasting import Broadcaster
+from bot.callbacks import RunButton
+from bot.i18n import create_i18n
+from bot.render import Renderer
 from bot.simulator import Citizen
 from storage.tables import CampaignRow
+from storage.unit_of_work import UnitOfWork
 from tests.support.app import DURING_VOTE, STAFF_ID, App, consented
 
 
@@ -122,3 +129,57 @@ async def test_a_citizen_typing_the_staff_command_gets_the_unknown_command_answe
     assert unknown[1] == unknown[3], "the menu follows, as after any unknown command"
     await citizen.send("Avez-vous voté ?")
     assert await app.count(CampaignRow) == 0
+
+
+WEEKLY_ON_TUESDAYS = {
+    "kind": "weekly",
+    "weekday": 1,
+    "hour": "11:00",
+    "start": "2027-04-15",
+    "end": "2027-05-15",
+}
+
+
+async def weekly_campaign(app: App, **changes: object) -> None:
+    values: dict[str, object] = {
+        "name": "Weekly",
+        "texts": {"en": "Have you voted?"},
+        "html": False,
+        "image": None,
+        "button": None,
+        "button_url": None,
+        "audience": {"kind": "everyone"},
+        "schedule": WEEKLY_ON_TUESDAYS,
+        "results_announcement": False,
+        "created_by": STAFF_ID,
+        "now": app.clock() - timedelta(days=1),
+    }
+    values.update(changes)
+    async with UnitOfWork(app.sessionmaker) as uow:
+        stored = await uow.editions.current(None)
+        assert stored is not None
+        await uow.campaigns.add(stored.id, **values)  # type: ignore[arg-type]
+        await uow.commit()
+
+
+def broadcaster(app: App) -> Broadcaster:
+    return Broadcaster(
+        app.simulator.bot, app.sessionmaker, Renderer(create_i18n()), None, 200.0, app.clock
+    )
+
+
+async def test_cancelling_a_sending_of_a_weekly_campaign_cancels_the_weeks_after(
+    app: App,
+) -> None:
+    staff = await consented(app, STAFF_ID)
+    await weekly_campaign(app)
+    sending = broadcaster(app)
+    [run] = await sending.start_due_runs()
+    await staff.press(RunButton(action="cancel", run=run.id).pack())
+    assert staff.alerts[-1] == (
+        "Cancelled: nothing more will be sent, and the campaign's later sendings are cancelled too."
+    )
+    [campaign] = await app.rows(CampaignRow)
+    assert campaign.state == "cancelled"
+    app.clock.now += timedelta(days=7)
+    assert await sending.start_due_runs() == [], "next week's sending does not start"

@@ -173,6 +173,10 @@ async def test_a_forged_project_id_is_refused(vote_app: App) -> None:
     assert citizen.alerts[-1] == "This button does not work here."
     await citizen.press(f"v:{token}:{seq}:page:abc")
     assert citizen.alerts[-1] == "This button does not work here."
+    await citizen.press(f"v:{token}:{seq}:page:²")
+    assert citizen.alerts[-1] == "This button does not work here."
+    await citizen.press(f"v:{token}:{seq}:card:²")
+    assert citizen.alerts[-1] == "This button does not work here."
 
 
 async def test_ranking_shows_the_live_standings_where_the_edition_shows_them(vote_app: App) -> None:

@@ -14,6 +14,7 @@ from budget.campaigns import Audience, AudienceKind
 from storage.tables import CitizenRow, ConversationStateRow
 from storage.unit_of_work import UnitOfWork
 from tests.integration.test_voting import cast, on_ballot, registered
+from tests.support.app import idea_in_status
 
 NOW = datetime(2027, 4, 20, 12, tzinfo=UTC)
 Sessionmaker = async_sessionmaker[AsyncSession]
@@ -92,6 +93,32 @@ async def test_each_audience_is_who_it_says(sessionmaker: Sessionmaker, edition_
     assert await of(AudienceKind.NOT_VOTED) == [UNCAST, DRAFTING, DUTCH]
     assert await of(AudienceKind.UNCAST) == [UNCAST]
     assert await of(AudienceKind.VOTED) == [VOTED]
+
+
+async def test_authors_with_a_follow_up_to_answer_are_those_who_have_one_open(
+    sessionmaker: Sessionmaker, edition_id: int
+) -> None:
+    await town(sessionmaker, edition_id)
+    ideas = {
+        author: await idea_in_status(sessionmaker, edition_id, author, f"Idea of {author}")
+        for author in (VOTED, UNCAST, DRAFTING, DUTCH, STOPPED)
+    }
+    async with UnitOfWork(sessionmaker) as uow:
+        later, earlier = NOW + timedelta(days=10), NOW - timedelta(days=1)
+        await uow.follow_ups.send([ideas[VOTED], ideas[DRAFTING]], "complement", later, 1, NOW)
+        await uow.follow_ups.send([ideas[UNCAST]], "complement", earlier, 1, NOW)
+        await uow.follow_ups.send([ideas[STOPPED]], "complement", later, 1, NOW)
+        answered = await uow.follow_ups.get(ideas[DRAFTING], "complement")
+        assert answered is not None
+        await uow.follow_ups.answer(answered.id, {"carrier": "me"}, NOW)
+        await uow.commit()
+    async with UnitOfWork(sessionmaker) as uow:
+        people = await recipients(
+            uow, edition_id, Audience(AudienceKind.FOLLOW_UP), False, DRAFT_STATES, NOW
+        )
+    assert [person.chat_id for person in people] == [VOTED], (
+        "not answered, not past its deadline, not stopped"
+    )
 
 
 async def test_who_stopped_reminders_gets_only_the_results_they_asked_for(

@@ -143,3 +143,99 @@ async def states(
 ) -> list[str]:
     async with UnitOfWork(sessionmaker) as uow:
         return list(await uow.session.scalars(select(table.state).order_by(table.id)))
+
+
+async def test_who_stops_reminders_while_a_run_is_paused_gets_nothing_of_it(
+    sessionmaker: Sessionmaker, edition_id: int, api: FakeBotApi, bot: Bot
+) -> None:
+    await citizens(sessionmaker, {1: "fr", 2: "fr"})
+    await campaign(sessionmaker, edition_id)
+    sending = broadcaster(bot, sessionmaker, Clock(MONDAY))
+    [run] = await sending.start_due_runs()
+    async with UnitOfWork(sessionmaker) as uow:
+        await uow.campaigns.set_run_state(run.id, "paused", MONDAY)
+        stopping = await uow.citizens.by_telegram_id(1)
+        assert stopping is not None
+        await uow.citizens.set_reminders(stopping.id, False, MONDAY)
+        await uow.campaigns.set_run_state(run.id, "sending", MONDAY)
+        await uow.commit()
+    await sending.tick()
+    assert api.received() == {2: 1}
+    assert await states(sessionmaker, CampaignRunRow) == ["done"]
+    async with UnitOfWork(sessionmaker) as uow:
+        counts = await uow.deliveries.counts(run.id)
+    assert (counts["sent"], counts["skipped"]) == (1, 1)
+
+
+async def test_a_results_announcement_still_reaches_who_asked_for_it_after_stop(
+    sessionmaker: Sessionmaker, edition_id: int, api: FakeBotApi, bot: Bot
+) -> None:
+    await citizens(sessionmaker, {1: "fr", 2: "fr"})
+    await campaign(sessionmaker, edition_id, results_announcement=True)
+    sending = broadcaster(bot, sessionmaker, Clock(MONDAY))
+    await sending.start_due_runs()
+    async with UnitOfWork(sessionmaker) as uow:
+        for telegram_id, asked in ((1, True), (2, False)):
+            citizen = await uow.citizens.by_telegram_id(telegram_id)
+            assert citizen is not None
+            if asked:
+                await uow.citizens.want_results(citizen.id)
+            await uow.citizens.set_reminders(citizen.id, False, MONDAY)
+        await uow.commit()
+    await sending.tick()
+    assert api.received() == {1: 1}
+
+
+async def test_a_campaign_that_cannot_be_read_does_not_hold_back_the_others(
+    sessionmaker: Sessionmaker, edition_id: int, api: FakeBotApi, bot: Bot
+) -> None:
+    await citizens(sessionmaker, {1: "fr"})
+    faulty = {
+        "kind": "weekly",
+        "weekday": 0,
+        "hour": "18:00",
+        "start": "2027-04-15T00:00:00",
+        "end": "2027-05-15",
+    }
+    await campaign(sessionmaker, edition_id, schedule=faulty)
+    await campaign(sessionmaker, edition_id)
+    await broadcaster(bot, sessionmaker, Clock(MONDAY)).tick()
+    assert api.received() == {1: 1, STAFF: 1}
+    assert await states(sessionmaker, CampaignRow) == ["scheduled", "done"]
+
+
+async def test_the_schedules_holder_settles_what_a_stopped_process_left_sending(
+    sessionmaker: Sessionmaker, edition_id: int, api: FakeBotApi, bot: Bot
+) -> None:
+    await citizens(sessionmaker, {1: "fr", 2: "fr"})
+    await campaign(sessionmaker, edition_id)
+    clock = Clock(MONDAY)
+    sending = broadcaster(bot, sessionmaker, clock)
+    [run] = await sending.start_due_runs()
+    async with UnitOfWork(sessionmaker) as uow:
+        # A process that was redeployed away in the middle of its calls.
+        await uow.deliveries.claim(run.id, 1, MONDAY)
+        await uow.commit()
+    clock.now += timedelta(minutes=10)
+    await sending.tick()
+    assert api.received() == {2: 1}, "the message in doubt is never sent again"
+    assert await states(sessionmaker, CampaignRunRow) == ["done"]
+    async with UnitOfWork(sessionmaker) as uow:
+        counts = await uow.deliveries.counts(run.id)
+    assert (counts["sent"], counts["unknown"], counts["sending"]) == (1, 1, 0)
+
+
+async def test_a_run_for_nobody_is_announced_finished_with_no_buttons(
+    sessionmaker: Sessionmaker, edition_id: int, api: FakeBotApi, bot: Bot
+) -> None:
+    await citizens(sessionmaker, {STAFF: "en"})
+    await campaign(sessionmaker, edition_id, audience={"kind": "language", "value": "nl"})
+    await broadcaster(bot, sessionmaker, Clock(MONDAY)).tick()
+    [announced] = [
+        params
+        for method, params in api.calls
+        if method == "sendMessage" and int(params["chat_id"]) == STAFF
+    ]
+    assert "finished" in announced["text"]
+    assert not announced.get("reply_markup")
+    assert await states(sessionmaker, CampaignRunRow) == ["done"]

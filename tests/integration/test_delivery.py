@@ -72,6 +72,7 @@ async def test_every_reachable_citizen_gets_it_once_despite_flood_control_blocks
         "blocked": len(blocked),
         "failed": 0,
         "unknown": 0,
+        "skipped": 0,
     }
     # Staff see the run's progress while it goes, every state counted, once a second at most.
     assert len(progress) >= 2 and all(sum(seen.values()) == 120 for seen in progress)

@@ -12,6 +12,8 @@ from aiogram.exceptions import TelegramNetworkError
 from aiogram.methods import SendMessage, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import Message
+from aiohttp import ClientConnectorError, ServerDisconnectedError
+from aiohttp.client_reqrep import ConnectionKey
 
 from bot.broadcast_send import telegram_send
 from broadcast.delivery import Blocked, Delivery, RetryAfter, SendFailed
@@ -100,9 +102,23 @@ async def test_a_server_error_is_tried_again(status: int) -> None:
     assert not raised.value.permanent
 
 
-async def test_a_network_error_or_a_timeout_is_tried_again() -> None:
+async def test_a_message_whose_answer_was_lost_is_never_sent_again() -> None:
     method = SendMessage(chat_id=42, text="x")
-    for error in (TelegramNetworkError(method, "Request timeout error"), TimeoutError()):
+    timeout = TelegramNetworkError(method, "Request timeout error")
+    timeout.__cause__ = TimeoutError()
+    cut = TelegramNetworkError(method, "ServerDisconnectedError: Server disconnected")
+    cut.__cause__ = ServerDisconnectedError()
+    for error in (timeout, cut, TimeoutError()):
         with pytest.raises(SendFailed) as raised:
             await send_with(0, {}, error)
-        assert not raised.value.permanent
+        assert raised.value.permanent, "Telegram may have delivered it"
+
+
+async def test_a_connection_that_could_not_be_made_is_tried_again() -> None:
+    error = TelegramNetworkError(SendMessage(chat_id=42, text="x"), "ClientConnectorError")
+    error.__cause__ = ClientConnectorError(
+        ConnectionKey("api.telegram.org", 443, True, True, None, None, None), OSError(111, "no")
+    )
+    with pytest.raises(SendFailed) as raised:
+        await send_with(0, {}, error)
+    assert not raised.value.permanent

@@ -180,3 +180,12 @@ def test_a_faulty_campaign_file_names_the_field(
 ) -> None:
     with pytest.raises(CampaignFileError, match=message):
         parse_campaign(CAMPAIGN_FILE.replace(*change), edition.timezone)
+
+
+def test_a_weekly_schedule_given_moments_for_its_days_keeps_the_days(edition: Edition) -> None:
+    source = CAMPAIGN_FILE.replace("from = 2027-04-15", "from = 2027-04-15T00:00:00").replace(
+        "until = 2027-05-15", "until = 2027-05-15T23:00:00+02:00"
+    )
+    schedule = parse_campaign(source, edition.timezone).schedule
+    assert schedule == WEEKLY
+    assert Schedule.from_dict(schedule.to_dict()) == WEEKLY, "it is read back as it was stored"
