@@ -67,9 +67,9 @@ def spreadsheet(edition: Edition, questionnaire: Questionnaire, sent: list[Sent]
         writer.writerow(
             [
                 follow_up.idea_id,
-                item.title,
+                inert(item.title),
                 *(
-                    cell(question, follow_up.answers.get(question.code), edition)
+                    inert(cell(question, follow_up.answers.get(question.code), edition))
                     for question in questionnaire.questions
                 ),
                 answered_at.astimezone(edition.zone).strftime("%Y-%m-%d %H:%M")
@@ -78,6 +78,17 @@ def spreadsheet(edition: Edition, questionnaire: Questionnaire, sent: list[Sent]
             ]
         )
     return output.getvalue()
+
+
+# A spreadsheet runs a cell starting with one of these as a formula (=HYPERLINK(...) and the
+# like), and titles and answers are typed by citizens.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(text: str) -> str:
+    """The text as a spreadsheet shows it, never runs it: a leading apostrophe is the
+    spreadsheets' own sign for "text, not a formula"."""
+    return f"'{text}" if text.startswith(FORMULA_START) else text
 
 
 def cell(question: Question, value: object, edition: Edition) -> str:

@@ -34,7 +34,8 @@ DESCRIPTION_ON_CARD = 1500
 TEXT_ON_CARD = 500
 TEXT_ON_PAIR = 300
 TITLE_ON_BUTTON = 32
-_NUMBER = re.compile(r"(?:no\.?|nr\.?|n°|#)?\s*(\d{1,10})", re.IGNORECASE)
+# ASCII digits only: int() would also read other scripts' digits, never typed for an idea.
+_NUMBER = re.compile(r"(?:no\.?|nr\.?|n°|#)?\s*(\d{1,10})", re.IGNORECASE | re.ASCII)
 
 
 def analysis_open(edition: Edition, now: datetime) -> bool:
@@ -309,7 +310,9 @@ class Answer:
     refusal: Reply | None = None
 
 
-def read_answer(question: Question, event: Event) -> Answer:
+def read_answer(question: Question, event: Event, envelope: Money) -> Answer:
+    """The typed answer read; a cost above the edition's `envelope` could never be funded and
+    would unbalance the ballot, so it is refused."""
     if not isinstance(event, TextIn) or not event.text.strip():
         return Answer(refusal=Reply("analysis.answer.not_text"))
     typed = event.text.strip()
@@ -323,9 +326,12 @@ def read_answer(question: Question, event: Event) -> Answer:
             return Answer(typed)
         case Question.COST:
             try:
-                return Answer(parse_amount(typed))
+                cents = parse_amount(typed)
             except AmountError as refused:
                 return Answer(refusal=Reply(f"analysis.cost.error.{refused.reason}"))
+            if cents > envelope.cents:
+                return Answer(refusal=Reply("analysis.cost.error.over_envelope", envelope=envelope))
+            return Answer(cents)
         case Question.MERGE_WITH:
             number = idea_number(typed)
             if number is None:

@@ -361,7 +361,8 @@ def _invalid(state: BrowseState) -> BrowseOutcome:
 
 
 def _number(arg: str) -> int | None:
-    return int(arg) if arg.isdigit() and len(arg) <= 9 else None
+    # ASCII only: "²".isdigit() is true, but int() refuses it.
+    return int(arg) if arg.isascii() and arg.isdigit() and len(arg) <= 9 else None
 
 
 def _show(

@@ -103,11 +103,13 @@ class SuggestionCard:
 @dataclass(frozen=True)
 class Awaiting:
     """A moderator chose to write the reason for a decision: their next message is it, and
-    the decision waits until they confirm it (`reason` is then what they wrote)."""
+    the decision waits until they confirm it (`reason` is then what they wrote). `seen` is
+    the fingerprint of the idea as the card showed it (see storage.moderation.fingerprint)."""
 
     number: int
     decision: Decision
     reason: str | None = None
+    seen: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -115,13 +117,16 @@ class Awaiting:
             "number": self.number,
             "decision": self.decision.value,
             "reason": self.reason,
+            "seen": self.seen,
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Awaiting | None":
         if not data:
             return None
-        return cls(data["number"], Decision(data["decision"]), data.get("reason"))
+        # A reason begun before fingerprints were kept matches no idea: the fresh card is shown.
+        seen = data.get("seen", "")
+        return cls(data["number"], Decision(data["decision"]), data.get("reason"), seen)
 
 
 def next_item(queue: list[Item], after: Item | None) -> Item | None:
@@ -354,6 +359,11 @@ def tell_idea_author(card: SuggestionCard) -> Reply:
 
 def tell_sender(decision: Decision, card: SuggestionCard) -> Reply:
     return Reply(f"moderation.sender.{decision}", number=card.idea_number, title=card.idea_title)
+
+
+def changed_since(number: int) -> Reply:
+    """A decision pressed on a card of an idea its author has changed since: none is taken."""
+    return Reply("moderation.changed_since", number=number, notice=True)
 
 
 def tell_moderator_changed(number: int, title: str) -> Reply:

@@ -4,6 +4,8 @@ Each decision is one conditional UPDATE (`... WHERE status = 'submitted'`): when
 moderators press at once, or one presses twice, exactly one of them changes the row and the
 others learn it was already done."""
 
+import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,6 +19,32 @@ from storage.tables import CitizenRow, IdeaRow, SuggestionRow
 
 # Ideas and suggestions alike wait for moderation as "submitted".
 WAITING = IdeaStatus.SUBMITTED.value
+
+
+def fingerprint(row: IdeaRow) -> str:
+    """A short name for what the author gave, carried by the card's buttons: a decision is
+    taken on the version the moderator saw, never on one the author sent since. Six hex
+    digits keep the buttons within Telegram's 64 bytes; a collision needs an author changing
+    their idea during the very minutes a moderator reads it, and then 1 in 16 million."""
+    content = [
+        row.author_kind,
+        row.organisation,
+        row.title,
+        row.description,
+        row.objectives,
+        row.beneficiaries,
+        row.theme,
+        row.implementation,
+        row.address,
+        row.latitude,
+        row.longitude,
+        row.district,
+        row.budget_cents,
+        row.image_file_id,
+        [(a.kind, a.file_id, a.file_name) for a in row.attachments],
+    ]
+    encoded = json.dumps(content, ensure_ascii=False).encode()
+    return hashlib.sha256(encoded).hexdigest()[:6]
 
 
 @dataclass(frozen=True)
@@ -118,9 +146,23 @@ class Moderation:
         status: IdeaStatus,
         reason: str | None,
         now: datetime,
+        seen: str,
     ) -> bool:
         """Move a submitted idea to `status` (published, changes_asked or rejected) with the
-        reason its author reads; False if it was not waiting (any more)."""
+        reason its author reads; False if it was not waiting (any more), or if its author
+        changed it since the moderator saw it (`seen`, its fingerprint)."""
+        # Locked (on PostgreSQL) until the decision is committed: an author's change either
+        # commits first, and is seen here, or waits and then finds the idea decided.
+        row = (
+            await self.session.scalars(
+                select(IdeaRow)
+                .where(IdeaRow.id == idea_id, IdeaRow.edition_id == edition_id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
+        ).first()
+        if row is None or row.status != WAITING or fingerprint(row) != seen:
+            return False
         values: dict[str, object] = {"status": status.value, "status_reason": reason}
         if status is IdeaStatus.PUBLISHED:
             values["published_at"] = now

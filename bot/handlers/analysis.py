@@ -249,7 +249,8 @@ async def judge(
 async def answer_question(message: Message, turn: Turn, state: FSMContext) -> None:
     awaiting = await load_question(state)
     assert awaiting is not None
-    answer = analysis.read_answer(awaiting.question, event_from_message(message))
+    envelope = Money(turn.edition.envelope_cents, turn.edition.currency)
+    answer = analysis.read_answer(awaiting.question, event_from_message(message), envelope)
     if answer.refusal is not None:
         turn.show(answer.refusal)
         return

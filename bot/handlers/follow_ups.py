@@ -4,7 +4,7 @@ answer them one question at a time, and staff see who answered (/followup status
 import re
 import secrets
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, Filter
@@ -44,7 +44,10 @@ from storage.follow_ups import FollowUp
 SENDERS = (Role.ANALYST, Role.MODERATOR)
 # Every status an idea row can have (a draft is not one yet).
 STATUSES = tuple(status.value for status in IdeaStatus if status is not IdeaStatus.DRAFT)
-DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+DAY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+# A questionnaire answers questions about this edition; a later day is a typo (and one near
+# 9999-12-31 would overflow when the deadline is computed).
+DAYS_AHEAD_MAX = timedelta(days=366)
 # Idea numbers are 32-bit in the database; a forged button may name any number at all.
 IDEA_MAX = 2**31 - 1
 
@@ -117,8 +120,12 @@ def chosen_day(turn: Turn, typed: str | None) -> date | None:
     if day is None:
         turn.show(Reply("followup.bad_day", typed=typed))
         return None
-    if day < turn.now.astimezone(turn.edition.zone).date():
+    today = turn.now.astimezone(turn.edition.zone).date()
+    if day < today:
         turn.show(Reply("followup.past_day", day=day))
+        return None
+    if day > today + DAYS_AHEAD_MAX:
+        turn.show(Reply("followup.far_day", day=day))
         return None
     return day
 

@@ -78,7 +78,9 @@ async def edit_idea(
     if turn.citizen is None:
         ask_consent(turn, "")
         return
-    number = int(callback_data.arg) if callback_data.arg.isdigit() else 0
+    arg = callback_data.arg
+    # A forged number past the database's integer would crash the lookup.
+    number = int(arg) if arg.isascii() and arg.isdigit() and len(arg) <= 9 else 0
     row = await turn.uow.ideas.get(number)
     if row is None or row.citizen_id != turn.citizen.id or row.edition_id != turn.stored.id:
         turn.show(Reply("error.invalid_button", notice=True))

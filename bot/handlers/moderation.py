@@ -30,8 +30,10 @@ from conversations.moderation import (
     SuggestionCard,
 )
 from conversations.replies import Button, Reply
-from storage.moderation import WAITING, PendingSuggestion
+from storage.moderation import WAITING, PendingSuggestion, fingerprint
 from storage.tables import IdeaRow
+
+ITEM_MAX = 2**31 - 1
 
 
 def router() -> Router:
@@ -68,12 +70,14 @@ class AwaitsReason(Filter):
         return await load_awaiting(state) is not None
 
 
-def encode_for(item: Item) -> Encode:
+def encode_for(item: Item, version: str = "") -> Encode:
+    """`version`: the fingerprint of the idea as shown, for the buttons that decide on it."""
+
     def encode(button: Button) -> str:
         if button.action in {"menu", "edit_idea"}:
             return encode_menu(button)
         return ModerationButton(
-            action=button.action, kind=item.kind, item=item.number, arg=button.arg
+            action=button.action, kind=item.kind, item=item.number, arg=button.arg, version=version
         ).pack()
 
     return encode
@@ -96,27 +100,28 @@ async def press_moderation_button(
     if not await is_allowed(turn, Role.MODERATOR):
         await refuse_button(turn, f"{kind}:{callback_data.item}")
         return
-    if kind not in set(Kind):
+    # A forged number past the database's integer would crash the update.
+    if kind not in set(Kind) or not 0 < callback_data.item <= ITEM_MAX:
         turn.show(Reply("error.invalid_button", notice=True))
         return
-    item = Item(Kind(kind), callback_data.item)
+    item, version = Item(Kind(kind), callback_data.item), callback_data.version
     # Whatever was pressed, a reason the moderator was writing is no longer awaited.
     awaiting = await stop_awaiting(state)
     if action == "confirm":
         if awaiting is None or awaiting.number != item.number or awaiting.reason is None:
             turn.show(Reply("error.invalid_button", notice=True))
             return
-        await decide(turn, bot, item, awaiting.decision, awaiting.reason)
+        await decide(turn, bot, item, awaiting.decision, awaiting.reason, awaiting.seen)
     elif action == "next":
         await show_next(turn, after=item)
     elif action == "card":
         await show_again(turn, item)
     elif action == "reasons" and arg in set(NEEDS_REASON) and item.kind is Kind.IDEA:
-        await show_reasons(turn, item, Decision(arg))
+        await show_reasons(turn, item, Decision(arg), version)
     elif action == "write" and arg in set(NEEDS_REASON) and item.kind is Kind.IDEA:
-        await wait_for_reason(turn, state, item, Decision(arg))
+        await wait_for_reason(turn, state, item, Decision(arg), version)
     elif action == "decide" and (choice := moderation.parse_choice(arg, item.kind, turn.edition)):
-        await decide(turn, bot, item, *choice)
+        await decide(turn, bot, item, *choice, version)
     else:
         turn.show(Reply("error.invalid_button", notice=True))
 
@@ -135,7 +140,7 @@ async def receive_reason(message: Message, turn: Turn, state: FSMContext) -> Non
         return
     written = replace(awaiting, reason=reason)
     await moderation_fsm(state).set_data(written.to_dict())
-    turn.show(moderation.confirm_reason(written), encode_for(item))
+    turn.show(moderation.confirm_reason(written), encode_for(item, awaiting.seen))
 
 
 # -- showing -------------------------------------------------------------------------------
@@ -174,7 +179,7 @@ async def show_card(turn: Turn, item: Item, queue: list[Item], again: bool) -> N
         row = await turn.uow.moderation.idea(turn.stored.id, item.number)
         assert row is not None
         card = moderation.idea_card(idea_card(row, turn), turn.edition, position, total, again)
-        turn.show(card, encode_for(item))
+        turn.show(card, encode_for(item, fingerprint(row)))
     else:
         suggestion = await turn.uow.moderation.suggestion(turn.stored.id, item.number)
         assert suggestion is not None
@@ -184,26 +189,34 @@ async def show_card(turn: Turn, item: Item, queue: list[Item], again: bool) -> N
         turn.show(card_reply, encode_for(item))
 
 
-async def show_reasons(turn: Turn, item: Item, decision: Decision) -> None:
+async def show_reasons(turn: Turn, item: Item, decision: Decision, version: str) -> None:
     row = await turn.uow.moderation.idea(turn.stored.id, item.number)
     if row is None or row.status != WAITING:
         await explain_decided(turn, item)
+        return
+    if fingerprint(row) != version:
+        await show_changed(turn, item)
         return
     reasons = moderation.reasons(decision, item.number, row.title, turn.edition)
-    turn.show(reasons, encode_for(item))
+    turn.show(reasons, encode_for(item, version))
 
 
-async def wait_for_reason(turn: Turn, state: FSMContext, item: Item, decision: Decision) -> None:
+async def wait_for_reason(
+    turn: Turn, state: FSMContext, item: Item, decision: Decision, version: str
+) -> None:
     row = await turn.uow.moderation.idea(turn.stored.id, item.number)
     if row is None or row.status != WAITING:
         await explain_decided(turn, item)
         return
-    awaiting = Awaiting(item.number, decision)
+    if fingerprint(row) != version:
+        await show_changed(turn, item)
+        return
+    awaiting = Awaiting(item.number, decision, seen=version)
     await leave_typing(state, keep="moderation")
     # What is typed next is the reason, not an answer to the moderator's own idea draft.
     await pause_form(state)
     await moderation_fsm(state).set_data(awaiting.to_dict())
-    turn.show(moderation.ask_reason(awaiting), encode_for(item))
+    turn.show(moderation.ask_reason(awaiting), encode_for(item, version))
 
 
 def idea_card(row: IdeaRow, turn: Turn) -> IdeaCard:
@@ -242,19 +255,25 @@ def suggestion_card(suggestion: PendingSuggestion, turn: Turn) -> SuggestionCard
 # -- deciding ------------------------------------------------------------------------------
 
 
-async def decide(turn: Turn, bot: Bot, item: Item, decision: Decision, reason: str | None) -> None:
-    """Take the decision if the item is still waiting, tell those concerned, show the next."""
+async def decide(
+    turn: Turn, bot: Bot, item: Item, decision: Decision, reason: str | None, version: str
+) -> None:
+    """Take the decision if the item is still waiting and, for an idea, is still the version
+    the moderator saw (`version`); tell those concerned, show the next."""
     uow, edition_id = turn.uow, turn.stored.id
     if item.kind is Kind.IDEA:
         status = IDEA_STATUS[decision].value
         taken = await uow.moderation.decide_idea(
-            edition_id, item.number, IDEA_STATUS[decision], reason, turn.now
+            edition_id, item.number, IDEA_STATUS[decision], reason, turn.now, seen=version
         )
     else:
         status = SUGGESTION_STATUS[decision]
         taken = await uow.moderation.decide_suggestion(edition_id, item.number, status)
     if not taken:
-        await explain_decided(turn, item)
+        if item.kind is Kind.IDEA and await still_waiting(turn, item):
+            await show_changed(turn, item)
+        else:
+            await explain_decided(turn, item)
         return
     after: dict[str, object] = {"status": status}
     if reason is not None:
@@ -303,6 +322,17 @@ async def tell_suggestion_authors(turn: Turn, number: int, decision: Decision) -
     turn.show(
         moderation.tell_sender(decision, card), lang=sender.language, chat_id=sender.telegram_id
     )
+
+
+async def still_waiting(turn: Turn, item: Item) -> bool:
+    row = await turn.uow.moderation.idea(turn.stored.id, item.number)
+    return row is not None and row.status == WAITING
+
+
+async def show_changed(turn: Turn, item: Item) -> None:
+    """The author changed the idea since its card was shown: the card as it is now."""
+    turn.show(moderation.changed_since(item.number))
+    await show_card(turn, item, await pending(turn), again=False)
 
 
 async def explain_decided(turn: Turn, item: Item) -> None:

@@ -9,6 +9,8 @@ from bot.turn import Turn
 from budget.roles import Role
 from conversations.replies import Reply, Text
 
+TELEGRAM_ID_MAX = 2**63 - 1
+
 
 def router() -> Router:
     router = Router(name="team")
@@ -25,7 +27,7 @@ async def manage_staff(message: Message, command: CommandObject, turn: Turn) -> 
     if (
         len(words) != 3
         or words[0] not in {"add", "remove"}
-        or not words[1].isdigit()
+        or not is_telegram_id(words[1])
         or words[2] not in roles
     ):
         turn.show(Reply("team.usage", roles=", ".join(sorted(roles))))
@@ -57,6 +59,12 @@ async def manage_staff(message: Message, command: CommandObject, turn: Turn) -> 
                 chat_id=member,
             )
     turn.show(Reply(key, member=str(member), role=Text(f"team.role.{role}")))
+
+
+def is_telegram_id(word: str) -> bool:
+    """ASCII digits only ("²".isdigit() is true, and int() refuses it) and within the
+    database's BigInteger, which an overflowing id would crash the update on."""
+    return word.isascii() and word.isdigit() and 0 < int(word) <= TELEGRAM_ID_MAX
 
 
 async def list_staff(turn: Turn) -> None:

@@ -329,6 +329,20 @@ async def test_the_cost_after_analysis_must_be_a_positive_amount(app: App, editi
     )
 
 
+async def test_a_cost_above_the_editions_envelope_is_refused(app: App, edition_id: int) -> None:
+    number = await idea(app, edition_id)
+    staff = await open_card(app, number)
+    await staff.click("💶 Cost after analysis")
+    for typed in ("5 000 000", "200 000,01", "99999999999999999999"):
+        await staff.send(typed)
+        assert staff.last.text.startswith(
+            "A cost cannot exceed the edition's envelope of 200.000\xa0€."
+        ), typed
+    assert (await stored(app, number)).analysed_cost_cents is None
+    await staff.send("200 000")
+    assert (await stored(app, number)).analysed_cost_cents == 200_000_00
+
+
 async def test_notes_are_kept_for_staff_and_never_shown_to_citizens(
     app: App, edition_id: int
 ) -> None:

@@ -619,7 +619,7 @@ async def test_a_forged_button_naming_an_unpublished_idea_is_refused(
     assert not set(titles_on(citizen.last)) & {hidden.title for hidden in HIDDEN}
 
 
-@pytest.mark.parametrize("arg", ["abc", "-1", "99999999999"])
+@pytest.mark.parametrize("arg", ["abc", "-1", "99999999999", "²", "١"])
 async def test_a_page_that_is_not_a_number_is_refused(
     app: App, ideas: dict[str, int], arg: str
 ) -> None:
@@ -628,6 +628,16 @@ async def test_a_page_that_is_not_a_number_is_refused(
     await citizen.press(f"i:{token}:{seq}:page:{arg}", citizen.last)
     assert citizen.alerts[-1] == "This button does not work here."
     assert "page 1 of 2" in citizen.last.text
+
+
+@pytest.mark.parametrize("arg", ["²", "9" * 30])
+async def test_a_card_button_naming_no_number_is_refused(
+    app: App, ideas: dict[str, int], arg: str
+) -> None:
+    citizen = await browse(app)
+    token, seq = token_and_seq(citizen.last)
+    await citizen.press(f"i:{token}:{seq}:card:{arg}", citizen.last)
+    assert citizen.alerts[-1].startswith("This idea cannot be shown")
 
 
 async def test_an_old_pages_buttons_are_recognised(app: App, ideas: dict[str, int]) -> None:

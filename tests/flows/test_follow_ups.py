@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from typer.testing import CliRunner
 
 from bot.callbacks import FollowUpButton
-from bot.cli_follow_ups import followup_app
+from bot.cli_follow_ups import followup_app, inert
 from bot.follow_ups import answers_for_card
 from bot.i18n import create_i18n
 from bot.render import Renderer
@@ -416,6 +416,16 @@ async def test_sending_again_with_new_ideas_counts_only_those(app: App) -> None:
             "30 November 2026 has passed. Choose today or a day to come; nothing was sent.",
         ),
         (
+            "/followup send complement published 9999-12-31",
+            "31 December 9999 is more than a year away. Choose a day within a year; nothing was"
+            " sent.",
+        ),
+        (
+            "/followup send complement published 2027-12-03",
+            "3 December 2027 is more than a year away. Choose a day within a year; nothing was"
+            " sent.",
+        ),
+        (
             "/followup send complement published 15/03/2027",
             "“15/03/2027” is not a day. Write it as YYYY-MM-DD, for example 2027-03-15.",
         ),
@@ -637,6 +647,40 @@ def test_staff_export_the_answers_one_row_per_idea(edition_dir: Path) -> None:
     ]
     on_screen = CliRunner().invoke(followup_app, ["export", "complement"])
     assert on_screen.output == exported
+
+
+async def formulas_typed_by_citizens(database: Path) -> None:
+    engine = create_engine(f"sqlite+aiosqlite:///{database}")
+    sessionmaker = create_sessionmaker(engine)
+    async with UnitOfWork(sessionmaker) as uow:
+        stored = await uow.editions.current()
+        assert stored is not None
+    title = '=HYPERLINK("https://evil.example","Click")'
+    number = await idea_in_status(sessionmaker, stored.id, 1, title)
+    async with UnitOfWork(sessionmaker) as uow:
+        deadline = deadline_of(date(2027, 3, 31), BRUSSELS)
+        await uow.follow_ups.send([number], "complement", deadline, STAFF_ID, ANSWERED_AT)
+        follow_up = await uow.follow_ups.get(number, "complement")
+        assert follow_up is not None
+        answers = {"carrier": "@SUM(1+1)", "land": True}
+        assert await uow.follow_ups.answer(follow_up.id, answers, ANSWERED_AT)
+        await uow.commit()
+    await engine.dispose()
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_a_cell_that_a_spreadsheet_would_run_is_made_text(start: str) -> None:
+    assert inert(f"{start}1+1") == f"'{start}1+1"
+    assert inert(f"a{start}1") == f"a{start}1"
+
+
+def test_formulas_typed_by_citizens_are_exported_as_text(edition_dir: Path) -> None:
+    asyncio.run(formulas_typed_by_citizens(edition_dir / "pbbot.db"))
+    result = CliRunner().invoke(followup_app, ["export", "complement"])
+    assert result.exit_code == 0
+    assert result.output.splitlines()[1] == (
+        """1,"'=HYPERLINK(""https://evil.example"",""Click"")",'@SUM(1+1),yes,,,,2027-02-16 14:03"""
+    )
 
 
 def test_exporting_an_unknown_questionnaire_names_the_edition_s(edition_dir: Path) -> None:

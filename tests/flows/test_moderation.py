@@ -7,6 +7,7 @@ import pytest
 
 from bot.callbacks import ModerationButton
 from bot.simulator import Citizen
+from budget.edition_file import parse_edition
 from storage.tables import AttachmentRow, AuditRow, IdeaRow, SuggestionRow
 from storage.unit_of_work import UnitOfWork
 from tests.conftest import EXAMPLE_EDITION
@@ -233,6 +234,73 @@ async def test_an_idea_published_meanwhile_can_no_longer_be_changed(app: App) ->
     assert "✏️ Change idea no. 1" not in author.last.labels
 
 
+async def change_title(author: Citizen, title: str) -> None:
+    await author.send("/myideas")
+    await author.click("✏️ Change idea no. 1")
+    await change_answer(author, "Title")
+    await author.send(title)
+    await author.click("✅ Send my changes")
+
+
+async def test_an_idea_changed_after_its_card_was_opened_is_not_decided_unseen(
+    app: App,
+) -> None:
+    author = await deposit_idea(app)
+    staff = await pending(app)
+    card = staff.last
+    await change_title(author, "A title the moderator never saw")
+    await staff.click("✅ Publish", card)
+    assert staff.alerts[-1] == (
+        "✏️ Its author changed idea no. 1 since you opened it: nothing was decided. "
+        "Here it is as it is now."
+    )
+    assert "<b>A title the moderator never saw</b>" in staff.last.text
+    assert (await idea(app)).status == "submitted"
+    assert await decisions(app) == []
+    assert not [text for text in author.texts() if "is published!" in text]
+    await staff.click("✅ Publish")
+    row = await idea(app)
+    assert (row.status, row.title) == ("published", "A title the moderator never saw")
+
+
+async def test_a_reason_chosen_or_written_for_an_idea_changed_since_decides_nothing(
+    app: App,
+) -> None:
+    author = await deposit_idea(app)
+    staff = await pending(app)
+    await staff.click("⛔ Reject")
+    reasons = staff.last
+    await change_title(author, "A second version")
+    await staff.click("Insulting or discriminatory content", reasons)
+    assert staff.alerts[-1].startswith("✏️ Its author changed idea no. 1")
+    assert "<b>A second version</b>" in staff.last.text
+    assert (await idea(app)).status == "submitted"
+
+    await staff.click("✏️ Ask for changes")
+    await staff.click("✍️ Write another reason")
+    await staff.send("Please say where exactly.")
+    await change_title(author, "A third version")
+    await staff.click("✏️ Ask for these changes")
+    assert staff.alerts[-1].startswith("✏️ Its author changed idea no. 1")
+    assert "<b>A third version</b>" in staff.last.text
+    assert (await idea(app)).status == "submitted"
+    assert await decisions(app) == []
+
+
+async def test_the_longest_moderation_button_fits_telegrams_64_bytes() -> None:
+    edition = parse_edition(EXAMPLE_EDITION.read_text(encoding="utf-8"))
+    for reason in edition.moderation_reasons:
+        for decision in ("changes", "reject"):
+            packed = ModerationButton(
+                action="decide",
+                kind="suggestion",
+                item=2**31 - 1,
+                arg=f"{decision}.{reason.code}",
+                version="abcdef",
+            ).pack()
+            assert len(packed.encode()) <= 64
+
+
 async def test_rejecting_with_a_listed_reason_tells_the_author_why(app: App) -> None:
     author = await deposit_idea(app)
     staff = await pending(app)
@@ -371,6 +439,18 @@ async def test_a_button_naming_another_editions_idea_or_reason_changes_nothing(a
         await staff.press(ModerationButton(action="decide", kind=kind, item=number, arg=arg).pack())
         assert staff.alerts[-1] == "This button is not valid any more."
     assert {row.status for row in await app.rows(IdeaRow)} == {"submitted"}
+
+
+async def test_a_moderation_button_naming_a_number_past_the_database_is_refused(
+    app: App,
+) -> None:
+    await deposit_idea(app)
+    staff = await pending(app)
+    for action, arg in [("card", ""), ("reasons", "reject"), ("write", "reject"), ("next", "")]:
+        forged = ModerationButton(action=action, kind="idea", item=10**20, arg=arg)
+        await staff.press(forged.pack())
+        assert staff.alerts[-1] == "This button is not valid any more.", action
+    assert (await idea(app)).status == "submitted"
 
 
 async def test_a_card_pressed_again_or_by_a_second_moderator_says_who_decided(app: App) -> None:

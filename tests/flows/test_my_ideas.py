@@ -1,5 +1,6 @@
 """/myideas: a citizen's own ideas and where each one stands."""
 
+from bot.callbacks import MenuButton
 from tests.support.app import App, at_preview, consented, fill_form_to_preview
 
 
@@ -25,3 +26,11 @@ async def test_my_ideas_shows_only_ones_own_ideas(app: App) -> None:
     other = await consented(app, 2)
     await other.send("/myideas")
     assert "You have not deposited any idea yet." in other.last.text
+
+
+async def test_a_forged_change_button_naming_no_idea_is_refused(app: App) -> None:
+    author = await at_preview(app)
+    await author.click("✅ Publish")
+    for arg in ("9" * 30, "²", "-1"):
+        await author.press(MenuButton(action="edit_idea", arg=arg).pack())
+        assert author.alerts[-1] == "This button is not valid any more.", arg

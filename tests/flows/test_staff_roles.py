@@ -57,3 +57,11 @@ async def test_help_lists_the_staff_commands_to_staff_only(app: App) -> None:
     await citizen.send("/help")
     assert "/ideas: the ideas of others" in citizen.last.text
     assert "/pending" not in citizen.last.text
+
+
+async def test_an_id_that_is_no_telegram_id_gets_the_usage_and_changes_nothing(app: App) -> None:
+    admin = await consented(app, STAFF_ID)
+    for member in ("99999999999999999999", "²", "0", "-5"):
+        await admin.send(f"/staff add {member} moderator")
+        assert admin.last.text.startswith("Write /staff add ID ROLE"), member
+    assert await app.count(StaffRoleRow) == 0

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from budget.ideas import IdeaStatus
+from storage.moderation import fingerprint
 from storage.tables import SuggestionRow
 from storage.unit_of_work import UnitOfWork
 from tests.integration.test_storage import an_idea
@@ -29,8 +30,11 @@ async def moderate(
 ) -> bool:
     """One moderator's update: read the card, decide, audit, commit (as the handler does)."""
     async with UnitOfWork(sessionmaker) as uow:
-        await uow.moderation.idea(edition_id, idea_id)
-        taken = await uow.moderation.decide_idea(edition_id, idea_id, status, "reason", NOW)
+        row = await uow.moderation.idea(edition_id, idea_id)
+        seen = fingerprint(row) if row is not None else ""
+        taken = await uow.moderation.decide_idea(
+            edition_id, idea_id, status, "reason", NOW, seen=seen
+        )
         if taken:
             await uow.audit.record(moderator, f"idea_{status}", f"idea:{idea_id}", NOW)
         await uow.commit()
@@ -86,15 +90,59 @@ async def test_an_authors_change_and_a_decision_at_once_never_undo_the_decision(
     before, published = await asyncio.gather(
         change(), moderate(sessionmaker, edition_id, 100, idea_id, IdeaStatus.PUBLISHED)
     )
-    assert published, "the author's change leaves the idea waiting: the decision is taken"
+    assert published or before is not None, "one of them is taken"
     async with UnitOfWork(sessionmaker) as uow:
         row = await uow.ideas.get(idea_id)
-        assert row is not None and row.status == "published"
+        assert row is not None
         if before is None:
             # Published first: the change came too late and was not kept.
-            assert (row.title, len(row.attachments)) == ("An orchard", 2)
+            assert (row.status, row.title, len(row.attachments)) == ("published", "An orchard", 2)
+        elif published:
+            # Changed before the moderator read it: the version published is the one seen.
+            assert (row.status, row.title, row.attachments) == (
+                "published",
+                "A changed orchard",
+                [],
+            )
         else:
-            assert (row.title, row.district, row.attachments) == ("A changed orchard", "namur", [])
+            # Changed between the moderator's reading and deciding: nothing decided unseen.
+            assert (row.status, row.title, row.attachments) == (
+                "submitted",
+                "A changed orchard",
+                [],
+            )
+
+
+async def test_a_decision_on_a_version_the_author_has_changed_since_is_not_taken(
+    sessionmaker: Sessionmaker, edition_id: int
+) -> None:
+    idea_id = await submitted_idea(sessionmaker, edition_id)
+    async with UnitOfWork(sessionmaker) as uow:
+        row = await uow.moderation.idea(edition_id, idea_id)
+        assert row is not None
+        seen = fingerprint(row)
+    for changed in (an_idea(title="A changed orchard"), an_idea(attachments=[])):
+        async with UnitOfWork(sessionmaker) as uow:
+            citizen = await uow.citizens.by_telegram_id(1)
+            assert citizen is not None
+            assert await uow.ideas.resubmit(idea_id, citizen.id, changed, None) is not None
+            await uow.commit()
+        async with UnitOfWork(sessionmaker) as uow:
+            status = IdeaStatus.PUBLISHED
+            assert not await uow.moderation.decide_idea(
+                edition_id, idea_id, status, None, NOW, seen=seen
+            )
+            row = await uow.moderation.idea(edition_id, idea_id)
+            assert row is not None and row.status == "submitted"
+            seen_now = fingerprint(row)
+            await uow.commit()
+        assert seen_now != seen
+        seen = seen_now
+    async with UnitOfWork(sessionmaker) as uow:
+        assert await uow.moderation.decide_idea(
+            edition_id, idea_id, IdeaStatus.PUBLISHED, None, NOW, seen=seen
+        )
+        await uow.commit()
 
 
 async def test_a_suggestion_is_decided_once_when_two_moderators_press_at_once(
