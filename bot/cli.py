@@ -133,11 +133,32 @@ async def _save_edition(settings: Settings, source: str) -> StoredEdition:
     engine = await prepared_engine(settings)
     try:
         async with UnitOfWork(create_sessionmaker(engine)) as uow:
+            new = parse_edition(source)
+            known = await uow.editions.current(new.slug)
+            if known is not None and _vote_has_opened(known.edition):
+                # Ballots were cast against the envelope and the rule: neither may change.
+                old = known.edition
+                if (old.envelope_cents, old.currency, old.results_rule) != (
+                    new.envelope_cents,
+                    new.currency,
+                    new.results_rule,
+                ):
+                    raise fail(
+                        "the vote has opened: the envelope, its currency and the results rule "
+                        "can no longer change; nothing was loaded"
+                    )
             stored = await uow.editions.save(source, datetime.now(UTC))
             await uow.commit()
         return stored
     finally:
         await engine.dispose()
+
+
+def _vote_has_opened(edition: Edition) -> bool:
+    now = datetime.now(UTC)
+    return edition.current_phase(now) in (Phase.VOTE, Phase.RESULTS) or (
+        edition.closed_on(Phase.VOTE, now) is not None
+    )
 
 
 def describe(edition: Edition) -> str:

@@ -147,3 +147,20 @@ def test_the_results_rank_the_projects_and_the_export_recomputes_them(edition_di
     _, recomputed = pbbot("results", "--pb", "vote.pb", "--json")
     assert json.loads(recomputed)["winners"] == result["winners"]
     assert json.loads(recomputed)["votes"] == result["votes"]
+
+
+def test_once_the_vote_has_opened_the_envelope_cannot_change(edition_dir: Path) -> None:
+    from tests.conftest import EXAMPLE_EDITION
+
+    pbbot("phase", "open", "vote")
+    changed = EXAMPLE_EDITION.read_text(encoding="utf-8").replace("200000", "250000", 1)
+    assert changed != EXAMPLE_EDITION.read_text(encoding="utf-8")
+    (edition_dir / "changed.toml").write_text(changed, encoding="utf-8")
+    code, output = pbbot("edition", "load", "changed.toml")
+    assert (code, output.strip()) == (
+        2,
+        "pbbot: the vote has opened: the envelope, its currency and the results rule can no "
+        "longer change; nothing was loaded",
+    )
+    # Other changes (a typo in a theme, say) are still welcome.
+    assert pbbot("edition", "load", str(EXAMPLE_EDITION))[0] == 0
