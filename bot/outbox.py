@@ -16,8 +16,14 @@ from aiogram.exceptions import (
     TelegramForbiddenError,
     TelegramRetryAfter,
 )
-from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage, TelegramMethod
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    EditMessageCaption,
+    EditMessageText,
+    SendMessage,
+    TelegramMethod,
+)
+from aiogram.types import InlineKeyboardMarkup, LinkPreviewOptions
 
 logger = logging.getLogger(__name__)
 
@@ -57,9 +63,10 @@ async def deliver(bot: Bot, method: TelegramMethod[Any]) -> None:
             logger.info("chat %s blocked the bot", getattr(method, "chat_id", "?"))
             return
         except TelegramBadRequest as error:
-            if isinstance(method, EditMessageText):
+            if isinstance(method, EditMessageText | EditMessageCaption):
                 # A double tap shows the same screen twice ("message is not modified"): fine.
-                # A message that can no longer be edited: show the screen anew instead.
+                # A message that can no longer be edited: show the screen anew instead (a
+                # card's text without its photo, which the edit does not carry).
                 if "not modified" not in error.message:
                     method = _resent(method)
                     continue
@@ -71,12 +78,15 @@ async def deliver(bot: Bot, method: TelegramMethod[Any]) -> None:
             return
 
 
-def _resent(edit: EditMessageText) -> SendMessage:
+def _resent(edit: EditMessageText | EditMessageCaption) -> SendMessage:
     markup = edit.reply_markup if isinstance(edit.reply_markup, InlineKeyboardMarkup) else None
+    text = edit.text if isinstance(edit, EditMessageText) else edit.caption
     return SendMessage(
         chat_id=edit.chat_id or 0,
-        text=edit.text or "",
+        text=text or "",
         parse_mode=ParseMode.HTML,
         reply_markup=markup,
-        link_preview_options=edit.link_preview_options,
+        link_preview_options=edit.link_preview_options
+        if isinstance(edit, EditMessageText)
+        else LinkPreviewOptions(is_disabled=True),
     )

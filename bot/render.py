@@ -13,6 +13,7 @@ from typing import Any
 from aiogram.enums import ParseMode
 from aiogram.methods import (
     AnswerCallbackQuery,
+    EditMessageCaption,
     EditMessageText,
     SendMessage,
     SendPhoto,
@@ -120,9 +121,12 @@ class Renderer:
         encode: Encode,
         callback_query_id: str | None = None,
         editable: int | None = None,
+        editable_photo: int | None = None,
     ) -> list[TelegramMethod[Any]]:
         """The Bot API calls that show `reply` in a chat (or as a pop-up under a button);
-        `editable` is the text message a pressed button was under, which a screen replaces."""
+        `editable` is the text message a pressed button was under, which a screen replaces;
+        `editable_photo` the photo message, whose caption a screen with the same photo
+        replaces."""
         text = self.body(reply, lang)
         if reply.notice and callback_query_id is not None:
             alert = html.unescape(text)
@@ -144,6 +148,21 @@ class Renderer:
                     parse_mode=ParseMode.HTML,
                     reply_markup=markup,
                     link_preview_options=LinkPreviewOptions(is_disabled=True),
+                )
+            ]
+        if (
+            reply.edit
+            and reply.keep_photo
+            and editable_photo is not None
+            and len(text) <= CAPTION_MAX
+        ):
+            return [
+                EditMessageCaption(
+                    chat_id=chat_id,
+                    message_id=editable_photo,
+                    caption=text,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup if isinstance(markup, InlineKeyboardMarkup) else None,
                 )
             ]
         if reply.ask_contact:

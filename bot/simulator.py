@@ -13,6 +13,7 @@ from aiogram import Bot, Dispatcher
 from aiogram.client.session.base import BaseSession
 from aiogram.methods import (
     AnswerCallbackQuery,
+    EditMessageCaption,
     EditMessageReplyMarkup,
     EditMessageText,
     GetMe,
@@ -117,12 +118,14 @@ class OfflineSession(BaseSession):
             )
             self._shown[(chat_id, shown.message_id)] = shown
             return self._message(me, shown), shown
-        if isinstance(method, EditMessageText | EditMessageReplyMarkup):
+        if isinstance(method, EditMessageText | EditMessageReplyMarkup | EditMessageCaption):
             edited = self._shown.get((int(method.chat_id or 0), method.message_id or 0))
             if edited is None:
                 return True, None
             if isinstance(method, EditMessageText):
                 edited.text = method.text or ""
+            if isinstance(method, EditMessageCaption):
+                edited.text = method.caption or ""
             edited.buttons = _rows(method.reply_markup)
             return self._message(me, edited), edited
         return True, None

@@ -98,6 +98,8 @@ class Turn:
     callback_query_id: str | None = None
     # The text message whose button was pressed: a screen may be shown in its place.
     editable: int | None = None
+    # The photo message whose button was pressed: a card may be shown again under its photo.
+    editable_photo: int | None = None
     outbox: Outbox = field(default_factory=Outbox)
     # The sender's staff roles, read once per update (see bot.staff).
     staff_roles: set[Role] | None = None
@@ -137,6 +139,7 @@ class Turn:
                     encode,
                     self.callback_query_id if own_chat else None,
                     self.editable if own_chat else None,
+                    self.editable_photo if own_chat else None,
                 )
             )
 
@@ -241,6 +244,7 @@ class TurnMiddleware(BaseMiddleware):
             settings=self.settings,
             callback_query_id=event.callback_query.id if event.callback_query else None,
             editable=_editable(event),
+            editable_photo=_editable_photo(event),
         )
         try:
             result = await handler(event, data)
@@ -265,3 +269,10 @@ def _editable(update: Update) -> int | None:
     if query is None or query.message is None or not isinstance(query.message, Message):
         return None
     return query.message.message_id if query.message.text is not None else None
+
+
+def _editable_photo(update: Update) -> int | None:
+    query = update.callback_query
+    if query is None or query.message is None or not isinstance(query.message, Message):
+        return None
+    return query.message.message_id if query.message.photo else None

@@ -53,7 +53,8 @@ class Reply:
     the texts on consecutive lines (a card) rather than in paragraphs; `edit` shows it in place
     of the message whose button was pressed (a screen kept up to date rather than a new message
     each time); `ask_contact` offers Telegram's button that shares one's phone number, and
-    `drop_keyboard` takes it away again."""
+    `drop_keyboard` takes it away again; `keep_photo` says that the photo is the one of the
+    message being replaced, whose text and buttons are then edited under it."""
 
     texts: tuple[Text, ...]
     buttons: Keyboard = ()
@@ -63,6 +64,7 @@ class Reply:
     edit: bool = False
     ask_contact: bool = False
     drop_keyboard: bool = False
+    keep_photo: bool = False
 
     def __init__(
         self,
@@ -74,6 +76,7 @@ class Reply:
         edit: bool = False,
         ask_contact: bool = False,
         drop_keyboard: bool = False,
+        keep_photo: bool = False,
         **params: object,
     ) -> None:
         if params and not (len(texts) == 1 and isinstance(texts[0], str)):
@@ -82,6 +85,7 @@ class Reply:
         object.__setattr__(self, "texts", parts)
         object.__setattr__(self, "buttons", tuple(tuple(row) for row in buttons if row))
         object.__setattr__(self, "photo", photo)
+        object.__setattr__(self, "keep_photo", keep_photo)
         object.__setattr__(self, "notice", notice)
         object.__setattr__(self, "compact", compact)
         object.__setattr__(self, "edit", edit)

@@ -548,7 +548,10 @@ def _card(state: VoteState, ctx: VoteContext, edit: bool) -> Reply:
     return Reply(
         *texts,
         compact=True,
-        edit=edit and photo is None,
+        # Shown in place of the list (a text) it is a new photo message; Add or Remove on the
+        # card itself then edits that message's caption under the same photo.
+        edit=edit,
         photo=photo,
+        keep_photo=True,
         buttons=[[toggle], [Button("vote.button.list", "list")]],
     )

@@ -317,3 +317,29 @@ async def test_two_adds_tapped_at_once_when_only_one_fits_add_one(vote_app: App)
     await citizen.click("✅ Yes, cast my ballot")
     [ballot] = await vote_app.rows(BallotRow)
     assert ballot.total_cents in (18_000_000, 16_954_800)
+
+
+async def test_adding_from_a_card_with_a_photo_updates_that_card_in_place(
+    vote_app: App,
+) -> None:
+    from sqlalchemy import update
+
+    from storage.tables import ProjectRow
+
+    async with vote_app.sessionmaker() as session:
+        await session.execute(
+            update(ProjectRow)
+            .where(ProjectRow.cost_cents == 8_500_00)
+            .values(image="https://example.org/repair-cafe.jpg")
+        )
+        await session.commit()
+    citizen = await at_envelope(vote_app)
+    await citizen.click("📋 Choose projects")
+    await open_card(citizen, "Repair café in Couvin")
+    card = citizen.last
+    assert card.photo == "https://example.org/repair-cafe.jpg"
+    shown_before = len(citizen.shown)
+    await citizen.click("➕ Add", card)
+    assert len(citizen.shown) == shown_before, "no new message: the card is edited"
+    assert "In your envelope" in card.text
+    assert "✖ Remove" in card.labels
