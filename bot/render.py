@@ -37,6 +37,8 @@ from conversations.replies import Button, Localized, Money, Reply, Text
 logger = logging.getLogger(__name__)
 
 CAPTION_MAX = 1024
+# Telegram's limit for one message's text.
+TEXT_MAX = 4096
 ALERT_MAX = 200
 
 Encode = Callable[[Button], str]
@@ -139,7 +141,7 @@ class Renderer:
             ]
         markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
         markup = self.keyboard(reply, lang, encode)
-        if reply.edit and editable is not None and reply.photo is None:
+        if reply.edit and editable is not None and reply.photo is None and len(text) <= TEXT_MAX:
             return [
                 EditMessageText(
                     chat_id=chat_id,
@@ -174,15 +176,20 @@ class Renderer:
             )
         elif reply.drop_keyboard:
             markup = ReplyKeyboardRemove()
-        message = SendMessage(
-            chat_id=chat_id,
-            text=text,
-            parse_mode=ParseMode.HTML,
-            reply_markup=markup,
-            link_preview_options=LinkPreviewOptions(is_disabled=True),
-        )
+        parts = split_text(text, TEXT_MAX)
+        messages: list[TelegramMethod[Any]] = [
+            SendMessage(
+                chat_id=chat_id,
+                text=part,
+                parse_mode=ParseMode.HTML,
+                # The buttons go under the last part, where the reader ends.
+                reply_markup=markup if index == len(parts) - 1 else None,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+            for index, part in enumerate(parts)
+        ]
         if reply.photo is None:
-            return [message]
+            return messages
         if len(text) <= CAPTION_MAX:
             return [
                 SendPhoto(
@@ -194,10 +201,33 @@ class Renderer:
                 )
             ]
         # A caption holds 1 024 characters: a longer card goes under the photo, buttons and all.
-        return [SendPhoto(chat_id=chat_id, photo=reply.photo), message]
+        return [SendPhoto(chat_id=chat_id, photo=reply.photo), *messages]
 
     def _locale(self, lang: str) -> Locale:
         return _locale(lang, self.country)
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """A text too long for one message, in parts of at most `limit` characters: cut at a
+    paragraph, else a line, else a space, and never inside an HTML tag or entity (a long list
+    for staff would otherwise be refused whole by Telegram)."""
+    parts = []
+    while len(text) > limit:
+        window = text[:limit]
+        cut = max(window.rfind("\n\n"), window.rfind("\n"))
+        if cut <= 0:
+            cut = window.rfind(" ")
+        if cut <= 0:
+            cut = limit
+        # Step back out of a tag ("<b>") or an entity ("&amp;") the cut would break.
+        opening = max(window.rfind("<", 0, cut), window.rfind("&", 0, cut))
+        closing = max(window.rfind(">", 0, cut), window.rfind(";", 0, cut))
+        if opening > closing and opening > 0:
+            cut = opening
+        parts.append(text[:cut].rstrip())
+        text = text[cut:].lstrip("\n ")
+    parts.append(text)
+    return [part for part in parts if part]
 
 
 def _pick(texts: Mapping[str, str], lang: str) -> str:

@@ -68,3 +68,26 @@ def test_a_long_card_with_an_image_goes_as_photo_then_text() -> None:
     photo, text = RENDERER.methods(long, 1, "en", no_buttons)
     assert isinstance(photo, SendPhoto) and photo.caption is None
     assert isinstance(text, SendMessage) and "x" * 1100 in text.text
+
+
+def test_a_list_too_long_for_one_message_comes_in_several_with_the_buttons_last() -> None:
+    lines = [Text("my_ideas.none") for _ in range(200)]
+    reply = Reply(*lines, buttons=[[Button("menu.open", "menu")]])
+    messages = [
+        m for m in RENDERER.methods(reply, 1, "en", no_buttons) if isinstance(m, SendMessage)
+    ]
+    assert len(messages) > 1
+    assert all(len(m.text) <= 4096 for m in messages)
+    assert [m.reply_markup is not None for m in messages] == [False] * (len(messages) - 1) + [True]
+    joined = "\n\n".join(m.text for m in messages)
+    assert joined.count("You have not deposited any idea yet.") == 200
+
+
+def test_a_cut_never_falls_inside_a_tag_or_an_entity() -> None:
+    from bot.render import split_text
+
+    text = "a" * 4090 + " &amp; <b>bold</b>"
+    first, second = split_text(text, 4096)
+    assert first == "a" * 4090
+    assert second == "&amp; <b>bold</b>"
+    assert split_text("x" * 4093 + "&amp;", 4096) == ["x" * 4093, "&amp;"]
