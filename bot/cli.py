@@ -135,7 +135,7 @@ async def _save_edition(settings: Settings, source: str) -> StoredEdition:
         async with UnitOfWork(create_sessionmaker(engine)) as uow:
             new = parse_edition(source)
             known = await uow.editions.current(new.slug)
-            if known is not None and _vote_has_opened(known.edition):
+            if known is not None and known.edition.vote_has_opened(datetime.now(UTC)):
                 # Ballots were cast against the envelope and the rule: neither may change.
                 old = known.edition
                 if (old.envelope_cents, old.currency, old.results_rule) != (
@@ -152,13 +152,6 @@ async def _save_edition(settings: Settings, source: str) -> StoredEdition:
         return stored
     finally:
         await engine.dispose()
-
-
-def _vote_has_opened(edition: Edition) -> bool:
-    now = datetime.now(UTC)
-    return edition.current_phase(now) in (Phase.VOTE, Phase.RESULTS) or (
-        edition.closed_on(Phase.VOTE, now) is not None
-    )
 
 
 def describe(edition: Edition) -> str:

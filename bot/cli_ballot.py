@@ -41,13 +41,6 @@ def _cost(text: str, where: str) -> int:
         raise fail(f"{where}: {text!r} is not a cost ({error.reason.replace('_', ' ')})") from None
 
 
-def _ballot_is_open(edition: Edition) -> bool:
-    """Once the vote has opened, the projects and their costs are fixed."""
-    now = datetime.now(UTC)
-    phase = edition.current_phase(now)
-    return phase in (Phase.VOTE, Phase.RESULTS) or edition.closed_on(Phase.VOTE, now) is not None
-
-
 @projects_app.command("retain")
 def retain_idea(
     idea: Annotated[int, typer.Argument(help="The idea's number.")],
@@ -57,7 +50,7 @@ def retain_idea(
     cost_cents = _cost(cost, "--cost")
 
     async def retain(uow: UnitOfWork, stored: StoredEdition) -> Project:
-        if _ballot_is_open(stored.edition):
+        if stored.edition.vote_has_opened(datetime.now(UTC)):
             raise fail("the vote has opened: the projects and their costs are fixed")
         row = await uow.ideas.get(idea)
         if row is None or row.edition_id != stored.id:
@@ -139,7 +132,7 @@ def import_projects(
     """Put projects on the ballot from a CSV file; a faulty file is refused whole."""
 
     async def store(uow: UnitOfWork, stored: StoredEdition) -> int:
-        if _ballot_is_open(stored.edition):
+        if stored.edition.vote_has_opened(datetime.now(UTC)):
             raise fail("the vote has opened: the projects and their costs are fixed")
         rows = _read_projects_csv(file, stored.edition)
         now = datetime.now(UTC)

@@ -162,6 +162,13 @@ class Edition:
             return None
         return (window.end - timedelta(microseconds=1)).astimezone(self.zone).date()
 
+    def vote_has_opened(self, now: datetime) -> bool:
+        """Once the vote has opened, the ballot (projects, costs, envelope, rule) is fixed."""
+        return (
+            self.current_phase(now) in (Phase.VOTE, Phase.RESULTS)
+            or self.closed_on(Phase.VOTE, now) is not None
+        )
+
     def opens_on(self, phase: Phase, now: datetime) -> date | None:
         """The day `phase` opens, if that is still to come."""
         window = self.phases.get(phase)

@@ -1,8 +1,6 @@
 """/volunteer, the invitation of those drawn by lot, /committee (members give their view on
 each feasible idea) and /selection (an admin confirms which ideas go on the ballot)."""
 
-from datetime import datetime
-
 from aiogram import Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
@@ -12,7 +10,7 @@ from bot.callbacks import InvitationButton, ReviewButton, SelectionButton, Volun
 from bot.handlers.common import ask_consent, pause_form
 from bot.staff import StaffCommand, is_allowed, refuse_button
 from bot.turn import Turn, encode_menu
-from budget.edition import Edition, Phase
+from budget.edition import Phase
 from budget.ideas import IdeaStatus
 from budget.roles import Role
 from budget.sortition import Draw, VolunteerState
@@ -335,12 +333,6 @@ async def show_selection(message: Message, turn: Turn, state: FSMContext) -> Non
     turn.show(committee.selection_screens(view), encode_committee)
 
 
-def ballot_fixed(edition: Edition, now: datetime) -> bool:
-    """Once the vote has opened, the projects and their costs are fixed."""
-    opened = edition.current_phase(now) in (Phase.VOTE, Phase.RESULTS)
-    return opened or edition.closed_on(Phase.VOTE, now) is not None
-
-
 async def press_selection_button(
     query: CallbackQuery, callback_data: SelectionButton, turn: Turn
 ) -> None:
@@ -357,7 +349,7 @@ async def press_selection_button(
     if callback_data.action == "refresh":
         turn.show(committee.selection_screens(view), encode_committee)
         return
-    if ballot_fixed(turn.edition, turn.now):
+    if turn.edition.vote_has_opened(turn.now):
         turn.show(Reply("committee.selection.ballot_fixed", notice=True))
         return
     if committee.fingerprint(view.tallies) != callback_data.check:
