@@ -2,7 +2,7 @@
 answers in progress kept in the chat's state, and the answers shown on the staff idea card."""
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -11,6 +11,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.methods import SendDocument, SendPhoto
 
 from bot.callbacks import FollowUpButton, FollowUpFormButton
+from bot.fsm_storage import destiny_state
 from bot.render import Encode
 from bot.turn import Turn, encode_menu
 from budget.edition import Edition, QuestionKind, Questionnaire
@@ -131,7 +132,7 @@ class Answering:
 
 
 def answering_fsm(state: FSMContext) -> FSMContext:
-    return FSMContext(storage=state.storage, key=replace(state.key, destiny=DESTINY))
+    return destiny_state(state, DESTINY)
 
 
 async def load_answering(state: FSMContext) -> Answering:

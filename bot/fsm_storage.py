@@ -4,8 +4,10 @@ update's state changes commit together with the rest of its unit of work."""
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
+from dataclasses import replace
 from typing import Any
 
+from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, StateType, StorageKey
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -90,3 +92,9 @@ class DatabaseStorage(BaseStorage):
 
     async def close(self) -> None:
         pass
+
+
+def destiny_state(state: FSMContext, destiny: str) -> FSMContext:
+    """The same chat's state under another destiny: each conversation keeps its own, so none
+    can overwrite another's (an idea draft, an envelope, a questionnaire's answers)."""
+    return FSMContext(storage=state.storage, key=replace(state.key, destiny=destiny))

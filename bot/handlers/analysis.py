@@ -2,8 +2,6 @@
 cost after analysis, keep notes, and merge look-alike ideas. Each change is written to the audit
 log, and authors are told in their language what happened to their idea."""
 
-from dataclasses import replace
-
 from aiogram import Router
 from aiogram.filters import Command, CommandObject, Filter
 from aiogram.fsm.context import FSMContext
@@ -12,6 +10,7 @@ from aiogram.types import CallbackQuery, Message
 from bot.callbacks import AnalysisButton, FollowUpButton, MergeButton
 from bot.filters import NotACommand
 from bot.follow_ups import answers_for_card
+from bot.fsm_storage import destiny_state
 from bot.handlers.common import event_from_message, leave_typing
 from bot.render import Encode
 from bot.staff import StaffCommand, is_allowed, refuse_button
@@ -53,7 +52,7 @@ def router() -> Router:
 def question_fsm(state: FSMContext) -> FSMContext:
     """The question waits under a destiny of its own: it overwrites no conversation of the same
     account (an idea draft, an envelope)."""
-    return FSMContext(storage=state.storage, key=replace(state.key, destiny="analysis"))
+    return destiny_state(state, "analysis")
 
 
 async def load_question(state: FSMContext) -> Awaiting | None:

@@ -2,7 +2,6 @@
 the buttons of a run's progress message pause, resume or cancel it."""
 
 import secrets
-from dataclasses import replace
 
 from aiogram import Router
 from aiogram.filters import Command, Filter
@@ -12,6 +11,7 @@ from aiogram.types import CallbackQuery, Message
 from bot.callbacks import CampaignButton, RunButton
 from bot.campaign_messages import campaign_message
 from bot.filters import NotACommand
+from bot.fsm_storage import destiny_state
 from bot.handlers.common import (
     DRAFT_STATES,
     event_from_message,
@@ -48,7 +48,7 @@ async def is_staff(turn: Turn) -> bool:
 
 def composer_fsm(state: FSMContext) -> FSMContext:
     """The composer keeps its state apart from the citizen conversations of the same account."""
-    return FSMContext(storage=state.storage, key=replace(state.key, destiny="broadcast"))
+    return destiny_state(state, "broadcast")
 
 
 async def load_composer(state: FSMContext) -> CampaignForm | None:

@@ -1,7 +1,6 @@
 """Screens several handlers show: the main menu and the request for consent."""
 
 import re
-from dataclasses import replace
 
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -9,6 +8,7 @@ from aiogram.types import Message
 
 from bot.callbacks import ConsentButton, MenuButton
 from bot.follow_ups import load_answering, save_answering
+from bot.fsm_storage import destiny_state
 from bot.turn import Turn
 from budget.edition import Phase
 from conversations.events import (
@@ -72,7 +72,7 @@ async def leave_typing(state: FSMContext, keep: str = "") -> None:
             await browser.set_data({**data, "screen": Screen.CARD.value})
     for destiny in STAFF_QUESTIONS:
         if keep != destiny:
-            question = _destiny(state, destiny)
+            question = destiny_state(state, destiny)
             if await question.get_data():
                 await question.set_data({})
 
@@ -85,16 +85,12 @@ async def typing_elsewhere(state: FSMContext) -> bool:
         return True
     if (await browser_fsm(state).get_data()).get("screen") == Screen.SUGGEST.value:
         return True
-    return any([await _destiny(state, name).get_data() for name in STAFF_QUESTIONS])
-
-
-def _destiny(state: FSMContext, destiny: str) -> FSMContext:
-    return FSMContext(storage=state.storage, key=replace(state.key, destiny=destiny))
+    return any([await destiny_state(state, name).get_data() for name in STAFF_QUESTIONS])
 
 
 def browser_fsm(state: FSMContext) -> FSMContext:
     """The ideas browser keeps its state apart from the idea form's and the vote's."""
-    return FSMContext(storage=state.storage, key=replace(state.key, destiny="ideas"))
+    return destiny_state(state, "ideas")
 
 
 async def has_draft(state: FSMContext) -> bool:
@@ -103,7 +99,7 @@ async def has_draft(state: FSMContext) -> bool:
 
 def vote_fsm(state: FSMContext) -> FSMContext:
     """The vote keeps its state apart from the idea form's: neither can overwrite the other."""
-    return FSMContext(storage=state.storage, key=replace(state.key, destiny="vote"))
+    return destiny_state(state, "vote")
 
 
 async def load_vote(state: FSMContext) -> VoteState | None:

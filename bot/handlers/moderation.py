@@ -11,6 +11,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.callbacks import ModerationButton
 from bot.filters import NotACommand
+from bot.fsm_storage import destiny_state
 from bot.handlers.common import IdeaForm, event_from_message, leave_typing, pause_form
 from bot.handlers.idea_form import idea_link
 from bot.render import Encode
@@ -46,7 +47,7 @@ def router() -> Router:
 
 def moderation_fsm(state: FSMContext) -> FSMContext:
     """The reason a moderator is writing is kept apart from their own idea draft, if any."""
-    return FSMContext(storage=state.storage, key=replace(state.key, destiny="moderation"))
+    return destiny_state(state, "moderation")
 
 
 async def load_awaiting(state: FSMContext) -> Awaiting | None:
