@@ -52,4 +52,11 @@ class Press:
     seq: int
 
 
+def button_number(arg: str) -> int | None:
+    """The number a button carries (a page, a project, an idea), or None for anything a button
+    of ours never carries. ASCII digits only ("²".isdigit() is true, but int() refuses it), and
+    at most nine, so a forged one cannot overflow the database's integers."""
+    return int(arg) if arg.isascii() and arg.isdigit() and len(arg) <= 9 else None
+
+
 Event = TextIn | PhotoIn | DocumentIn | LocationIn | ContactIn | OtherIn | Press

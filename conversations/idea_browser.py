@@ -16,7 +16,7 @@ from typing import Any
 
 from budget.edition import Edition, Phase
 from budget.ideas import AuthorKind, IdeaStatus
-from conversations.events import Event, Press, TextIn
+from conversations.events import Event, Press, TextIn, button_number
 from conversations.replies import Button, Localized, Money, Outcome, Reply, Text
 
 PAGE_SIZE = 5
@@ -192,7 +192,7 @@ def browse_order(ideas: Iterable[Listed], seed: str) -> list[Listed]:
 def wanted_idea(state: BrowseState | None, event: Event | None) -> int | None:
     """The idea whose card the caller should load before `step`."""
     if isinstance(event, Press) and event.action in IDEA_ACTIONS:
-        return _number(event.arg)
+        return button_number(event.arg)
     if state is not None and state.screen in {Screen.CARD, Screen.SUGGEST}:
         return state.card
     return None
@@ -242,7 +242,7 @@ def screen(state: BrowseState, ctx: BrowseContext, edit: bool = True) -> Reply:
 
 def _press(state: BrowseState, press: Press, ctx: BrowseContext) -> BrowseOutcome:
     action, arg, current = press.action, press.arg, state.screen
-    number = _number(arg)
+    number = button_number(arg)
     if action in IDEA_ACTIONS:
         card = ctx.card
         if number is None or card is None or card.id != number:
@@ -358,11 +358,6 @@ def _suggestion(state: BrowseState, event: Event, ctx: BrowseContext) -> BrowseO
 
 def _invalid(state: BrowseState) -> BrowseOutcome:
     return BrowseOutcome(state, [Reply("ideas.error.invalid_button", notice=True)])
-
-
-def _number(arg: str) -> int | None:
-    # ASCII only: "²".isdigit() is true, but int() refuses it.
-    return int(arg) if arg.isascii() and arg.isdigit() and len(arg) <= 9 else None
 
 
 def _show(

@@ -13,7 +13,7 @@ from typing import Any
 
 from budget.ballot import Envelope, Project
 from budget.edition import Edition, Phase
-from conversations.events import ContactIn, Event, Press
+from conversations.events import ContactIn, Event, Press, button_number
 from conversations.replies import Button, Localized, Money, Outcome, Reply, Text
 
 PAGE_SIZE = 5
@@ -208,8 +208,8 @@ def _press(state: VoteState, press: Press, ctx: VoteContext) -> VoteOutcome:
         return _show(state, Screen.ENVELOPE, ctx)
     if action == "list":
         return _show(state, Screen.LIST, ctx)
-    if action == "page" and current is Screen.LIST and _number(arg) is not None:
-        state.page = max(0, min(_number(arg) or 0, _pages(state, ctx) - 1))
+    if action == "page" and current is Screen.LIST and button_number(arg) is not None:
+        state.page = max(0, min(button_number(arg) or 0, _pages(state, ctx) - 1))
         return _show(state, Screen.LIST, ctx)
     if action in {"themes", "districts"} and current is Screen.LIST:
         return _show(state, Screen.THEMES if action == "themes" else Screen.DISTRICTS, ctx)
@@ -223,7 +223,7 @@ def _press(state: VoteState, press: Press, ctx: VoteContext) -> VoteOutcome:
     ):
         state.district, state.page = arg or None, 0
         return _show(state, Screen.LIST, ctx)
-    if action == "card" and (number := _number(arg)) is not None and ctx.project(number):
+    if action == "card" and (number := button_number(arg)) is not None and ctx.project(number):
         state.card = number
         return _show(state, Screen.CARD, ctx)
     if action == "cast" and current is Screen.ENVELOPE:
@@ -247,11 +247,6 @@ def _invalid(state: VoteState) -> VoteOutcome:
     return VoteOutcome(state, [Reply("vote.error.invalid_button", notice=True)])
 
 
-def _number(arg: str) -> int | None:
-    # `isdigit` alone accepts "²" and other digits `int` refuses.
-    return int(arg) if arg.isascii() and arg.isdigit() and len(arg) <= 9 else None
-
-
 def _after_district(state: VoteState, ctx: VoteContext) -> VoteOutcome:
     if ctx.edition.vote.ask_phone:
         return _show(state, Screen.PHONE, ctx)
@@ -271,7 +266,7 @@ def _registered(state: VoteState, ctx: VoteContext, phone: str | None) -> VoteOu
 
 
 def _toggle(state: VoteState, action: str, arg: str, ctx: VoteContext) -> VoteOutcome:
-    number = _number(arg)
+    number = button_number(arg)
     project = ctx.project(number) if number is not None else None
     if project is None:
         return _invalid(state)

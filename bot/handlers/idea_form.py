@@ -28,6 +28,7 @@ from budget.roles import Role
 from conversations import idea_form, moderation
 from conversations.events import (
     Press,
+    button_number,
 )
 from conversations.idea_form import Attachment, Draft, FormContext, FormOutcome, FormState
 from conversations.moderation import Decision, Kind
@@ -78,9 +79,7 @@ async def edit_idea(
     if turn.citizen is None:
         ask_consent(turn, "")
         return
-    arg = callback_data.arg
-    # A forged number past the database's integer would crash the lookup.
-    number = int(arg) if arg.isascii() and arg.isdigit() and len(arg) <= 9 else 0
+    number = button_number(callback_data.arg) or 0
     row = await turn.uow.ideas.get(number)
     if row is None or row.citizen_id != turn.citizen.id or row.edition_id != turn.stored.id:
         turn.show(Reply("error.invalid_button", notice=True))
