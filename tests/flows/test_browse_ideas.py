@@ -21,6 +21,7 @@ from tests.support.app import (
     App,
     at_title,
     consented,
+    open_card,
 )
 
 Sessionmaker = async_sessionmaker[AsyncSession]
@@ -118,19 +119,6 @@ async def browse(app: App, user_id: int = 1) -> Citizen:
     citizen = await consented(app, user_id)
     await citizen.click("💡 Browse the ideas")
     return citizen
-
-
-async def open_card(citizen: Citizen, title: str) -> None:
-    """Find an idea in the list, page after page, and open its card."""
-    while "◀ Previous" in citizen.last.labels:
-        await citizen.click("◀ Previous")
-    for _ in range(5):
-        labels = [label for label in citizen.last.labels if title[:20] in label]
-        if labels:
-            await citizen.click(labels[0])
-            return
-        await citizen.click("Next ▶")
-    raise LookupError(title)
 
 
 def callback(shown: Shown, label: str) -> str:

@@ -9,8 +9,14 @@ from broadcast.audiences import recipients
 from budget.campaigns import Audience, AudienceKind
 from storage.tables import CitizenRow
 from storage.unit_of_work import UnitOfWork
-from tests.flows.test_vote import cast_ballot
-from tests.support.app import DURING_VOTE, App, at_envelope, consented, put_projects_on_the_ballot
+from tests.support.app import (
+    DURING_VOTE,
+    App,
+    at_envelope,
+    cast_ballot,
+    consented,
+    put_projects_on_the_ballot,
+)
 
 
 async def test_a_citizen_stops_the_reminders_and_has_them_again(

@@ -10,9 +10,12 @@ from storage.tables import BallotItemRow, BallotRow, VoterRow
 from tests.support.app import (
     DURING_VOTE,
     App,
+    add_project,
     at_envelope,
+    cast_ballot,
     change_edition,
     consented,
+    open_card,
     put_projects_on_the_ballot,
 )
 
@@ -55,25 +58,6 @@ async def test_a_voter_fills_the_envelope_casts_and_gets_a_receipt(vote_app: App
     assert ballot.version == 1
     assert ballot.receipt in receipt.text
     assert len(await vote_app.rows(BallotItemRow)) == 1
-
-
-async def open_card(citizen: Citizen, title: str) -> None:
-    """Find a project in the list, page after page, and open its card."""
-    while "◀ Previous" in citizen.last.labels:
-        await citizen.click("◀ Previous")
-    for _ in range(5):
-        labels = [label for label in citizen.last.labels if title[:20] in label]
-        if labels:
-            await citizen.click(labels[0])
-            return
-        await citizen.click("Next ▶")
-    raise LookupError(title)
-
-
-async def add_project(citizen: Citizen, title: str) -> None:
-    await open_card(citizen, title)
-    await citizen.click("➕ Add")
-    await citizen.click("⬅ Back to the projects")
 
 
 async def test_a_project_that_does_not_fit_says_how_much_to_free(vote_app: App) -> None:
@@ -190,15 +174,6 @@ async def test_ranking_shows_the_live_standings_where_the_edition_shows_them(vot
     await other.send("/ranking")
     assert "<b>Standings</b> · ballots cast: 1" in other.last.text
     assert ": 1" in other.last.text
-
-
-async def cast_ballot(citizen: Citizen, titles: list[str]) -> None:
-    await citizen.click("📋 Choose projects")
-    for title in titles:
-        await add_project(citizen, title)
-    await citizen.click("🗳 My envelope")
-    await citizen.click("✅ Cast my ballot")
-    await citizen.click("✅ Yes, cast my ballot")
 
 
 async def test_results_show_the_winners_the_money_used_the_turnout_and_a_chart(

@@ -13,8 +13,8 @@ from broadcast.audiences import recipients
 from budget.campaigns import Audience, AudienceKind
 from storage.tables import CitizenRow, ConversationStateRow
 from storage.unit_of_work import UnitOfWork
-from tests.integration.test_voting import cast, on_ballot, registered
 from tests.support.app import idea_in_status
+from tests.support.voting import cast, on_ballot, registered
 
 NOW = datetime(2027, 4, 20, 12, tzinfo=UTC)
 Sessionmaker = async_sessionmaker[AsyncSession]

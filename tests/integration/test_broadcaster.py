@@ -13,9 +13,9 @@ from bot.render import Renderer
 from conversations.replies import Text
 from storage.tables import CampaignRow, CampaignRunRow, CitizenRow
 from storage.unit_of_work import UnitOfWork
-from tests.integration.test_voting import cast, on_ballot, registered
 from tests.support.deliveries import Sessionmaker
 from tests.support.fake_bot_api import FakeBotApi
+from tests.support.voting import cast, on_ballot, registered
 
 MONDAY = datetime(2027, 4, 19, 16, tzinfo=UTC)  # 18:00 in Brussels
 STAFF = 900_001

@@ -2,51 +2,19 @@
 come at once (as from several bot processes)."""
 
 import asyncio
-from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from budget.ballot import BallotError, Project
+from budget.ballot import BallotError
 from storage.tables import BallotItemRow, BallotRow, VoterRow
 from storage.unit_of_work import UnitOfWork
 from storage.voting import PhoneAlreadyUsed, Voter
-from tests.support.app import put_projects_on_the_ballot
-
-NOW = datetime(2027, 4, 20, 12, tzinfo=UTC)
-ENVELOPE = 200_000_00
+from tests.support.voting import ENVELOPE, NOW, cast, on_ballot, registered
 
 Sessionmaker = async_sessionmaker[AsyncSession]
-
-
-async def on_ballot(sessionmaker: Sessionmaker, edition_id: int) -> list[Project]:
-    await put_projects_on_the_ballot(sessionmaker, edition_id)
-    async with UnitOfWork(sessionmaker) as uow:
-        return await uow.projects.on_ballot(edition_id)
-
-
-async def registered(
-    sessionmaker: Sessionmaker, edition_id: int, telegram_id: int, phone: str | None = None
-) -> Voter:
-    async with UnitOfWork(sessionmaker) as uow:
-        citizen = await uow.citizens.consent(telegram_id, "fr", None, NOW)
-        voter = await uow.voting.register(edition_id, citizen.id, "namur", phone, NOW)
-        await uow.commit()
-    return voter
-
-
-async def cast(
-    sessionmaker: Sessionmaker,
-    edition_id: int,
-    voter: Voter,
-    ids: list[int],
-    projects: list[Project],
-) -> None:
-    async with UnitOfWork(sessionmaker) as uow:
-        await uow.voting.cast(edition_id, voter, ids, projects, ENVELOPE, False, NOW)
-        await uow.commit()
 
 
 async def test_a_ballot_holds_each_project_once_and_casting_again_replaces_it(

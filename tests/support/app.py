@@ -308,3 +308,32 @@ def catalogue(lang: str) -> dict[str, str]:
     monkeypatch.setitem), to check who reads what in which language."""
     catalog: dict[str, str] = _CATALOGUES.locales[lang]._catalog  # type: ignore[attr-defined]
     return catalog
+
+
+async def open_card(citizen: Citizen, title: str) -> None:
+    """Find a project or an idea in a paged list, page after page, and open its card."""
+    while "◀ Previous" in citizen.last.labels:
+        await citizen.click("◀ Previous")
+    for _ in range(5):
+        labels = [label for label in citizen.last.labels if title[:20] in label]
+        if labels:
+            await citizen.click(labels[0])
+            return
+        await citizen.click("Next ▶")
+    raise LookupError(title)
+
+
+async def add_project(citizen: Citizen, title: str) -> None:
+    await open_card(citizen, title)
+    await citizen.click("➕ Add")
+    await citizen.click("⬅ Back to the projects")
+
+
+async def cast_ballot(citizen: Citizen, titles: list[str]) -> None:
+    """From the envelope: put these projects in it and cast it."""
+    await citizen.click("📋 Choose projects")
+    for title in titles:
+        await add_project(citizen, title)
+    await citizen.click("🗳 My envelope")
+    await citizen.click("✅ Cast my ballot")
+    await citizen.click("✅ Yes, cast my ballot")
