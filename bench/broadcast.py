@@ -29,7 +29,7 @@ from typing import Any
 import aiohttp
 
 from bench.flow import fresh_database
-from bot.broadcast_send import telegram_send
+from bot.jobs.campaign_sending import telegram_send
 from broadcast.delivery import Sender
 from broadcast.limiter import RateLimiter
 from tests.support.broadcast_bot import bot_on, compose

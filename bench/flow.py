@@ -36,10 +36,10 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.dispatcher import build_dispatcher
-from bot.i18n import create_i18n
-from bot.settings import Settings
-from bot.simulator import Citizen, Simulator
+from bot.rehearsal.simulator import Citizen, Simulator
+from bot.runtime.dispatcher import build_dispatcher
+from bot.runtime.i18n import create_i18n
+from bot.runtime.settings import Settings
 from storage.database import create_engine, create_sessionmaker, normalise_url
 from storage.migrate import upgrade
 from storage.tables import IdeaRow

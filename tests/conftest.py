@@ -1,8 +1,10 @@
 import asyncio
+import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from storage.database import create_engine, create_sessionmaker, is_sqlite
@@ -28,6 +30,14 @@ async def _migrate(url: str) -> None:
     await engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated once for the session; each test starts from a copy of it."""
+    path = tmp_path_factory.mktemp("template") / "pbbot.db"
+    asyncio.run(_migrate(f"sqlite+aiosqlite:///{path}"))
+    return path
+
+
 @pytest.fixture
 def database_url(tmp_path: Path) -> str:
     """SQLite, the default; tests/integration runs its tests on PostgreSQL as well."""
@@ -35,11 +45,13 @@ def database_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(database_url)
+async def engine(database_url: str, migrated_sqlite: Path) -> AsyncIterator[AsyncEngine]:
     if is_sqlite(database_url):
-        await upgrade(engine)
-    else:
+        database = make_url(database_url).database
+        assert database
+        shutil.copyfile(migrated_sqlite, database)
+    engine = create_engine(database_url)
+    if not is_sqlite(database_url):
         await empty_tables(engine)
     yield engine
     await engine.dispose()

@@ -5,6 +5,7 @@ from aiogram import Router
 from bot.handlers import (
     analysis,
     broadcast,
+    campaign_reminders,
     committee,
     fallback,
     follow_ups,
@@ -12,10 +13,9 @@ from bot.handlers import (
     ideas,
     moderation,
     my_ideas,
-    reminders,
     results,
+    staff_roles,
     start,
-    team,
     vote,
 )
 
@@ -26,12 +26,12 @@ def get_routers() -> list[Router]:
     return [
         start.router(),
         my_ideas.router(),
-        reminders.router(),
+        campaign_reminders.router(),
         # While the idea form is being filled in, no other conversation waits for typed text
         # (each one that asks leaves the form first): the form's answers skip the others'
         # filters, which each read a conversation state.
         idea_form.router(),
-        team.router(),
+        staff_roles.router(),
         moderation.router(),
         analysis.router(),
         committee.router(),

@@ -7,14 +7,14 @@ from aiogram.filters import Command, CommandObject, Filter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
-from bot.callbacks import AnalysisButton, FollowUpButton, MergeButton
-from bot.filters import NotACommand
-from bot.follow_ups import answers_for_card
-from bot.fsm_storage import destiny_state
 from bot.handlers.common import event_from_message, leave_typing
-from bot.render import Encode
-from bot.staff import StaffCommand, is_allowed, refuse_button
-from bot.turn import Turn
+from bot.handlers.questionnaires import answers_for_card
+from bot.runtime.callbacks import AnalysisButton, FollowUpButton, MergeButton
+from bot.runtime.filters import NotACommand
+from bot.runtime.fsm_storage import destiny_state
+from bot.runtime.render import Encode
+from bot.runtime.staff_access import StaffCommand, is_allowed, refuse_button
+from bot.runtime.turn import Turn
 from budget.ideas import AuthorKind, IdeaStatus
 from budget.roles import Role
 from budget.similarity import LookAlike, alike, look_alikes, most_alike

@@ -8,10 +8,6 @@ from aiogram.filters import Command, Filter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
-from bot.callbacks import CampaignButton, RunButton
-from bot.campaign_messages import campaign_message
-from bot.filters import NotACommand
-from bot.fsm_storage import destiny_state
 from bot.handlers.common import (
     DRAFT_STATES,
     event_from_message,
@@ -19,9 +15,13 @@ from bot.handlers.common import (
     show_menu,
     typing_elsewhere,
 )
-from bot.render import Encode
-from bot.staff import is_allowed, refuse_button
-from bot.turn import Turn, encode_menu
+from bot.jobs.campaign_messages import campaign_message
+from bot.runtime.callbacks import CampaignButton, RunButton
+from bot.runtime.filters import NotACommand
+from bot.runtime.fsm_storage import destiny_state
+from bot.runtime.render import Encode
+from bot.runtime.staff_access import is_allowed, refuse_button
+from bot.runtime.turn import Turn, encode_menu
 from broadcast.audiences import recipients
 from budget.roles import Role
 from conversations import campaign_form

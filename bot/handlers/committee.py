@@ -6,10 +6,10 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
-from bot.callbacks import InvitationButton, ReviewButton, SelectionButton, VolunteerButton
 from bot.handlers.common import ask_consent, pause_form
-from bot.staff import StaffCommand, is_allowed, refuse_button
-from bot.turn import Turn, encode_menu
+from bot.runtime.callbacks import InvitationButton, ReviewButton, SelectionButton, VolunteerButton
+from bot.runtime.staff_access import StaffCommand, is_allowed, refuse_button
+from bot.runtime.turn import Turn, encode_menu
 from budget.edition import Phase
 from budget.ideas import IdeaStatus
 from budget.roles import Role

@@ -6,10 +6,10 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import Message
 
-from bot.callbacks import ConsentButton, MenuButton
-from bot.follow_ups import load_answering, save_answering
-from bot.fsm_storage import destiny_state
-from bot.turn import Turn
+from bot.handlers.questionnaires import load_answering, save_answering
+from bot.runtime.callbacks import ConsentButton, MenuButton
+from bot.runtime.fsm_storage import destiny_state
+from bot.runtime.turn import Turn
 from budget.edition import Phase
 from conversations.events import (
     DocumentIn,

@@ -6,7 +6,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from bot.handlers.common import ask_consent, show_menu
-from bot.turn import Turn
+from bot.runtime.turn import Turn
 from conversations.replies import Reply
 
 

@@ -11,9 +11,8 @@ from aiogram.filters import Command, CommandObject, Filter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
-from bot.callbacks import FollowUpButton, FollowUpFormButton
-from bot.filters import NotACommand
-from bot.follow_ups import (
+from bot.handlers.common import IdeaForm, ask_consent, event_from_message, leave_typing
+from bot.handlers.questionnaires import (
     Answering,
     answer_context,
     encode_answer,
@@ -23,9 +22,10 @@ from bot.follow_ups import (
     send_questionnaire,
     tell_sender,
 )
-from bot.handlers.common import IdeaForm, ask_consent, event_from_message, leave_typing
-from bot.staff import StaffCommand, is_allowed, refuse_button
-from bot.turn import Turn
+from bot.runtime.callbacks import FollowUpButton, FollowUpFormButton
+from bot.runtime.filters import NotACommand
+from bot.runtime.staff_access import StaffCommand, is_allowed, refuse_button
+from bot.runtime.turn import Turn
 from budget.edition import Questionnaire
 from budget.ideas import IdeaStatus
 from budget.roles import Role

@@ -11,8 +11,6 @@ from aiogram import Bot, F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
-from bot.callbacks import FormButton, MenuButton
-from bot.filters import NotACommand
 from bot.handlers.common import (
     DRAFT_STATES,
     IdeaForm,
@@ -20,8 +18,10 @@ from bot.handlers.common import (
     event_from_message,
     leave_typing,
 )
-from bot.render import Encode
-from bot.turn import Turn, encode_menu
+from bot.runtime.callbacks import FormButton, MenuButton
+from bot.runtime.filters import NotACommand
+from bot.runtime.render import Encode
+from bot.runtime.turn import Turn, encode_menu
 from budget.districts import district_of
 from budget.ideas import AUTHOR_MAY_EDIT, AuthorKind, IdeaStatus
 from budget.roles import Role

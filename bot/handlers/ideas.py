@@ -8,8 +8,6 @@ from aiogram.fsm.context import FSMContext
 from aiogram.methods import SendDocument, SendPhoto
 from aiogram.types import CallbackQuery, Message
 
-from bot.callbacks import IdeasButton, MenuButton
-from bot.filters import NotACommand
 from bot.handlers.common import (
     IdeaForm,
     ask_consent,
@@ -18,8 +16,10 @@ from bot.handlers.common import (
     leave_typing,
     pause_form,
 )
-from bot.render import Encode
-from bot.turn import Turn, encode_menu
+from bot.runtime.callbacks import IdeasButton, MenuButton
+from bot.runtime.filters import NotACommand
+from bot.runtime.render import Encode
+from bot.runtime.turn import Turn, encode_menu
 from budget.ideas import AuthorKind, IdeaStatus
 from conversations import idea_browser
 from conversations.events import Event, Press

@@ -9,14 +9,14 @@ from aiogram.filters import Command, Filter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
-from bot.callbacks import ModerationButton
-from bot.filters import NotACommand
-from bot.fsm_storage import destiny_state
 from bot.handlers.common import IdeaForm, event_from_message, leave_typing, pause_form
 from bot.handlers.idea_form import idea_link
-from bot.render import Encode
-from bot.staff import StaffCommand, is_allowed, refuse_button
-from bot.turn import Turn, encode_menu
+from bot.runtime.callbacks import ModerationButton
+from bot.runtime.filters import NotACommand
+from bot.runtime.fsm_storage import destiny_state
+from bot.runtime.render import Encode
+from bot.runtime.staff_access import StaffCommand, is_allowed, refuse_button
+from bot.runtime.turn import Turn, encode_menu
 from budget.roles import Role
 from conversations import moderation
 from conversations.moderation import (

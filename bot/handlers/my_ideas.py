@@ -6,9 +6,9 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
-from bot.callbacks import MenuButton
 from bot.handlers.common import ask_consent, has_draft, pause_form
-from bot.turn import Turn
+from bot.runtime.callbacks import MenuButton
+from bot.runtime.turn import Turn
 from budget.edition import Phase
 from budget.ideas import AUTHOR_MAY_EDIT, IdeaStatus
 from conversations.moderation import reason_text

@@ -7,10 +7,10 @@ from aiogram.filters import Command
 from aiogram.methods import SendPhoto
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 
-from bot.callbacks import MenuButton
-from bot.charts import Bar, results_chart
-from bot.results import EditionResults, edition_results
-from bot.turn import Turn
+from bot.reports.charts import Bar, results_chart
+from bot.reports.results import EditionResults, edition_results
+from bot.runtime.callbacks import MenuButton
+from bot.runtime.turn import Turn
 from budget.edition import Phase
 from conversations.replies import Localized, Text
 from conversations.results import Funded, not_yet, results_screen

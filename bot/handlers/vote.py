@@ -9,11 +9,11 @@ from aiogram.filters import Command, Filter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
-from bot.callbacks import MenuButton, VoteButton
-from bot.filters import NotACommand, SharesContact
 from bot.handlers.common import ask_consent, event_from_message, load_vote, vote_fsm
-from bot.render import Encode
-from bot.turn import Turn, encode_menu
+from bot.runtime.callbacks import MenuButton, VoteButton
+from bot.runtime.filters import NotACommand, SharesContact
+from bot.runtime.render import Encode
+from bot.runtime.turn import Turn, encode_menu
 from budget.ballot import BallotError, voter_order
 from budget.edition import Phase
 from budget.eligibility import phone_fingerprint

@@ -1,3 +1,4 @@
+import shutil
 from pathlib import Path
 
 import pytest
@@ -24,7 +25,8 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
-def edition_dir(workdir: Path) -> Path:
+def edition_dir(workdir: Path, migrated_sqlite: Path) -> Path:
     """The same, with the example edition loaded."""
+    shutil.copyfile(migrated_sqlite, workdir / "pbbot.db")
     assert pbbot("edition", "load", str(EXAMPLE_EDITION))[0] == 0
     return workdir

@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.callbacks import AnalysisButton, FollowUpButton, MergeButton
-from bot.i18n import create_i18n
-from bot.render import Renderer
-from bot.simulator import Citizen
+from bot.rehearsal.simulator import Citizen
+from bot.runtime.callbacks import AnalysisButton, FollowUpButton, MergeButton
+from bot.runtime.i18n import create_i18n
+from bot.runtime.render import Renderer
 from budget.roles import Role
 from conversations.replies import Text
 from storage.tables import AuditRow, IdeaRow, SupportRow

@@ -5,11 +5,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.broadcasting import Broadcaster
-from bot.callbacks import RunButton
-from bot.i18n import create_i18n
-from bot.render import Renderer
-from bot.simulator import Citizen
+from bot.jobs.campaigns import Broadcaster
+from bot.rehearsal.simulator import Citizen
+from bot.runtime.callbacks import RunButton
+from bot.runtime.i18n import create_i18n
+from bot.runtime.render import Renderer
 from storage.tables import CampaignRow
 from storage.unit_of_work import UnitOfWork
 from tests.support.app import DURING_VOTE, STAFF_ID, App, consented

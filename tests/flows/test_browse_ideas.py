@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.simulator import Citizen, Shown
+from bot.rehearsal.simulator import Citizen, Shown
 from budget.ideas import IdeaStatus
 from storage.ideas import NewIdea
 from storage.tables import CitizenRow, IdeaRow, SuggestionRow, SupportRow

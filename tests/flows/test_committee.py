@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from typer.testing import CliRunner
 
-from bot.callbacks import InvitationButton, ReviewButton, SelectionButton, VolunteerButton
-from bot.cli_committee import committee_app
-from bot.simulator import Citizen
+from bot.cli.committee import committee_app
+from bot.rehearsal.simulator import Citizen
+from bot.runtime.callbacks import InvitationButton, ReviewButton, SelectionButton, VolunteerButton
 from budget.sortition import Draw
 from storage.tables import (
     AuditRow,

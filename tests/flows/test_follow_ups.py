@@ -11,12 +11,12 @@ from aiogram.methods import SendDocument
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from typer.testing import CliRunner
 
-from bot.callbacks import FollowUpButton
-from bot.cli_follow_ups import followup_app, inert
-from bot.follow_ups import answers_for_card
-from bot.i18n import create_i18n
-from bot.render import Renderer
-from bot.simulator import Citizen
+from bot.cli.follow_ups import followup_app, inert
+from bot.handlers.questionnaires import answers_for_card
+from bot.rehearsal.simulator import Citizen
+from bot.runtime.callbacks import FollowUpButton
+from bot.runtime.i18n import create_i18n
+from bot.runtime.render import Renderer
 from conversations.follow_up_form import deadline_of
 from storage.database import create_engine, create_sessionmaker
 from storage.tables import AuditRow, FollowUpRow

@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.callbacks import ModerationButton
-from bot.simulator import Citizen
+from bot.rehearsal.simulator import Citizen
+from bot.runtime.callbacks import ModerationButton
 from budget.edition_file import parse_edition
 from storage.tables import AttachmentRow, AuditRow, IdeaRow, SuggestionRow
 from storage.unit_of_work import UnitOfWork

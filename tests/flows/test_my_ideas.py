@@ -1,6 +1,6 @@
 """/myideas: a citizen's own ideas and where each one stands."""
 
-from bot.callbacks import MenuButton
+from bot.runtime.callbacks import MenuButton
 from tests.support.app import App, at_preview, consented, fill_form_to_preview
 
 

@@ -5,7 +5,7 @@ import asyncio
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.simulator import Citizen
+from bot.rehearsal.simulator import Citizen
 from storage.tables import BallotItemRow, BallotRow, VoterRow
 from tests.support.app import (
     DURING_VOTE,

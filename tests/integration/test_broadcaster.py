@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 from aiogram import Bot
 from sqlalchemy import select, update
 
-from bot.broadcasting import Broadcaster
-from bot.i18n import create_i18n
-from bot.render import Renderer
+from bot.jobs.campaigns import Broadcaster
+from bot.runtime.i18n import create_i18n
+from bot.runtime.render import Renderer
 from conversations.replies import Text
 from storage.tables import CampaignRow, CampaignRunRow, CitizenRow
 from storage.unit_of_work import UnitOfWork

@@ -6,7 +6,7 @@ import asyncio
 from aiogram.fsm.storage.base import StorageKey
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.fsm_storage import DatabaseStorage, current_unit_of_work
+from bot.runtime.fsm_storage import DatabaseStorage, current_unit_of_work
 from storage.database import create_engine, create_sessionmaker
 from storage.unit_of_work import UnitOfWork
 from tests.support.app import App, consented

@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.follow_up_reminders import remind_follow_ups
-from bot.i18n import create_i18n
-from bot.render import Renderer
-from bot.simulator import OFFLINE_TOKEN, OfflineSession
+from bot.jobs.follow_up_reminders import remind_follow_ups
+from bot.rehearsal.simulator import OFFLINE_TOKEN, OfflineSession
+from bot.runtime.i18n import create_i18n
+from bot.runtime.render import Renderer
 from conversations.follow_up_form import deadline_of
 from storage.tables import FollowUpRow
 from storage.unit_of_work import UnitOfWork

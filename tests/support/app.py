@@ -10,10 +10,10 @@ from aiogram.methods import SendMessage, SendPhoto, TelegramMethod
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.dispatcher import build_dispatcher
-from bot.i18n import create_i18n
-from bot.settings import Settings
-from bot.simulator import Citizen, Simulator
+from bot.rehearsal.simulator import Citizen, Simulator
+from bot.runtime.dispatcher import build_dispatcher
+from bot.runtime.i18n import create_i18n
+from bot.runtime.settings import Settings
 from storage.tables import Base
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -189,8 +189,8 @@ async def change_edition(
 async def remind_follow_ups(app: App, now: datetime) -> int:
     """One tick of the bot's background loop for questionnaire reminders, through the app's
     recording Bot session."""
-    from bot.follow_up_reminders import remind_follow_ups as remind
-    from bot.render import Renderer
+    from bot.jobs.follow_up_reminders import remind_follow_ups as remind
+    from bot.runtime.render import Renderer
 
     return await remind(app.simulator.bot, app.sessionmaker, Renderer(_CATALOGUES), now)
 

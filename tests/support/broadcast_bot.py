@@ -6,8 +6,8 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.methods import SendMessage, TelegramMethod
 from aiogram.types import Message
 
-from bot.broadcast_send import telegram_send
-from bot.dispatcher import create_bot
+from bot.jobs.campaign_sending import telegram_send
+from bot.runtime.dispatcher import create_bot
 from broadcast.delivery import Delivery, Sender
 from broadcast.limiter import RateLimiter
 from tests.support.deliveries import TOKEN, Sessionmaker, text_for

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from bot.cli import app
+from bot.cli.main import app
 from storage.database import create_engine, create_sessionmaker
 from storage.unit_of_work import UnitOfWork
 

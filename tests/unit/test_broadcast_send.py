@@ -15,7 +15,7 @@ from aiogram.types import Message
 from aiohttp import ClientConnectorError, ServerDisconnectedError
 from aiohttp.client_reqrep import ConnectionKey
 
-from bot.broadcast_send import telegram_send
+from bot.jobs.campaign_sending import telegram_send
 from broadcast.delivery import Blocked, Delivery, RetryAfter, SendFailed
 
 DELIVERY = Delivery(id=1, run_id=1, citizen_id=1, chat_id=42, language="fr", attempts=1)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.i18n import read_catalogue
+from bot.runtime.i18n import read_catalogue
 from locales import LANGUAGES, LOCALES_DIR
 
 ROOT = Path(__file__).resolve().parents[2]

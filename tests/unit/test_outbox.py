@@ -6,8 +6,8 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramForbiddenError, TelegramRetryAfter
 from aiogram.methods import AnswerCallbackQuery, SendMessage, TelegramMethod
 
-from bot.outbox import Outbox
-from bot.simulator import OFFLINE_TOKEN, OfflineSession
+from bot.rehearsal.simulator import OFFLINE_TOKEN, OfflineSession
+from bot.runtime.reply_queue import Outbox
 
 
 class RefusingSession(OfflineSession):

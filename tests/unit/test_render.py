@@ -5,8 +5,8 @@ from datetime import date
 import pytest
 from aiogram.methods import AnswerCallbackQuery, SendMessage, SendPhoto
 
-from bot.i18n import create_i18n
-from bot.render import Renderer
+from bot.runtime.i18n import create_i18n
+from bot.runtime.render import Renderer
 from conversations.replies import Button, Localized, Reply, Text
 
 RENDERER = Renderer(create_i18n(), country="BE")
@@ -84,7 +84,7 @@ def test_a_list_too_long_for_one_message_comes_in_several_with_the_buttons_last(
 
 
 def test_a_cut_never_falls_inside_a_tag_or_an_entity() -> None:
-    from bot.render import split_text
+    from bot.runtime.render import split_text
 
     text = "a" * 4090 + " &amp; <b>bold</b>"
     first, second = split_text(text, 4096)

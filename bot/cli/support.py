@@ -7,7 +7,7 @@ import typer
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.settings import Settings
+from bot.runtime.settings import Settings
 from storage.database import create_engine, create_sessionmaker
 from storage.editions import StoredEdition
 from storage.migrate import upgrade

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from storage.conversation_states import Entry, GroupCommit
 from storage.unit_of_work import UnitOfWork
 
-# The unit of work of the update being handled, if any (set by bot.turn.UnitOfWorkScope).
+# The unit of work of the update being handled, if any (set by bot.runtime.turn.UnitOfWorkScope).
 current_unit_of_work: ContextVar[UnitOfWork | None] = ContextVar(
     "current_unit_of_work", default=None
 )

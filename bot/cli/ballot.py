@@ -13,9 +13,9 @@ from typing import Annotated
 
 import typer
 
-from bot.charts import Bar, results_chart
-from bot.cli_support import fail, load_settings, with_edition
-from bot.results import EditionResults, edition_results, election_id
+from bot.cli.support import fail, load_settings, with_edition
+from bot.reports.charts import Bar, results_chart
+from bot.reports.results import EditionResults, edition_results, election_id
 from budget.ballot import Project
 from budget.edition import Edition, Phase, ResultsRule
 from budget.ideas import IdeaStatus

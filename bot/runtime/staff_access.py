@@ -5,7 +5,7 @@ button pressed by anyone else does nothing and is written to the audit log."""
 from aiogram.filters import Filter
 from aiogram.types import CallbackQuery, Message
 
-from bot.turn import Turn
+from bot.runtime.turn import Turn
 from budget.roles import Role, may
 from conversations.replies import Reply
 

@@ -17,14 +17,13 @@ from aiogram.types import BotCommand
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.filters import PrivateChat
-from bot.fsm_storage import DatabaseStorage
 from bot.handlers import get_routers
 from bot.handlers.results import ResultsCache
-from bot.i18n import CitizenLocaleMiddleware
-from bot.render import Renderer
-from bot.settings import Settings
-from bot.turn import CitizenCache, EditionCache, TurnMiddleware, UnitOfWorkScope
+from bot.runtime.filters import PrivateChat
+from bot.runtime.fsm_storage import DatabaseStorage
+from bot.runtime.render import Renderer
+from bot.runtime.settings import Settings
+from bot.runtime.turn import CitizenCache, EditionCache, TurnMiddleware, UnitOfWorkScope
 from storage.conversation_states import GroupCommit
 from storage.database import connections
 from storage.unit_of_work import UnitOfWork
@@ -63,7 +62,7 @@ def build_dispatcher(
         # One update at a time per chat: a double tap is handled after the first one, and sees
         # what the first one changed.
         events_isolation=events_isolation or SimpleEventIsolation(),
-        # Registered below, after the unit of work's scope (see bot.turn.UnitOfWorkScope).
+        # Registered below, after the unit of work's scope (see bot.runtime.turn.UnitOfWorkScope).
         disable_fsm=True,
     )
     dispatcher["results_cache"] = ResultsCache()
@@ -78,7 +77,6 @@ def build_dispatcher(
     dispatcher.update.outer_middleware(
         TurnMiddleware(editions, CitizenCache(single_process), renderer, settings, clock)
     )
-    CitizenLocaleMiddleware(i18n).setup(dispatcher)
     dispatcher.include_routers(*get_routers())
 
     async def publish_commands(bot: Bot) -> None:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli_support import fail, load_settings, with_edition
+from bot.cli.support import fail, load_settings, with_edition
 from bot.handlers.common import DRAFT_STATES
 from broadcast.audiences import recipients
 from budget.campaign_file import CampaignFileError, parse_campaign

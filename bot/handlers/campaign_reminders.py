@@ -5,9 +5,9 @@ from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
-from bot.callbacks import MenuButton
 from bot.handlers.common import ask_consent
-from bot.turn import Turn
+from bot.runtime.callbacks import MenuButton
+from bot.runtime.turn import Turn
 from conversations.replies import Button, Reply
 
 

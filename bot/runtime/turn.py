@@ -14,12 +14,12 @@ from aiogram.methods import AnswerCallbackQuery, TelegramMethod
 from aiogram.types import Message, TelegramObject, Update, User
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.callbacks import MenuButton
-from bot.fsm_storage import current_unit_of_work
-from bot.i18n import pick_language
-from bot.outbox import Outbox
-from bot.render import Encode, Renderer
-from bot.settings import Settings
+from bot.runtime.callbacks import MenuButton
+from bot.runtime.fsm_storage import current_unit_of_work
+from bot.runtime.i18n import pick_language
+from bot.runtime.render import Encode, Renderer
+from bot.runtime.reply_queue import Outbox
+from bot.runtime.settings import Settings
 from budget.edition import Edition
 from budget.roles import Role
 from conversations.replies import Button, Reply
@@ -101,7 +101,7 @@ class Turn:
     # The photo message whose button was pressed: a card may be shown again under its photo.
     editable_photo: int | None = None
     outbox: Outbox = field(default_factory=Outbox)
-    # The sender's staff roles, read once per update (see bot.staff).
+    # The sender's staff roles, read once per update (see bot.runtime.staff_access).
     staff_roles: set[Role] | None = None
 
     @property

@@ -10,10 +10,10 @@ from aiogram.enums import ParseMode
 from aiogram.fsm.context import FSMContext
 from aiogram.methods import SendDocument, SendPhoto
 
-from bot.callbacks import FollowUpButton, FollowUpFormButton
-from bot.fsm_storage import destiny_state
-from bot.render import Encode
-from bot.turn import Turn, encode_menu
+from bot.runtime.callbacks import FollowUpButton, FollowUpFormButton
+from bot.runtime.fsm_storage import destiny_state
+from bot.runtime.render import Encode
+from bot.runtime.turn import Turn, encode_menu
 from budget.edition import Edition, QuestionKind, Questionnaire
 from conversations.follow_up_form import (
     AnswerContext,

@@ -4,8 +4,8 @@ from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 
-from bot.staff import StaffCommand
-from bot.turn import Turn
+from bot.runtime.staff_access import StaffCommand
+from bot.runtime.turn import Turn
 from budget.roles import Role
 from conversations.replies import Reply, Text
 

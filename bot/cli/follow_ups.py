@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from bot.cli_support import fail, load_settings, with_edition
-from bot.follow_ups import questionnaire_of
+from bot.cli.support import fail, load_settings, with_edition
+from bot.handlers.questionnaires import questionnaire_of
 from budget.edition import Edition, Question, QuestionKind, Questionnaire
 from budget.money import CENTS_PER_UNIT
 from storage.editions import StoredEdition

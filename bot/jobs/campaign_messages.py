@@ -6,8 +6,8 @@ from typing import Any
 from aiogram.methods import SendMessage, SendPhoto, TelegramMethod
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.callbacks import MenuButton
-from bot.render import Renderer
+from bot.runtime.callbacks import MenuButton
+from bot.runtime.render import Renderer
 from budget.campaigns import ButtonKind, Campaign
 from budget.edition import Edition
 from conversations.replies import Text

@@ -17,12 +17,12 @@ from aiogram.methods import EditMessageText, SendMessage, TelegramMethod
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.broadcast_send import telegram_send
-from bot.callbacks import RunButton
-from bot.campaign_messages import campaign_message
-from bot.follow_up_reminders import remind_follow_ups
 from bot.handlers.common import DRAFT_STATES
-from bot.render import Renderer
+from bot.jobs.campaign_messages import campaign_message
+from bot.jobs.campaign_sending import telegram_send
+from bot.jobs.follow_up_reminders import remind_follow_ups
+from bot.runtime.callbacks import RunButton
+from bot.runtime.render import Renderer
 from broadcast.audiences import recipients
 from broadcast.delivery import Sender
 from broadcast.limiter import RateLimiter

@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 from aiogram import Bot
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.follow_ups import encode_answer, questionnaire_of
-from bot.outbox import deliver
-from bot.render import Renderer
+from bot.handlers.questionnaires import encode_answer, questionnaire_of
+from bot.runtime.render import Renderer
+from bot.runtime.reply_queue import deliver
 from conversations.follow_up_form import REMIND_DAYS_BEFORE, invitation, last_day, remind_from
 from conversations.replies import Reply
 from storage.follow_ups import Author

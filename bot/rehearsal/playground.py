@@ -14,7 +14,7 @@ from typing import Any, TextIO
 
 from aiogram.methods import AnswerCallbackQuery, TelegramMethod
 
-from bot.simulator import Citizen, Shown, Simulator
+from bot.rehearsal.simulator import Citizen, Shown, Simulator
 
 HELP = """Type /start to begin. Type a message and press Enter to send it; type a button's number
 to press it.

@@ -12,25 +12,25 @@ import typer
 from aiogram.exceptions import TelegramUnauthorizedError
 from aiogram.utils.token import TokenValidationError, validate_token
 
-from bot.broadcasting import Broadcaster
-from bot.cli_ballot import projects_app, results, vote_app
-from bot.cli_broadcast import broadcast_app
-from bot.cli_committee import committee_app
-from bot.cli_follow_ups import followup_app
-from bot.cli_support import fail, load_settings, prepared_engine
-from bot.dispatcher import build_dispatcher, create_bot, utc_now
-from bot.i18n import create_i18n
-from bot.playground import fixed_clock, run_playground, stdin_lines
-from bot.render import Renderer
-from bot.settings import Settings
-from bot.simulator import Simulator
+from bot.cli.ballot import projects_app, results, vote_app
+from bot.cli.broadcast import broadcast_app
+from bot.cli.committee import committee_app
+from bot.cli.follow_ups import followup_app
+from bot.cli.support import fail, load_settings, prepared_engine
+from bot.jobs.campaigns import Broadcaster
+from bot.rehearsal.playground import fixed_clock, run_playground, stdin_lines
+from bot.rehearsal.simulator import Simulator
+from bot.runtime.dispatcher import build_dispatcher, create_bot, utc_now
+from bot.runtime.i18n import create_i18n
+from bot.runtime.render import Renderer
+from bot.runtime.settings import Settings
 from budget.edition import Edition, Phase
 from budget.edition_file import EditionError, parse_edition
 from storage.database import create_sessionmaker
 from storage.editions import StoredEdition
 from storage.unit_of_work import UnitOfWork
 
-EXAMPLE_EDITION = Path(__file__).resolve().parent.parent / "examples" / "namur.toml"
+EXAMPLE_EDITION = Path(__file__).resolve().parents[2] / "examples" / "namur.toml"
 
 app = typer.Typer(
     help="pbbot: a participatory budget run through a messenger.", no_args_is_help=True

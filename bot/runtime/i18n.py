@@ -3,10 +3,8 @@
 import gettext
 from io import BytesIO
 from pathlib import Path
-from typing import Any
 
-from aiogram.types import TelegramObject, User
-from aiogram.utils.i18n import I18n, I18nMiddleware
+from aiogram.utils.i18n import I18n
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -63,14 +61,3 @@ def pick_language(language_code: str | None, languages: tuple[str, ...]) -> str:
         if base in languages:
             return base
     return languages[0]
-
-
-class CitizenLocaleMiddleware(I18nMiddleware):
-    """The language a citizen chose, or Telegram's guess before they chose one."""
-
-    async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
-        turn = data.get("turn")
-        if turn is not None:
-            return str(turn.lang)
-        user: User | None = data.get("event_from_user")
-        return pick_language(user.language_code if user else None, LANGUAGES)

@@ -11,12 +11,12 @@ import typer
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError, TelegramRetryAfter
 
-from bot.cli_support import fail, load_settings, with_edition
-from bot.dispatcher import create_bot
+from bot.cli.support import fail, load_settings, with_edition
 from bot.handlers.committee import encode_committee, volunteer_view
-from bot.i18n import create_i18n
-from bot.render import Renderer
-from bot.settings import Settings
+from bot.runtime.dispatcher import create_bot
+from bot.runtime.i18n import create_i18n
+from bot.runtime.render import Renderer
+from bot.runtime.settings import Settings
 from budget.edition import Edition
 from budget.sortition import Draw, DrawError, VolunteerState, draw, ticket
 from conversations.committee import invitation, reserve_notice

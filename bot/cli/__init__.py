@@ -1,0 +1,5 @@
+"""The `pbbot` command line."""
+
+from bot.cli.main import app
+
+__all__ = ["app"]
