@@ -133,6 +133,9 @@ class Edition:
     def district(self, code: str) -> District | None:
         return next((district for district in self.districts if district.code == code), None)
 
+    def questionnaire(self, code: str) -> Questionnaire | None:
+        return next((q for q in self.questionnaires if q.code == code), None)
+
     def moderation_reason(self, code: str) -> ModerationReason | None:
         return next((reason for reason in self.moderation_reasons if reason.code == code), None)
 

@@ -1,6 +1,8 @@
 """`pbbot projects`, `pbbot vote` and `pbbot results`: the ballot, the end of the vote and its
 results, from the command line."""
 
+from __future__ import annotations
+
 import asyncio
 import csv
 import html
@@ -9,13 +11,11 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from bot.cli.support import fail, load_settings, with_edition
-from bot.reports.charts import Bar, results_chart
-from bot.reports.results import EditionResults, edition_results, election_id
 from budget.ballot import Project
 from budget.edition import Edition, Phase, ResultsRule
 from budget.ideas import IdeaStatus
@@ -23,9 +23,11 @@ from budget.money import AmountError, parse_amount
 from budget.pabulib import PabulibError, format_pabulib, read_pabulib
 from budget.results import Election, Results, compute_results
 from budget.results import Project as ElectionProject
-from storage.committee import put_idea_on_ballot
-from storage.editions import StoredEdition
-from storage.unit_of_work import UnitOfWork
+
+if TYPE_CHECKING:
+    from bot.reports.results import EditionResults
+    from storage.editions import StoredEdition
+    from storage.unit_of_work import UnitOfWork
 
 projects_app = typer.Typer(help="The projects on the ballot.", no_args_is_help=True)
 vote_app = typer.Typer(help="The vote.", no_args_is_help=True)
@@ -47,6 +49,8 @@ def retain_idea(
     cost: Annotated[str, typer.Option(help="Its cost after analysis, e.g. 49548.")],
 ) -> None:
     """Put a deposited idea on the ballot, with its cost after analysis."""
+    from storage.committee import put_idea_on_ballot
+
     cost_cents = _cost(cost, "--cost")
 
     async def retain(uow: UnitOfWork, stored: StoredEdition) -> Project:
@@ -226,6 +230,9 @@ def results(
         return
     if rule is not None:
         raise fail("--rule goes with --pb: the edition's own rule decides its results")
+
+    from bot.reports.charts import Bar, results_chart
+    from bot.reports.results import edition_results, election_id
 
     async def compute(uow: UnitOfWork, stored: StoredEdition) -> EditionResults:
         return await edition_results(uow, stored)

@@ -1,19 +1,21 @@
 """`pbbot broadcast`: campaigns from the command line, the same as `/broadcast` in the chat."""
 
+from __future__ import annotations
+
 import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from bot.cli.support import fail, load_settings, with_edition
-from bot.handlers.common import DRAFT_STATES
-from broadcast.audiences import recipients
 from budget.campaign_file import CampaignFileError, parse_campaign
 from budget.campaigns import CampaignError, check_campaign
-from storage.editions import StoredEdition
-from storage.unit_of_work import UnitOfWork
+
+if TYPE_CHECKING:
+    from storage.editions import StoredEdition
+    from storage.unit_of_work import UnitOfWork
 
 broadcast_app = typer.Typer(help="Campaign reminders.", no_args_is_help=True)
 
@@ -46,6 +48,9 @@ def create_campaign(
         raise fail(f"cannot read {file}: {error.strerror}") from None
 
     async def count(uow: UnitOfWork, stored: StoredEdition) -> int:
+        from bot.handlers.common import DRAFT_STATES
+        from broadcast.audiences import recipients
+
         try:
             campaign = parse_campaign(source, stored.edition.timezone)
             check_campaign(campaign, stored.edition, datetime.now(UTC))

@@ -1,35 +1,29 @@
 """`pbbot committee`: the volunteers, the draw by lot of the committee's citizens, and their
 invitations. How the draw works, so that anyone can make it again: `budget/sortition.py`."""
 
+from __future__ import annotations
+
 import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError, TelegramRetryAfter
 
 from bot.cli.support import fail, load_settings, with_edition
-from bot.handlers.committee import encode_committee, volunteer_view
-from bot.runtime.dispatcher import create_bot
-from bot.runtime.i18n import create_i18n
-from bot.runtime.render import Renderer
-from bot.runtime.settings import Settings
 from budget.edition import Edition
 from budget.sortition import Draw, DrawError, VolunteerState, draw, ticket
 from conversations.committee import invitation, reserve_notice
 from conversations.replies import Reply
-from storage.committee import (
-    CLOSE_ACTION,
-    DRAW_ACTION,
-    ClosedList,
-    Volunteer,
-    edition_subject,
-)
-from storage.editions import StoredEdition
-from storage.unit_of_work import UnitOfWork
+
+if TYPE_CHECKING:
+    from aiogram import Bot
+
+    from bot.runtime.settings import Settings
+    from storage.committee import ClosedList, Volunteer
+    from storage.editions import StoredEdition
+    from storage.unit_of_work import UnitOfWork
 
 committee_app = typer.Typer(help="The selection committee drawn by lot.", no_args_is_help=True)
 
@@ -78,6 +72,8 @@ def list_volunteers() -> None:
 def close_list() -> None:
     """Close volunteering and print the list to publish; do it before the seed is announced:
     from then on nobody joins, changes district or withdraws, and the draw starts from it."""
+
+    from storage.committee import CLOSE_ACTION, ClosedList, edition_subject
 
     async def close(uow: UnitOfWork, stored: StoredEdition) -> ClosedList:
         earlier = await uow.committee.hold_list(stored.id)
@@ -146,6 +142,8 @@ def draw_committee(
     ] = None,
 ) -> None:
     """Draw the committee's citizens by lot, once, and invite them."""
+    from storage.committee import DRAW_ACTION, edition_subject
+
     settings = load_settings()
     typer.echo(f"Seed (announced before the draw): {seed!r}")
 
@@ -266,6 +264,8 @@ def _print_draw(report: DrawReport) -> None:
 def _message(
     edition: Edition, result: Draw, volunteer: Volunteer, drawn: bool
 ) -> tuple[Volunteer, Reply]:
+    from bot.handlers.committee import volunteer_view
+
     view = volunteer_view(volunteer, result)
     return volunteer, invitation(edition, view) if drawn else reserve_notice(edition, view)
 
@@ -279,6 +279,8 @@ def _send_or_explain(settings: Settings, messages: list[tuple[Volunteer, Reply]]
             "(and those drawn, their invitation) when they send /volunteer."
         )
         return
+    from bot.runtime.dispatcher import create_bot
+
     failures = asyncio.run(_send(create_bot(token, settings.bot_api_url), messages))
     invitations = sum(1 for _, reply in messages if reply.buttons)
     typer.echo(
@@ -290,6 +292,10 @@ def _send_or_explain(settings: Settings, messages: list[tuple[Volunteer, Reply]]
 
 
 async def _send(bot: Bot, messages: list[tuple[Volunteer, Reply]]) -> list[tuple[Volunteer, str]]:
+    from bot.handlers.committee import encode_committee
+    from bot.runtime.i18n import create_i18n
+    from bot.runtime.render import Renderer
+
     renderer = Renderer(create_i18n())
     failures = []
     try:
@@ -309,6 +315,8 @@ async def _send(bot: Bot, messages: list[tuple[Volunteer, Reply]]) -> list[tuple
 
 
 async def _deliver(bot: Bot, method: object) -> str | None:
+    from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError, TelegramRetryAfter
+
     for _ in range(RETRIES):
         try:
             await bot(method)  # type: ignore[arg-type]

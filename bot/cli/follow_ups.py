@@ -1,20 +1,23 @@
 """`pbbot followup`: the answers to a follow-up questionnaire, as a spreadsheet."""
 
+from __future__ import annotations
+
 import asyncio
 import csv
 import io
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from bot.cli.support import fail, load_settings, with_edition
-from bot.handlers.questionnaires import questionnaire_of
 from budget.edition import Edition, Question, QuestionKind, Questionnaire
 from budget.money import CENTS_PER_UNIT
-from storage.editions import StoredEdition
-from storage.follow_ups import Sent
-from storage.unit_of_work import UnitOfWork
+
+if TYPE_CHECKING:
+    from storage.editions import StoredEdition
+    from storage.follow_ups import Sent
+    from storage.unit_of_work import UnitOfWork
 
 followup_app = typer.Typer(no_args_is_help=True)
 
@@ -35,13 +38,13 @@ def export_answers(
     question code) and when it was answered."""
 
     async def read(uow: UnitOfWork, stored: StoredEdition) -> tuple[Edition, list[Sent]]:
-        if questionnaire_of(stored.edition, questionnaire) is None:
+        if stored.edition.questionnaire(questionnaire) is None:
             codes = ", ".join(q.code for q in stored.edition.questionnaires) or "none"
             raise fail(f"no questionnaire {questionnaire!r}; the edition's: {codes}")
         return stored.edition, await uow.follow_ups.of_questionnaire(stored.id, questionnaire)
 
     edition, sent = asyncio.run(with_edition(load_settings(), read))
-    found = questionnaire_of(edition, questionnaire)
+    found = edition.questionnaire(questionnaire)
     assert found is not None
     table = spreadsheet(edition, found, sent)
     if csv_file is None:

@@ -1,17 +1,22 @@
-"""What the `pbbot` commands share: one-line errors, settings, the database, the edition."""
+"""What the `pbbot` commands share: one-line errors, settings, the database, the edition.
+
+The command line answers `--help` and every command that does not serve within a second: the
+heavy libraries (aiogram, SQLAlchemy, matplotlib) are imported by the commands that use them,
+never at the top of a command-line module."""
+
+from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import typer
-from pydantic import ValidationError
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.runtime.settings import Settings
-from storage.database import create_engine, create_sessionmaker
-from storage.editions import StoredEdition
-from storage.migrate import upgrade
-from storage.unit_of_work import UnitOfWork
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+    from bot.runtime.settings import Settings
+    from storage.editions import StoredEdition
+    from storage.unit_of_work import UnitOfWork
 
 T = TypeVar("T")
 
@@ -23,6 +28,10 @@ def fail(message: str) -> typer.Exit:
 
 
 def load_settings(**overrides: object) -> Settings:
+    from pydantic import ValidationError
+
+    from bot.runtime.settings import Settings
+
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as error:
@@ -32,6 +41,9 @@ def load_settings(**overrides: object) -> Settings:
 
 
 async def prepared_engine(settings: Settings) -> AsyncEngine:
+    from storage.database import create_engine
+    from storage.migrate import upgrade
+
     engine = create_engine(settings.database_url)
     await upgrade(engine)
     return engine
@@ -41,6 +53,9 @@ async def with_edition(
     settings: Settings, work: Callable[[UnitOfWork, StoredEdition], Awaitable[T]]
 ) -> T:
     """Run `work` in one unit of work on the edition the bot serves; commit if it returns."""
+    from storage.database import create_sessionmaker
+    from storage.unit_of_work import UnitOfWork
+
     engine = await prepared_engine(settings)
     try:
         async with UnitOfWork(create_sessionmaker(engine)) as uow:

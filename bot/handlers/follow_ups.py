@@ -17,7 +17,6 @@ from bot.handlers.questionnaires import (
     answer_context,
     encode_answer,
     load_answering,
-    questionnaire_of,
     save_answering,
     send_questionnaire,
     tell_sender,
@@ -93,7 +92,7 @@ def _numbers(ideas: Iterable[int]) -> str:
 
 def known_questionnaire(turn: Turn, code: str) -> Questionnaire | None:
     """The edition's questionnaire `code`; if there is none, staff are told which there are."""
-    questionnaire = questionnaire_of(turn.edition, code)
+    questionnaire = turn.edition.questionnaire(code)
     if questionnaire is None:
         questionnaires = turn.edition.questionnaires
         if questionnaires:
@@ -167,7 +166,7 @@ async def send_from_card(query: CallbackQuery, callback_data: FollowUpButton, tu
     if not await is_allowed(turn, *SENDERS):
         await refuse_button(turn, f"idea:{idea}")
         return
-    questionnaire = questionnaire_of(turn.edition, callback_data.questionnaire)
+    questionnaire = turn.edition.questionnaire(callback_data.questionnaire)
     known = 0 < idea <= IDEA_MAX
     authors = await turn.uow.follow_ups.authors(turn.stored.id, idea_id=idea) if known else []
     if questionnaire is None or not authors:

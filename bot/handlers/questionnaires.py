@@ -35,10 +35,6 @@ MESSAGE_ROOM = 3500
 QUESTION_ROOM = 300
 
 
-def questionnaire_of(edition: Edition, code: str) -> Questionnaire | None:
-    return next((q for q in edition.questionnaires if q.code == code), None)
-
-
 # -- sending --------------------------------------------------------------------------------
 
 
@@ -147,7 +143,7 @@ async def save_answering(state: FSMContext, answering: Answering) -> None:
 async def answer_context(turn: Turn, follow_up: FollowUp) -> AnswerContext | None:
     """What answering needs to know; None when the idea or the questionnaire is gone."""
     idea = await turn.uow.ideas.get(follow_up.idea_id)
-    questionnaire = questionnaire_of(turn.edition, follow_up.questionnaire)
+    questionnaire = turn.edition.questionnaire(follow_up.questionnaire)
     if idea is None or idea.edition_id != turn.stored.id or questionnaire is None:
         return None
     edition = turn.edition
@@ -170,7 +166,7 @@ async def answers_for_card(uow: UnitOfWork, edition: Edition, idea_id: int) -> l
     answered, with its answers (question: answer)."""
     lines: list[Text] = []
     for follow_up in await uow.follow_ups.of_idea(idea_id):
-        questionnaire = questionnaire_of(edition, follow_up.questionnaire)
+        questionnaire = edition.questionnaire(follow_up.questionnaire)
         if questionnaire is None:
             continue
         title = Localized(questionnaire.title)

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from aiogram import Bot
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.handlers.questionnaires import encode_answer, questionnaire_of
+from bot.handlers.questionnaires import encode_answer
 from bot.runtime.render import Renderer
 from bot.runtime.reply_queue import deliver
 from conversations.follow_up_form import REMIND_DAYS_BEFORE, invitation, last_day, remind_from
@@ -31,7 +31,7 @@ async def remind_follow_ups(
         for item in due:
             edition = editions.get(item.edition_id)
             follow_up, author = item.follow_up, item.author
-            questionnaire = questionnaire_of(edition, follow_up.questionnaire) if edition else None
+            questionnaire = edition.questionnaire(follow_up.questionnaire) if edition else None
             if edition is None or questionnaire is None:
                 continue
             moment = remind_from(follow_up.deadline, edition.zone)

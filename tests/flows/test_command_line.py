@@ -224,3 +224,24 @@ def test_the_playground_as_staff_shows_the_staff_notice(workdir: Path) -> None:
     assert "[photo orchard]" in result.stdout
     assert "Your idea no. 1 has been deposited." in result.stdout
     assert "New idea no. 1: An orchard" in result.stdout
+
+
+def test_the_command_line_loads_neither_telegram_nor_charts_until_a_command_needs_them() -> None:
+    """`pbbot --help` and the commands that do not serve answer within a second: importing the
+    command line loads neither aiogram (seconds to import) nor matplotlib."""
+    probe = (
+        "import sys, bot.cli; "
+        "print(sorted(m for m in ('aiogram', 'matplotlib', 'sqlalchemy') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert result.stdout.strip() == "[]"
+
+
+def test_loading_the_edition_during_the_vote_says_the_vote_is_open(workdir: Path) -> None:
+    pbbot("edition", "load", str(EXAMPLE_EDITION))
+    pbbot("phase", "open", "vote")
+    code, output = pbbot("edition", "load", str(EXAMPLE_EDITION))
+    assert code == 0, output
+    assert "phase now: vote" in output
