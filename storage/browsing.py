@@ -14,7 +14,8 @@ from sqlalchemy import Integer, delete, func, insert, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.tables import IdeaRow, SuggestionRow, SupportRow, UtcDateTime
+from storage.tables import IdeaRow, SuggestionRow, SupportRow
+from storage.types import UtcDateTime
 
 SUGGESTION_SUBMITTED = "submitted"
 SUGGESTION_PUBLISHED = "published"

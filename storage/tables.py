@@ -1,28 +1,24 @@
 """The tables. Generic column types and named constraints, so that one schema and one set of
 migrations serve SQLite and PostgreSQL alike."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    JSON,
     BigInteger,
     Boolean,
     CheckConstraint,
-    DateTime,
     Float,
     ForeignKey,
     Index,
     Integer,
     MetaData,
-    String,
-    Text,
-    TypeDecorator,
     UniqueConstraint,
 )
-from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.sql.expression import false
+
+from storage.types import BoundedString, CleanJSON, CleanText, UtcDateTime
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -33,28 +29,11 @@ NAMING_CONVENTION = {
 }
 
 
-class UtcDateTime(TypeDecorator[datetime]):
-    """Aware UTC datetimes on both databases (SQLite would hand them back naive)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            raise ValueError("naive datetime given to the database")
-        return value.astimezone(UTC) if value is not None else None
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value
-
-
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {  # noqa: RUF012 - SQLAlchemy reads it from the class
         datetime: UtcDateTime(),
-        dict[str, Any]: JSON,
+        dict[str, Any]: CleanJSON,
     }
 
 
@@ -64,8 +43,8 @@ class EditionRow(Base):
     __tablename__ = "editions"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    slug: Mapped[str] = mapped_column(String(64), unique=True)
-    source: Mapped[str] = mapped_column(Text)
+    slug: Mapped[str] = mapped_column(BoundedString(64), unique=True)
+    source: Mapped[str] = mapped_column(CleanText)
     # Phases opened or closed by hand: {"vote": true, "deposit": false}.
     overrides: Mapped[dict[str, Any]] = mapped_column(default=dict)
     loaded_at: Mapped[datetime]
@@ -78,8 +57,8 @@ class CitizenRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
-    language: Mapped[str] = mapped_column(String(8))
-    source: Mapped[str | None] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(BoundedString(8))
+    source: Mapped[str | None] = mapped_column(BoundedString(64))
     consented_at: Mapped[datetime]
     # Campaign reminders: stopped by the citizen (/stop), or the citizen blocked the bot.
     reminders_stopped_at: Mapped[datetime | None]
@@ -99,31 +78,31 @@ class IdeaRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id", ondelete="CASCADE"))
     citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id", ondelete="RESTRICT"))
-    status: Mapped[str] = mapped_column(String(32))
-    author_kind: Mapped[str] = mapped_column(String(32))
-    organisation: Mapped[str | None] = mapped_column(String(200))
-    title: Mapped[str] = mapped_column(String(200))
-    description: Mapped[str] = mapped_column(Text)
-    objectives: Mapped[str | None] = mapped_column(Text)
-    beneficiaries: Mapped[str | None] = mapped_column(Text)
-    theme: Mapped[str] = mapped_column(String(32))
-    implementation: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(BoundedString(32))
+    author_kind: Mapped[str] = mapped_column(BoundedString(32))
+    organisation: Mapped[str | None] = mapped_column(BoundedString(200))
+    title: Mapped[str] = mapped_column(BoundedString(200))
+    description: Mapped[str] = mapped_column(CleanText)
+    objectives: Mapped[str | None] = mapped_column(CleanText)
+    beneficiaries: Mapped[str | None] = mapped_column(CleanText)
+    theme: Mapped[str] = mapped_column(BoundedString(32))
+    implementation: Mapped[str | None] = mapped_column(CleanText)
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
-    address: Mapped[str | None] = mapped_column(String(300))
+    address: Mapped[str | None] = mapped_column(BoundedString(300))
     budget_cents: Mapped[int] = mapped_column(BigInteger)
-    image_file_id: Mapped[str | None] = mapped_column(String(255))
+    image_file_id: Mapped[str | None] = mapped_column(BoundedString(255))
     submitted_at: Mapped[datetime]
     # Found from the address's commune or postal code, or set by staff.
-    district: Mapped[str | None] = mapped_column(String(32))
+    district: Mapped[str | None] = mapped_column(BoundedString(32))
     published_at: Mapped[datetime | None]
     # Why moderation asked for changes or rejected it, or why it is not feasible: shown to
     # the author.
-    status_reason: Mapped[str | None] = mapped_column(String(500))
+    status_reason: Mapped[str | None] = mapped_column(BoundedString(500))
     # The analysis: feasible or not, the cost after analysis, notes only staff see.
     feasible: Mapped[bool | None] = mapped_column(Boolean)
     analysed_cost_cents: Mapped[int | None] = mapped_column(BigInteger)
-    staff_notes: Mapped[str | None] = mapped_column(Text)
+    staff_notes: Mapped[str | None] = mapped_column(CleanText)
     merged_into_id: Mapped[int | None] = mapped_column(
         ForeignKey("ideas.id", ondelete="SET NULL", name="fk_ideas_merged_into_id_ideas")
     )
@@ -142,9 +121,9 @@ class AttachmentRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[str] = mapped_column(String(16))
-    file_id: Mapped[str] = mapped_column(String(255))
-    file_name: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(BoundedString(16))
+    file_id: Mapped[str] = mapped_column(BoundedString(255))
+    file_name: Mapped[str] = mapped_column(BoundedString(255))
 
 
 class ConversationStateRow(Base):
@@ -153,10 +132,27 @@ class ConversationStateRow(Base):
 
     __tablename__ = "conversation_states"
 
-    key: Mapped[str] = mapped_column(String(255), primary_key=True)
-    state: Mapped[str | None] = mapped_column(String(255))
+    key: Mapped[str] = mapped_column(BoundedString(255), primary_key=True)
+    state: Mapped[str | None] = mapped_column(BoundedString(255))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     updated_at: Mapped[datetime]
+    # Bumped at each write, and checked by it: an update that read an older version (another
+    # process wrote meanwhile) cannot overwrite what it did not see.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+
+class ProcessedUpdateRow(Base):
+    """An update from Telegram whose work is committed, with the Bot API calls that answered
+    it. Telegram delivers an update again until it is confirmed (webhook answered, polling
+    offset moved past it); a second delivery is never applied twice, and its answer is sent
+    again in case the first one was lost with a crashed process."""
+
+    __tablename__ = "processed_updates"
+
+    bot_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    processed_at: Mapped[datetime] = mapped_column(index=True)
+    replies: Mapped[list[Any] | None] = mapped_column(CleanJSON)
 
 
 class ProjectRow(Base):
@@ -177,11 +173,11 @@ class ProjectRow(Base):
     title: Mapped[dict[str, Any]]
     summary: Mapped[dict[str, Any]]
     cost_cents: Mapped[int] = mapped_column(BigInteger)
-    district: Mapped[str | None] = mapped_column(String(32))
-    theme: Mapped[str | None] = mapped_column(String(32))
+    district: Mapped[str | None] = mapped_column(BoundedString(32))
+    theme: Mapped[str | None] = mapped_column(BoundedString(32))
     # A Telegram file id or an https URL.
-    image: Mapped[str | None] = mapped_column(String(500))
-    place: Mapped[str | None] = mapped_column(String(300))
+    image: Mapped[str | None] = mapped_column(BoundedString(500))
+    place: Mapped[str | None] = mapped_column(BoundedString(300))
     created_at: Mapped[datetime]
 
 
@@ -198,8 +194,8 @@ class VoterRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id", ondelete="CASCADE"))
     citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id", ondelete="CASCADE"))
-    district: Mapped[str | None] = mapped_column(String(32))
-    phone_hash: Mapped[str | None] = mapped_column(String(64))
+    district: Mapped[str | None] = mapped_column(BoundedString(32))
+    phone_hash: Mapped[str | None] = mapped_column(BoundedString(64))
     # How many times this voter cast a ballot: the receipt names the version that counts.
     ballots_cast: Mapped[int] = mapped_column(Integer, default=0)
     registered_at: Mapped[datetime]
@@ -223,7 +219,7 @@ class BallotRow(Base):
     envelope_cents: Mapped[int] = mapped_column(BigInteger)
     total_cents: Mapped[int] = mapped_column(BigInteger)
     version: Mapped[int] = mapped_column(Integer)
-    receipt: Mapped[str] = mapped_column(String(16))
+    receipt: Mapped[str] = mapped_column(BoundedString(16))
     cast_at: Mapped[datetime]
 
     items: Mapped[list["BallotItemRow"]] = relationship(
@@ -254,21 +250,21 @@ class CampaignRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id", ondelete="CASCADE"))
-    name: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(BoundedString(100))
     # {"fr": "...", "nl": "..."}
     texts: Mapped[dict[str, Any]]
     html: Mapped[bool] = mapped_column(Boolean, default=False)
-    image: Mapped[str | None] = mapped_column(String(500))
+    image: Mapped[str | None] = mapped_column(BoundedString(500))
     # "vote", "deposit" or "link" (with button_url); None: no button but Stop reminders.
-    button: Mapped[str | None] = mapped_column(String(16))
-    button_url: Mapped[str | None] = mapped_column(String(500))
+    button: Mapped[str | None] = mapped_column(BoundedString(16))
+    button_url: Mapped[str | None] = mapped_column(BoundedString(500))
     # {"kind": "not_voted"} or {"kind": "language", "value": "nl"}
     audience: Mapped[dict[str, Any]]
     # {"kind": "now"} / {"kind": "at", "at": iso} / {"kind": "weekly", "weekday": 0, "hour": 18,
     #  "minute": 0, "start": iso, "end": iso}
     schedule: Mapped[dict[str, Any]]
     results_announcement: Mapped[bool] = mapped_column(Boolean, default=False)
-    state: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(BoundedString(16))
     created_by: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime]
 
@@ -286,7 +282,7 @@ class CampaignRunRow(Base):
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
     due_at: Mapped[datetime]
     # sending, paused, cancelled, done
-    state: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(BoundedString(16))
     started_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
     # The staff message that shows the run's progress, edited as it goes.
@@ -309,12 +305,12 @@ class DeliveryRow(Base):
     run_id: Mapped[int] = mapped_column(ForeignKey("campaign_runs.id", ondelete="CASCADE"))
     citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id", ondelete="CASCADE"))
     chat_id: Mapped[int] = mapped_column(BigInteger)
-    language: Mapped[str] = mapped_column(String(8))
-    state: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(BoundedString(8))
+    state: Mapped[str] = mapped_column(BoundedString(16))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     not_before: Mapped[datetime | None]
     message_id: Mapped[int | None] = mapped_column(BigInteger)
-    error: Mapped[str | None] = mapped_column(String(300))
+    error: Mapped[str | None] = mapped_column(BoundedString(300))
     updated_at: Mapped[datetime]
 
 
@@ -324,8 +320,8 @@ class LeaseRow(Base):
 
     __tablename__ = "leases"
 
-    name: Mapped[str] = mapped_column(String(64), primary_key=True)
-    holder: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(BoundedString(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(BoundedString(64))
     expires_at: Mapped[datetime]
 
 
@@ -338,7 +334,7 @@ class StaffRoleRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     telegram_id: Mapped[int] = mapped_column(BigInteger)
-    role: Mapped[str] = mapped_column(String(16))
+    role: Mapped[str] = mapped_column(BoundedString(16))
     added_by: Mapped[int] = mapped_column(BigInteger)
     added_at: Mapped[datetime]
 
@@ -351,8 +347,8 @@ class AuditRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     actor: Mapped[int] = mapped_column(BigInteger)
-    action: Mapped[str] = mapped_column(String(64))
-    subject: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(BoundedString(64))
+    subject: Mapped[str] = mapped_column(BoundedString(64))
     before: Mapped[dict[str, Any] | None]
     after: Mapped[dict[str, Any] | None]
     at: Mapped[datetime]
@@ -380,8 +376,8 @@ class SuggestionRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id", ondelete="CASCADE"))
     citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id", ondelete="CASCADE"))
-    text: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(CleanText)
+    status: Mapped[str] = mapped_column(BoundedString(16))
     at: Mapped[datetime]
 
 
@@ -396,7 +392,7 @@ class FollowUpRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id", ondelete="CASCADE"))
-    questionnaire: Mapped[str] = mapped_column(String(32))
+    questionnaire: Mapped[str] = mapped_column(BoundedString(32))
     deadline: Mapped[datetime]
     sent_by: Mapped[int] = mapped_column(BigInteger)
     sent_at: Mapped[datetime]
@@ -417,9 +413,9 @@ class VolunteerRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id", ondelete="CASCADE"))
     citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id", ondelete="CASCADE"))
-    district: Mapped[str] = mapped_column(String(32))
+    district: Mapped[str] = mapped_column(BoundedString(32))
     # volunteered, asked, accepted, refused
-    state: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(BoundedString(16))
     volunteered_at: Mapped[datetime]
 
 

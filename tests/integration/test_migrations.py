@@ -29,6 +29,7 @@ TABLES = {
     "follow_ups",
     "volunteers",
     "committee_votes",
+    "processed_updates",
 }
 
 
