@@ -1,4 +1,8 @@
-"""Where each chat stands in a conversation, kept in the database so a restart loses nothing."""
+"""Where each chat stands in a conversation, kept in the database so a restart loses nothing.
+
+Every row carries a version, bumped at each write and checked by it: a write names the version
+it read, and if another process wrote meanwhile the write is refused (`StateConflict`) rather
+than overwrite what it did not see; the update is then handled again from what is stored."""
 
 import asyncio
 from collections.abc import Mapping
@@ -7,59 +11,113 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Delete, Insert, Table, bindparam, delete, select
+from sqlalchemy import Delete, Insert, Table, Update, and_, bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from storage.tables import ConversationStateRow
+from storage.updates import insert_processed
 
 Entry = tuple[str | None, dict[str, Any]]
+EMPTY: Entry = (None, {})
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A chat's state and data as read, with the version of the row (0: there is none)."""
+
+    entry: Entry
+    version: int
+
+
+ABSENT = Stored(EMPTY, 0)
+
+
+class StateConflict(Exception):
+    """Another process changed these chats' states since they were read."""
+
+    def __init__(self, keys: list[str]) -> None:
+        super().__init__(f"conversation states changed meanwhile: {', '.join(keys)}")
+        self.keys = keys
 
 
 class ConversationStates:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def get(self, key: str) -> Entry:
+    async def get(self, key: str) -> Stored:
         row = (
             await self.session.execute(
-                select(ConversationStateRow.state, ConversationStateRow.data).where(
-                    ConversationStateRow.key == key
-                )
+                select(
+                    ConversationStateRow.state,
+                    ConversationStateRow.data,
+                    ConversationStateRow.version,
+                ).where(ConversationStateRow.key == key)
             )
         ).first()
         if row is None:
-            return None, {}
-        return row.state, dict(row.data)
+            return ABSENT
+        return Stored((row.state, dict(row.data)), row.version)
 
-    async def put(self, entries: Mapping[str, Entry]) -> None:
-        """Store chats' states and data; a chat with neither leaves no row behind."""
-        await put_states(self.session, entries)
+    async def put(self, writes: Mapping[str, tuple[Entry, int]]) -> dict[str, int]:
+        """Store chats' states, each over the version it was read at; a chat with neither
+        state nor data leaves no row behind. Return the versions now stored."""
+        return await put_states(self.session, writes)
 
 
 async def put_states(
-    executor: AsyncSession | AsyncConnection, entries: Mapping[str, Entry]
-) -> None:
-    """One statement for all the chats that keep a state, one for those that leave."""
+    executor: AsyncSession | AsyncConnection, writes: Mapping[str, tuple[Entry, int]]
+) -> dict[str, int]:
     now = datetime.now(UTC)
-    gone = [{"gone_key": key} for key, (state, data) in entries.items() if not (state or data)]
-    kept = [
-        {"key": key, "state": state, "data": data, "updated_at": now}
-        for key, (state, data) in entries.items()
-        if state or data
-    ]
+    inserts, updates, deletes = [], [], []
+    written: dict[str, int] = {}
+    for key, ((state, data), version) in writes.items():
+        kept = bool(state or data)
+        if kept and version == 0:
+            inserts.append({"key": key, "state": state, "data": data, "updated_at": now})
+        elif kept:
+            updates.append(
+                {
+                    "b_key": key,
+                    "b_version": version,
+                    "state": state,
+                    "data": data,
+                    "updated_at": now,
+                }
+            )
+        elif version:
+            deletes.append({"b_key": key, "b_version": version})
+        written[key] = version + 1 if kept else 0
     bind = executor if isinstance(executor, AsyncConnection) else executor.get_bind()
     statements = _statements(bind.dialect.name)
-    if gone:
-        await executor.execute(statements.delete, gone)
-    if kept:
-        await executor.execute(statements.upsert, kept)
+    # One statement for many rows where the database counts each row's outcome (SQLite);
+    # PostgreSQL's driver does not, so there each row is its own statement.
+    many = bind.dialect.supports_sane_multi_rowcount
+    applied = 0
+    for statement, rows in (
+        (statements.insert, inserts),
+        (statements.update, updates),
+        (statements.delete, deletes),
+    ):
+        if not rows:
+            continue
+        if many:
+            result = await executor.execute(statement, rows)
+            applied += result.rowcount  # type: ignore[attr-defined]
+        else:
+            for row in rows:
+                result = await executor.execute(statement, row)
+                applied += result.rowcount  # type: ignore[attr-defined]
+    if applied != len(inserts) + len(updates) + len(deletes):
+        raise StateConflict(sorted(writes))
+    return written
 
 
 @dataclass(frozen=True)
 class _Statements:
+    insert: Insert
+    update: Update
     delete: Delete
-    upsert: Insert
 
 
 @cache
@@ -67,17 +125,15 @@ def _statements(dialect: str) -> _Statements:
     """Built once: building and keying a statement costs more than running it on SQLite."""
     # The Core table, not the mapped class: many rows in one statement (executemany).
     table = cast(Table, ConversationStateRow.__table__)
-    # SQLite and PostgreSQL both know INSERT ... ON CONFLICT; each has its construct.
+    # A row another process inserted meanwhile is a conflict, not an error: nothing is done
+    # and the count of rows written says so.
     insert = (sqlite if dialect == "sqlite" else postgresql).insert(table)
-    upsert = insert.on_conflict_do_update(
-        index_elements=[table.c.key],
-        set_={
-            "state": insert.excluded.state,
-            "data": insert.excluded.data,
-            "updated_at": insert.excluded.updated_at,
-        },
+    checked = and_(table.c.key == bindparam("b_key"), table.c.version == bindparam("b_version"))
+    return _Statements(
+        insert=insert.on_conflict_do_nothing(index_elements=[table.c.key]),
+        update=update(table).where(checked).values(version=table.c.version + 1),
+        delete=delete(table).where(checked),
     )
-    return _Statements(delete(table).where(table.c.key == bindparam("gone_key")), upsert)
 
 
 class GroupCommit:
@@ -85,18 +141,24 @@ class GroupCommit:
 
     An update whose only write is its chat's state (most steps of a form) hands that write
     here and waits until it is committed; the writes that arrive meanwhile go together in the
-    next transaction. Each update still sees its own write committed before it answers, but
-    SQLite commits once for many chats instead of once per chat."""
+    next transaction, with the records of the updates they belong to. Each update still sees
+    its own write committed before it answers, but SQLite commits once for many chats instead
+    of once per chat. A batch that fails (a version check, an update recorded twice) is
+    refused as a whole: each of its updates is handled again."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
-        self._pending: dict[str, Entry] = {}
+        self._pending: dict[str, tuple[Entry, int]] = {}
+        self._processed: list[dict[str, Any]] = []
         self._waiting: list[asyncio.Future[None]] = []
         self._flushing: asyncio.Task[None] | None = None
 
-    async def write(self, entries: Mapping[str, Entry]) -> None:
+    async def write(
+        self, writes: Mapping[str, tuple[Entry, int]], processed: list[dict[str, Any]]
+    ) -> None:
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._pending.update(entries)
+        self._pending.update(writes)
+        self._processed.extend(processed)
         self._waiting.append(done)
         if self._flushing is None or self._flushing.done():
             self._flushing = asyncio.create_task(self._flush())
@@ -104,11 +166,16 @@ class GroupCommit:
 
     async def _flush(self) -> None:
         while self._waiting:
-            batch, waiting = self._pending, self._waiting
-            self._pending, self._waiting = {}, []
+            batch, processed, waiting = self._pending, self._processed, self._waiting
+            self._pending, self._processed, self._waiting = {}, [], []
             try:
                 # A bare connection: none of a session's bookkeeping is needed here.
                 async with self._engine.begin() as connection:
+                    if processed:
+                        now = datetime.now(UTC)
+                        await connection.execute(
+                            insert_processed(), [{**row, "processed_at": now} for row in processed]
+                        )
                     await put_states(connection, batch)
             except Exception as error:  # every writer of the batch learns it failed
                 for future in waiting:

@@ -6,6 +6,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -35,6 +36,11 @@ async def current_revision(engine: AsyncEngine) -> str | None:
         )
 
 
+# PostgreSQL's advisory locks share one space of keys: chats use their (positive) ids, so the
+# locks of whole jobs are negative.
+MIGRATION_LOCK = -1
+
+
 async def _run(engine: AsyncEngine, action: Action) -> None:
     def run(connection: Connection) -> None:
         config = alembic_config()
@@ -42,4 +48,16 @@ async def _run(engine: AsyncEngine, action: Action) -> None:
         action(config)
 
     async with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Two `pbbot migrate` at once (two replicas starting): one waits for the other,
+            # then finds the schema up to date.
+            await connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
+            )
         await connection.run_sync(run)
+
+
+def head_revision() -> str | None:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()

@@ -152,7 +152,8 @@ class ProcessedUpdateRow(Base):
     bot_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     processed_at: Mapped[datetime] = mapped_column(index=True)
-    replies: Mapped[list[Any] | None] = mapped_column(CleanJSON)
+    # The Bot API calls, as a JSON array (written as the text aiogram's models give).
+    replies: Mapped[str | None] = mapped_column(CleanText)
 
 
 class ProjectRow(Base):

@@ -1,8 +1,11 @@
 """One unit of work per update: repositories share one session; it commits once or rolls back."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from types import TracebackType
+from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.analysis import Analysis
@@ -11,7 +14,14 @@ from storage.browsing import Browsing
 from storage.campaigns import Campaigns
 from storage.citizens import Citizens
 from storage.committee import Committee
-from storage.conversation_states import ConversationStates, Entry, GroupCommit
+from storage.constraints import is_violation
+from storage.conversation_states import (
+    ConversationStates,
+    Entry,
+    GroupCommit,
+    StateConflict,
+    Stored,
+)
 from storage.deliveries import Deliveries
 from storage.editions import Editions
 from storage.follow_ups import FollowUps
@@ -20,12 +30,28 @@ from storage.leases import Leases
 from storage.moderation import Moderation
 from storage.projects import Projects
 from storage.staff import Audit, Staff
+from storage.updates import ProcessedUpdates
 from storage.voting import Voting
+
+__all__ = ["AlreadyProcessed", "StateConflict", "UnitOfWork"]
+
+
+class AlreadyProcessed(Exception):
+    """The update this work belongs to was committed before (a second delivery of it)."""
+
+
+@dataclass(frozen=True)
+class ProcessedRecord:
+    bot_id: int
+    update_id: int
+    # The answer's Bot API calls, as a JSON array.
+    replies: str
 
 
 class UnitOfWork:
-    """Conversation states are staged (`stage_state`) and written at commit, once per chat;
-    with a `group_commit`, a unit of work that wrote nothing else commits them there."""
+    """Conversation states are staged (`stage_state`) and written at commit, once per chat,
+    over the version they were read at; with a `group_commit`, a unit of work that wrote
+    nothing else (but the record of its update) commits them there."""
 
     def __init__(
         self,
@@ -55,10 +81,15 @@ class UnitOfWork:
         self.analysis = Analysis(self.session)
         self.committee = Committee(self.session)
         self.conversation_states = ConversationStates(self.session)
-        # States read or written in this unit of work; the staged ones are written at commit.
-        self.known_states: dict[str, Entry] = {}
+        self.updates = ProcessedUpdates(self.session)
+        # States as read in this unit of work (with their versions), and those to write.
+        self.read_states: dict[str, Stored] = {}
         self.staged_states: dict[str, Entry] = {}
+        # The states written by the last commit, with their new versions.
+        self.committed_states: dict[str, Stored] = {}
+        self._processed: ProcessedRecord | None = None
         self._undo: list[Callable[[], object]] = []
+        self._after_commit: list[Callable[[], object]] = []
         return self
 
     async def __aexit__(
@@ -72,29 +103,68 @@ class UnitOfWork:
         await self.session.close()
 
     def stage_state(self, key: str, entry: Entry) -> None:
-        self.known_states[key] = self.staged_states[key] = entry
+        self.staged_states[key] = entry
+
+    def mark_processed(self, bot_id: int, update_id: int, replies: str) -> None:
+        """Record, with this work, that the update is handled and how it was answered."""
+        self._processed = ProcessedRecord(bot_id, update_id, replies)
 
     def on_rollback(self, undo: Callable[[], object]) -> None:
         """Call `undo` if this work is rolled back (to forget what a cache learnt from it)."""
         self._undo.append(undo)
 
+    def after_commit(self, action: Callable[[], object]) -> None:
+        """Call `action` once this work is committed (to tell a cache what is now stored)."""
+        self._after_commit.append(action)
+
+    def written_states(self) -> dict[str, Stored]:
+        """The states as stored once this work commits, with their new versions."""
+        return {
+            key: Stored(entry, self.read_states[key].version + 1 if entry[0] or entry[1] else 0)
+            for key, entry in self.staged_states.items()
+        }
+
     async def commit(self) -> None:
+        written = self.written_states()
         staged, self.staged_states = self.staged_states, {}
+        writes = {key: (entry, self.read_states[key].version) for key, entry in staged.items()}
         session = self.session
         only_states = not (
             session.in_transaction() or session.new or session.dirty or session.deleted
         )
-        if staged and only_states and self._group_commit is not None:
-            await self._group_commit.write(staged)
-        else:
-            if staged:
-                await self.conversation_states.put(staged)
-            await session.commit()
+        processed = self._processed
+        try:
+            if (staged or processed) and only_states and self._group_commit is not None:
+                await self._group_commit.write(writes, processed_rows(processed))
+            else:
+                if processed is not None:
+                    await self.updates.record(processed_rows(processed))
+                if writes:
+                    await self.conversation_states.put(writes)
+                await session.commit()
+        except IntegrityError as error:
+            if is_violation(error, "pk_processed_updates"):
+                raise AlreadyProcessed from error
+            raise
         self._undo.clear()
+        self.committed_states = written
+        for key, stored in written.items():
+            self.read_states[key] = stored
+        after, self._after_commit = self._after_commit, []
+        for action in after:
+            action()
 
     async def rollback(self) -> None:
-        self.known_states, self.staged_states = {}, {}
         await self.session.rollback()
         for undo in reversed(self._undo):
             undo()
         self._undo.clear()
+        self.read_states, self.staged_states = {}, {}
+        self._processed = None
+        self._after_commit.clear()
+
+
+def processed_rows(record: ProcessedRecord | None) -> list[dict[str, Any]]:
+    if record is None:
+        return []
+    return [{"bot_id": record.bot_id, "update_id": record.update_id, "replies": record.replies}]

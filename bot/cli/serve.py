@@ -1,84 +1,59 @@
-"""`pbbot run`: serve the edition on Telegram."""
+"""`pbbot run`: serve the edition on Telegram, by long polling or behind a webhook, in one
+process or several."""
 
-from __future__ import annotations
-
-import asyncio
-import gc
-import logging
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-from bot.cli.support import fail, load_settings, prepared_engine
-
-if TYPE_CHECKING:
-    from bot.runtime.settings import Settings
+from bot.cli.support import fail, load_settings
 
 
 def run(
+    webhook: Annotated[
+        str | None,
+        typer.Option(
+            "--webhook",
+            help="Serve Telegram's webhook at this public https address (setting WEBHOOK_URL); "
+            "long polling without it.",
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers", min=1, help="Processes serving the webhook (PostgreSQL; WORKERS)."
+        ),
+    ] = None,
     api_url: Annotated[
         str | None,
         typer.Option("--api-url", help="Another Bot API server (setting BOT_API_URL)."),
     ] = None,
 ) -> None:
-    """Start the bot with long polling."""
-    from aiogram.exceptions import TelegramUnauthorizedError
+    """Start the bot. On SQLite the database schema is brought up to date first; on
+    PostgreSQL run `pbbot migrate` once before starting the processes."""
     from aiogram.utils.token import TokenValidationError, validate_token
 
-    settings = load_settings()
-    if settings.bot_token is None or not settings.bot_token.get_secret_value().strip():
+    from bot.runtime.serving import StartupError
+    from bot.runtime.serving import run as serve
+
+    overrides: dict[str, object] = {}
+    if webhook is not None:
+        overrides["webhook_url"] = webhook
+    if workers is not None:
+        overrides["workers"] = workers
+    if api_url is not None:
+        overrides["bot_api_url"] = api_url
+    settings = load_settings(**overrides)
+    if not settings.token:
         raise fail("BOT_TOKEN is not set: ask @BotFather for one and put it in .env")
-    token = settings.bot_token.get_secret_value().strip()
     try:
-        validate_token(token)
+        validate_token(settings.token)
     except TokenValidationError:
         raise fail(
             "BOT_TOKEN is malformed: it looks like 123456789:AAE... (from @BotFather)"
         ) from None
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
     try:
-        asyncio.run(_run(settings, token, api_url or settings.bot_api_url))
-    except TelegramUnauthorizedError:
-        raise fail("Telegram refused BOT_TOKEN (Unauthorized): check it with @BotFather") from None
+        serve(settings)
+    except StartupError as error:
+        raise fail(str(error)) from None
     except KeyboardInterrupt:
         pass
-
-
-async def _run(settings: Settings, token: str, api_url: str | None) -> None:
-    from bot.jobs.campaigns import Broadcaster
-    from bot.runtime.dispatcher import build_dispatcher, create_bot, utc_now
-    from bot.runtime.i18n import create_i18n
-    from bot.runtime.render import Renderer
-    from storage.database import create_sessionmaker
-    from storage.unit_of_work import UnitOfWork
-
-    engine = await prepared_engine(settings)
-    sessionmaker = create_sessionmaker(engine)
-    async with UnitOfWork(sessionmaker) as uow:
-        stored = await uow.editions.current(settings.edition)
-    if stored is None:
-        raise fail("no edition is loaded: run `pbbot edition load examples/namur.toml` first")
-    bot = create_bot(token, api_url)
-    dispatcher = build_dispatcher(settings, sessionmaker, create_i18n())
-    # The ~250 000 objects of the imported libraries never die: leave them out of garbage
-    # collection, whose full passes over them would otherwise stall every chat for 100 ms.
-    gc.collect()
-    gc.freeze()
-    broadcaster = Broadcaster(
-        bot,
-        sessionmaker,
-        Renderer(create_i18n()),
-        settings.edition,
-        settings.broadcast_per_second,
-        utc_now,
-    )
-    broadcasting = asyncio.create_task(broadcaster.serve())
-    try:
-        await bot.delete_webhook(drop_pending_updates=False)
-        await dispatcher.start_polling(bot, handle_signals=True)
-    finally:
-        broadcasting.cancel()
-        await bot.session.close()
-        await engine.dispose()

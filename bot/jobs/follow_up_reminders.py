@@ -2,6 +2,7 @@
 answered it yet. Called from the bot's background loop; each reminder goes out once, whichever
 process (or tick) claims it first."""
 
+import logging
 from datetime import datetime, timedelta
 
 from aiogram import Bot
@@ -9,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.handlers.questionnaires import encode_answer
 from bot.runtime.render import Renderer
-from bot.runtime.reply_queue import deliver
+from bot.runtime.reply_queue import ReplyNotSent, deliver
 from conversations.follow_up_form import REMIND_DAYS_BEFORE, invitation, last_day, remind_from
 from conversations.replies import Reply
 from storage.follow_ups import Author
@@ -17,6 +18,8 @@ from storage.unit_of_work import UnitOfWork
 
 # Reminders are due within the last days before a deadline; one more day covers the hour of
 # the morning they wait for.
+logger = logging.getLogger(__name__)
+
 HORIZON = timedelta(days=REMIND_DAYS_BEFORE + 1)
 
 
@@ -48,6 +51,9 @@ async def remind_follow_ups(
     # process that dies right here.
     for message, author, code in claimed:
         encode = encode_answer(None, author.idea_id, code)
-        for method in renderer.methods(message, author.telegram_id, author.language, encode):
-            await deliver(bot, method)
+        try:
+            for method in renderer.methods(message, author.telegram_id, author.language, encode):
+                await deliver(bot, method)
+        except ReplyNotSent:
+            logger.warning("a follow-up reminder could not reach Telegram; it is not sent again")
     return len(claimed)

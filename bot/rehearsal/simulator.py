@@ -4,6 +4,7 @@ citizens who type, send photos, share locations and press buttons by their label
 The playground, the tests and the benchmarks all drive the real dispatcher through it."""
 
 import itertools
+import time
 from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -175,7 +176,9 @@ class Simulator:
         self.dispatcher = dispatcher
         self.session = session or OfflineSession()
         self.bot = Bot(OFFLINE_TOKEN, session=self.session)
-        self._update_ids = itertools.count(1)
+        # Telegram's update ids only grow: a simulator started again on the same database
+        # (a restart, a new rehearsal) goes on from a number never used before.
+        self._update_ids = itertools.count(time.time_ns() // 1000)
         self._message_ids = itertools.count(10_000_000)
         self._callbacks = itertools.count(1)
         self.users: dict[int, Citizen] = {}

@@ -11,7 +11,6 @@ from aiogram.client.session.base import BaseSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseEventIsolation
-from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.methods import SetMyCommands
 from aiogram.types import BotCommand
 from aiogram.utils.i18n import I18n
@@ -19,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.handlers import get_routers
 from bot.handlers.results import ResultsCache
+from bot.runtime.chat_locks import ChatLocks
 from bot.runtime.filters import PrivateChat
 from bot.runtime.fsm_storage import DatabaseStorage
 from bot.runtime.render import Renderer
@@ -52,6 +52,7 @@ def build_dispatcher(
     i18n: I18n,
     clock: Callable[[], datetime] = utc_now,
     events_isolation: BaseEventIsolation | None = None,
+    chat_lock_in_database: bool = False,
 ) -> Dispatcher:
     # A single process owns a SQLite database, so it may keep what it reads in memory.
     engine = sessionmaker.kw["bind"]
@@ -61,7 +62,7 @@ def build_dispatcher(
         storage=DatabaseStorage(sessionmaker, cache=single_process, group_commit=group_commit),
         # One update at a time per chat: a double tap is handled after the first one, and sees
         # what the first one changed.
-        events_isolation=events_isolation or SimpleEventIsolation(),
+        events_isolation=events_isolation or ChatLocks(),
         # Registered below, after the unit of work's scope (see bot.runtime.turn.UnitOfWorkScope).
         disable_fsm=True,
     )
@@ -75,7 +76,14 @@ def build_dispatcher(
     dispatcher.update.outer_middleware(UnitOfWorkScope(sessionmaker, group_commit, gate))
     dispatcher.update.outer_middleware(dispatcher.fsm)
     dispatcher.update.outer_middleware(
-        TurnMiddleware(editions, CitizenCache(single_process), renderer, settings, clock)
+        TurnMiddleware(
+            editions,
+            CitizenCache(single_process),
+            renderer,
+            settings,
+            clock,
+            chat_lock_in_database=chat_lock_in_database,
+        )
     )
     dispatcher.include_routers(*get_routers())
 

@@ -1,8 +1,8 @@
 """aiogram's FSM storage on the database: conversation states survive a restart, and an
-update's state changes commit together with the rest of its unit of work."""
+update's state changes commit together with the rest of its unit of work, over the versions
+they were read at (storage.conversation_states)."""
 
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import Mapping
 from contextvars import ContextVar
 from dataclasses import replace
 from typing import Any
@@ -12,10 +12,10 @@ from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, StateType, StorageKey
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.conversation_states import Entry, GroupCommit
+from storage.conversation_states import Entry, GroupCommit, Stored
 from storage.unit_of_work import UnitOfWork
 
-# The unit of work of the update being handled, if any (set by bot.runtime.turn.UnitOfWorkScope).
+# The unit of work of the update being handled, if any (set by bot.runtime.turn).
 current_unit_of_work: ContextVar[UnitOfWork | None] = ContextVar(
     "current_unit_of_work", default=None
 )
@@ -24,7 +24,8 @@ current_unit_of_work: ContextVar[UnitOfWork | None] = ContextVar(
 class DatabaseStorage(BaseStorage):
     """With `cache`, states are also kept in memory and read from there: right when this
     process is the only one writing them (SQLite), and the chat's lock serialises its updates.
-    A rolled-back update makes the cache forget what it wrote."""
+    The cache learns only what is committed; a unit of work that fails makes it forget the
+    states it read, which are read again from the database next time."""
 
     def __init__(
         self,
@@ -35,41 +36,57 @@ class DatabaseStorage(BaseStorage):
         self._sessionmaker = sessionmaker
         self._group_commit = group_commit
         self._keys = DefaultKeyBuilder(with_bot_id=True, with_destiny=True)
-        self._cache: dict[str, Entry] | None = {} if cache else None
-
-    @asynccontextmanager
-    async def _unit_of_work(self) -> AsyncIterator[UnitOfWork]:
-        uow = current_unit_of_work.get()
-        if uow is not None:
-            yield uow
-            return
-        async with UnitOfWork(self._sessionmaker, self._group_commit) as own:
-            yield own
-            await own.commit()
+        self._cache: dict[str, Stored] | None = {} if cache else None
 
     async def _read(self, key: str) -> Entry:
-        current = current_unit_of_work.get()
-        if current is not None and key in current.known_states:
-            return current.known_states[key]
-        if self._cache is not None and key in self._cache:
-            return self._cache[key]
-        async with self._unit_of_work() as uow:
-            entry = await uow.conversation_states.get(key)
-            uow.known_states[key] = entry
-        if self._cache is not None:
-            self._cache[key] = entry
-        return entry
+        uow = current_unit_of_work.get()
+        if uow is None:
+            async with UnitOfWork(self._sessionmaker) as own:
+                return (await own.conversation_states.get(key)).entry
+        if key in uow.staged_states:
+            return uow.staged_states[key]
+        if key in uow.read_states:
+            return uow.read_states[key].entry
+        stored = self._cache.get(key) if self._cache is not None else None
+        if stored is None:
+            stored = await uow.conversation_states.get(key)
+            if self._cache is not None:
+                self._cache[key] = stored
+        if not uow.read_states:
+            self._follow(uow)
+        uow.read_states[key] = stored
+        return stored.entry
+
+    def _follow(self, uow: UnitOfWork) -> None:
+        """Keep the cache in step with what this unit of work commits, or forget."""
+        cache = self._cache
+        if cache is None:
+            return
+
+        def committed() -> None:
+            cache.update(uow.committed_states)
+
+        def forget() -> None:
+            for key in uow.read_states:
+                cache.pop(key, None)
+
+        uow.after_commit(committed)
+        uow.on_rollback(forget)
 
     async def _write(self, key: str, entry: Entry) -> None:
         """Staged in the update's unit of work, written once at its commit."""
-        if await self._read(key) == entry:
+        uow = current_unit_of_work.get()
+        if uow is None:
+            async with UnitOfWork(self._sessionmaker, self._group_commit) as own:
+                token = current_unit_of_work.set(own)
+                try:
+                    await self._write(key, entry)
+                    await own.commit()
+                finally:
+                    current_unit_of_work.reset(token)
             return
-        async with self._unit_of_work() as uow:
+        if await self._read(key) != entry:
             uow.stage_state(key, entry)
-            if self._cache is not None:
-                cache = self._cache
-                cache[key] = entry
-                uow.on_rollback(lambda: cache.pop(key, None))
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         name = state.state if isinstance(state, State) else state

@@ -1,8 +1,10 @@
-"""Messages wait in an outbox until the update's unit of work has committed, so that no
+"""Replies wait in a queue until the update's unit of work has committed, so that no
 transaction is held open across a network call and nothing is announced that was not saved.
 
 This is also where Telegram's refusals are met: a 429 is waited out and retried, a 403 (the
-citizen blocked the bot) is noted and never retried."""
+citizen blocked the bot) is noted and never retried. A reply that cannot reach Telegram at all
+(the network or Telegram's servers failing) is not dropped: `ReplyNotSent` leaves the update
+unconfirmed, Telegram delivers it again, and its recorded answer is sent then."""
 
 import asyncio
 import logging
@@ -14,7 +16,9 @@ from aiogram.exceptions import (
     TelegramAPIError,
     TelegramBadRequest,
     TelegramForbiddenError,
+    TelegramNetworkError,
     TelegramRetryAfter,
+    TelegramServerError,
 )
 from aiogram.methods import (
     AnswerCallbackQuery,
@@ -28,9 +32,15 @@ from aiogram.types import InlineKeyboardMarkup, LinkPreviewOptions
 logger = logging.getLogger(__name__)
 
 RETRIES = 3
+# Between two tries when Telegram could not be reached.
+PAUSE_SECONDS = 0.5
 
 
-class Outbox:
+class ReplyNotSent(ConnectionError):
+    """Telegram could not be reached for a reply, however many times it was tried."""
+
+
+class ReplyQueue:
     def __init__(self) -> None:
         self.methods: list[TelegramMethod[Any]] = []
 
@@ -62,6 +72,10 @@ async def deliver(bot: Bot, method: TelegramMethod[Any]) -> None:
         except TelegramForbiddenError:
             logger.info("chat %s blocked the bot", getattr(method, "chat_id", "?"))
             return
+        except (TelegramNetworkError, TelegramServerError) as error:
+            if attempt == RETRIES:
+                raise ReplyNotSent(type(method).__name__) from error
+            await asyncio.sleep(PAUSE_SECONDS * attempt)
         except TelegramBadRequest as error:
             if isinstance(method, EditMessageText | EditMessageCaption):
                 # A double tap shows the same screen twice ("message is not modified"): fine.

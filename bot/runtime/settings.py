@@ -1,7 +1,8 @@
 """The bot's settings, from the environment or a .env file. BOT_TOKEN is the only one a
 newcomer has to set."""
 
-from typing import Annotated
+import hashlib
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -24,9 +25,25 @@ class Settings(BaseSettings):
     # phase opened by hand or a reloaded file is seen within that time.
     edition_refresh_seconds: float = 5.0
     # Campaign messages per second: Telegram's limit is about 30 for everything the bot sends
-    # (more with paid broadcasts); 25 leaves room for the answers to citizens. Several bot
-    # processes share the work, each at this rate: divide it among them.
+    # (more with paid broadcasts); 25 leaves room for the answers to citizens. Processes
+    # started together (`--workers`) share it; separate machines each take it: divide it.
     broadcast_per_second: float = Field(default=25.0, gt=0)
+    # The public https address Telegram sends updates to; long polling when empty.
+    webhook_url: str | None = None
+    # What Telegram puts in each webhook request's header; derived from the token when empty,
+    # so that every process and replica agrees on it without one more secret to share.
+    webhook_secret: SecretStr | None = None
+    # How many webhook requests Telegram may have under way at once (1 to 100).
+    webhook_max_connections: int = Field(default=40, ge=1, le=100)
+    # Where the webhook, /healthz, /readyz and /metrics are served.
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8080, ge=0, le=65535)
+    # Processes serving the webhook together (PostgreSQL only).
+    workers: int = Field(default=1, ge=1, le=64)
+    # With Redis, one chat's updates take turns across processes under a lock held there;
+    # without, under a lock held in PostgreSQL.
+    redis_url: str | None = None
+    log_format: Literal["json", "text"] = "json"
 
     @field_validator("staff_ids", mode="before")
     @classmethod
@@ -36,3 +53,19 @@ class Settings(BaseSettings):
         if isinstance(value, int):
             return [value]
         return value
+
+    @field_validator("webhook_url", "redis_url", "bot_api_url", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def token(self) -> str:
+        return self.bot_token.get_secret_value().strip() if self.bot_token else ""
+
+    @property
+    def secret_token(self) -> str:
+        """Telegram allows letters, digits, _ and - in the secret, up to 256 characters."""
+        if self.webhook_secret is not None and self.webhook_secret.get_secret_value():
+            return self.webhook_secret.get_secret_value()
+        return hashlib.sha256(f"pbbot-webhook:{self.token}".encode()).hexdigest()

@@ -9,16 +9,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from aiogram import BaseMiddleware
+from aiogram import BaseMiddleware, Bot
+from aiogram import methods as methods_module
 from aiogram.methods import AnswerCallbackQuery, TelegramMethod
 from aiogram.types import Message, TelegramObject, Update, User
+from pydantic_core import PydanticSerializationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.runtime.callbacks import MenuButton
+from bot.runtime.failures import is_transient
 from bot.runtime.fsm_storage import current_unit_of_work
 from bot.runtime.i18n import pick_language
 from bot.runtime.render import Encode, Renderer
-from bot.runtime.reply_queue import Outbox
+from bot.runtime.reply_queue import ReplyQueue, deliver
 from bot.runtime.settings import Settings
 from budget.edition import Edition
 from budget.roles import Role
@@ -26,7 +29,8 @@ from conversations.replies import Button, Reply
 from storage.citizens import Citizen
 from storage.conversation_states import GroupCommit
 from storage.editions import StoredEdition
-from storage.unit_of_work import UnitOfWork
+from storage.unit_of_work import AlreadyProcessed, StateConflict, UnitOfWork
+from storage.updates import claim_chat
 
 logger = logging.getLogger(__name__)
 
@@ -100,7 +104,7 @@ class Turn:
     editable: int | None = None
     # The photo message whose button was pressed: a card may be shown again under its photo.
     editable_photo: int | None = None
-    outbox: Outbox = field(default_factory=Outbox)
+    replies: ReplyQueue = field(default_factory=ReplyQueue)
     # The sender's staff roles, read once per update (see bot.runtime.staff_access).
     staff_roles: set[Role] | None = None
 
@@ -131,7 +135,7 @@ class Turn:
         is committed."""
         own_chat = chat_id is None or chat_id == self.chat_id
         for reply in [replies] if isinstance(replies, Reply) else replies:
-            self.outbox.add(
+            self.replies.add(
                 *self.renderer.methods(
                     reply,
                     self.chat_id if chat_id is None else chat_id,
@@ -144,13 +148,19 @@ class Turn:
             )
 
     def send(self, method: TelegramMethod[Any]) -> None:
-        self.outbox.add(method)
+        self.replies.add(method)
 
 
 class UnitOfWorkScope(BaseMiddleware):
     """The outermost of ours: opens the update's unit of work. Nothing touches the database
     until the chat's lock is taken (by aiogram's FSM middleware, right after this one), so the
-    work runs, commits and sends its replies one update of a chat at a time."""
+    work runs, commits and sends its replies one update of a chat at a time.
+
+    States changed by another process since they were read, or an update found committed
+    already (a second delivery racing the first), make the whole update run again, from
+    what is stored now."""
+
+    ATTEMPTS = 4
 
     def __init__(
         self,
@@ -165,6 +175,18 @@ class UnitOfWorkScope(BaseMiddleware):
         self.gate = asyncio.Semaphore(connections) if connections else None
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        for attempt in range(self.ATTEMPTS):
+            try:
+                return await self._attempt(handler, event, data, attempt)
+            except (StateConflict, AlreadyProcessed) as error:
+                if attempt == self.ATTEMPTS - 1:
+                    raise
+                logger.info("handling the update again: %s", type(error).__name__)
+        raise AssertionError("unreachable")
+
+    async def _attempt(
+        self, handler: Handler, event: TelegramObject, data: dict[str, Any], attempt: int
+    ) -> Any:
         async with (
             Turnstile(self.gate) as turnstile,
             UnitOfWork(self.sessionmaker, self.group_commit) as uow,
@@ -173,6 +195,7 @@ class UnitOfWorkScope(BaseMiddleware):
             try:
                 data["uow"] = uow
                 data["turnstile"] = turnstile
+                data["attempt"] = attempt
                 return await handler(event, data)
             finally:
                 current_unit_of_work.reset(token)
@@ -202,7 +225,9 @@ class Turnstile:
 
 
 class TurnMiddleware(BaseMiddleware):
-    """Inside the chat's lock: builds the turn, runs the handler, commits, sends."""
+    """Inside the chat's lock: builds the turn, runs the handler, records the update as
+    handled with its answer, commits, sends. An update handled before is not handled again:
+    its answer is sent again, in case the first sending was lost with a crashed process."""
 
     def __init__(
         self,
@@ -211,12 +236,14 @@ class TurnMiddleware(BaseMiddleware):
         renderer: Renderer,
         settings: Settings,
         clock: Clock,
+        chat_lock_in_database: bool = False,
     ) -> None:
         self.editions = editions
         self.citizens = citizens
         self.renderer = renderer
         self.settings = settings
         self.clock = clock
+        self.chat_lock_in_database = chat_lock_in_database
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
@@ -224,6 +251,14 @@ class TurnMiddleware(BaseMiddleware):
         uow: UnitOfWork | None = data.get("uow")
         if user is None or chat is None or uow is None or not isinstance(event, Update):
             return await handler(event, data)
+        bot: Bot = data["bot"]
+        if await self._handled_before(uow, bot.id, event.update_id, chat.id, data["attempt"]):
+            replies = await uow.updates.replies_of(bot.id, event.update_id) or []
+            await uow.rollback()
+            data["turnstile"].leave()
+            logger.info("update delivered again: its answer is sent again")
+            await resend(bot, replies)
+            return None
         stored = await self.editions.get(uow)
         if stored is None:
             logger.error("no edition loaded: run `pbbot edition load FILE.toml`")
@@ -248,20 +283,55 @@ class TurnMiddleware(BaseMiddleware):
         )
         try:
             result = await handler(event, data)
+            if turn.callback_query_id and not turn.replies.answers_callback:
+                turn.send(AnswerCallbackQuery(callback_query_id=turn.callback_query_id))
+            uow.mark_processed(bot.id, event.update_id, recorded(turn.replies.methods))
             await uow.commit()
             data["turnstile"].leave()
-        except Exception:
+        except Exception as error:
             await uow.rollback()
-            # Nothing was kept; say so rather than leave the citizen waiting.
-            apology = Reply("error.unexpected")
-            outbox = Outbox()
-            outbox.add(*self.renderer.methods(apology, chat.id, turn.lang, encode_menu))
-            await outbox.flush(data["bot"])
+            if not is_transient(error):
+                # Nothing was kept; say so rather than leave the citizen waiting.
+                apology = Reply("error.unexpected")
+                apologies = ReplyQueue()
+                apologies.add(*self.renderer.methods(apology, chat.id, turn.lang, encode_menu))
+                await apologies.flush(bot)
             raise
-        if turn.callback_query_id and not turn.outbox.answers_callback:
-            turn.send(AnswerCallbackQuery(callback_query_id=turn.callback_query_id))
-        await turn.outbox.flush(data["bot"])
+        await turn.replies.flush(bot)
         return result
+
+    async def _handled_before(
+        self, uow: UnitOfWork, bot_id: int, update_id: int, chat_id: int, attempt: int
+    ) -> bool:
+        if self.chat_lock_in_database:
+            return await claim_chat(uow.session, chat_id, bot_id, update_id)
+        # Elsewhere a second delivery is found when its record collides at commit
+        # (AlreadyProcessed), and only then looked for: no read for the usual first delivery.
+        return attempt > 0 and await uow.updates.replies_of(bot_id, update_id) is not None
+
+
+def recorded(methods: list[TelegramMethod[Any]]) -> str:
+    """The answer as it can be sent again, a JSON array: the calls that show something (a
+    callback's pop-up expires with the query), without uploaded files (a chart is drawn again
+    when asked for). Each call is written by its model, which is cheaper than building
+    dictionaries first."""
+    kept = []
+    for method in methods:
+        if isinstance(method, AnswerCallbackQuery):
+            continue
+        try:
+            body = method.model_dump_json(exclude_unset=True)
+        except PydanticSerializationError:
+            continue
+        kept.append(f'{{"method":"{type(method).__name__}","call":{body}}}')
+    return "[" + ",".join(kept) + "]"
+
+
+async def resend(bot: Bot, replies: list[dict[str, Any]]) -> None:
+    for reply in replies:
+        method_class = getattr(methods_module, str(reply.get("method")), None)
+        if method_class is not None:
+            await deliver(bot, method_class.model_validate(reply.get("call") or {}))
 
 
 def _editable(update: Update) -> int | None:

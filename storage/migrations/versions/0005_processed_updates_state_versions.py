@@ -22,7 +22,7 @@ def upgrade() -> None:
         sa.Column("bot_id", sa.BigInteger(), nullable=False),
         sa.Column("update_id", sa.BigInteger(), nullable=False),
         sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("replies", sa.JSON(), nullable=True),
+        sa.Column("replies", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("bot_id", "update_id", name=op.f("pk_processed_updates")),
     )
     op.create_index(

@@ -7,7 +7,7 @@ from aiogram.exceptions import TelegramForbiddenError, TelegramRetryAfter
 from aiogram.methods import AnswerCallbackQuery, SendMessage, TelegramMethod
 
 from bot.rehearsal.simulator import OFFLINE_TOKEN, OfflineSession
-from bot.runtime.reply_queue import Outbox
+from bot.runtime.reply_queue import ReplyQueue
 
 
 class RefusingSession(OfflineSession):
@@ -38,11 +38,11 @@ class RefusingSession(OfflineSession):
 async def test_a_429_is_waited_out_and_retried_and_a_403_is_not_retried() -> None:
     session = RefusingSession()
     bot = Bot(OFFLINE_TOKEN, session=session)
-    outbox = Outbox()
-    outbox.add(SendMessage(chat_id=1, text="hello"), SendMessage(chat_id=13, text="blocked"))
-    outbox.add(AnswerCallbackQuery(callback_query_id="q"))
-    await outbox.flush(bot)
+    replies = ReplyQueue()
+    replies.add(SendMessage(chat_id=1, text="hello"), SendMessage(chat_id=13, text="blocked"))
+    replies.add(AnswerCallbackQuery(callback_query_id="q"))
+    await replies.flush(bot)
     delivered = [type(m).__name__ for m in session.requests]
     assert delivered == ["AnswerCallbackQuery", "SendMessage"], "the pop-up goes first"
     assert session.blocked_calls == 1, "a blocked chat is not asked again"
-    assert outbox.methods == []
+    assert replies.methods == []

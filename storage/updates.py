@@ -1,0 +1,65 @@
+"""Telegram's updates whose work is committed: a second delivery of one is recognised, never
+applied twice, and its answer can be sent again."""
+
+import json
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any, cast
+
+from sqlalchemy import Insert, Table, delete, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.tables import ProcessedUpdateRow
+
+
+@cache
+def insert_processed() -> Insert:
+    return cast(Table, ProcessedUpdateRow.__table__).insert()
+
+
+class ProcessedUpdates:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def replies_of(self, bot_id: int, update_id: int) -> list[dict[str, Any]] | None:
+        """The answer recorded for an update handled before, or None if it was not."""
+        row = (
+            await self.session.execute(
+                select(ProcessedUpdateRow.replies).where(
+                    ProcessedUpdateRow.bot_id == bot_id,
+                    ProcessedUpdateRow.update_id == update_id,
+                )
+            )
+        ).first()
+        if row is None:
+            return None
+        return list(json.loads(row.replies or "[]"))
+
+    async def record(self, rows: list[dict[str, Any]]) -> None:
+        """Written with the update's work, in the same transaction: a second unit of work
+        recording the same update fails at commit on the primary key."""
+        now = datetime.now(UTC)
+        await self.session.execute(
+            insert_processed(), [{**row, "processed_at": now} for row in rows]
+        )
+
+    async def forget_before(self, moment: datetime) -> int:
+        """Telegram re-delivers an update for a day at most: older records serve no more."""
+        result = await self.session.execute(
+            delete(ProcessedUpdateRow).where(ProcessedUpdateRow.processed_at < moment)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def claim_chat(session: AsyncSession, chat_id: int, bot_id: int, update_id: int) -> bool:
+    """On PostgreSQL, begin the update's transaction by taking its chat's lock, held until the
+    transaction ends, so that one chat's updates are handled one at a time across processes;
+    and say, in the same round trip, whether the update was handled before."""
+    handled = await session.scalar(
+        text(
+            "SELECT pg_advisory_xact_lock(:chat) IS NOT NULL AND EXISTS ("
+            "SELECT 1 FROM processed_updates WHERE bot_id = :bot AND update_id = :update)"
+        ),
+        {"chat": chat_id, "bot": bot_id, "update": update_id},
+    )
+    return bool(handled)
