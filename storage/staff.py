@@ -1,13 +1,12 @@
-"""Staff roles, and the audit log every staff action is written to."""
+"""Staff roles (what each may do: budget/roles.py)."""
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.tables import AuditRow, StaffRoleRow
+from storage.tables import StaffRoleRow
 
 
 class Staff:
@@ -52,36 +51,3 @@ class Staff:
             )
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-class Audit:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def record(
-        self,
-        actor: int,
-        action: str,
-        subject: str,
-        now: datetime,
-        before: dict[str, Any] | None = None,
-        after: dict[str, Any] | None = None,
-    ) -> None:
-        """Who did what to what, when, and the values it changed."""
-        self.session.add(
-            AuditRow(
-                actor=actor, action=action, subject=subject, before=before, after=after, at=now
-            )
-        )
-
-    async def of(self, subject: str) -> list[AuditRow]:
-        rows = await self.session.scalars(
-            select(AuditRow).where(AuditRow.subject == subject).order_by(AuditRow.id)
-        )
-        return list(rows)
-
-    async def by_action(self, action: str) -> list[AuditRow]:
-        rows = await self.session.scalars(
-            select(AuditRow).where(AuditRow.action == action).order_by(AuditRow.id)
-        )
-        return list(rows)

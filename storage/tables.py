@@ -341,18 +341,25 @@ class StaffRoleRow(Base):
 
 
 class AuditRow(Base):
-    """Every staff action: who, what, on what, when, and the values before and after."""
+    """Every staff action: who, what, on what, when, and the values before and after; each
+    entry chained to the one before by a hash (see budget/audit_chain.py)."""
 
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_log_subject", "subject"),)
+    __table_args__ = (
+        Index("ix_audit_log_subject", "subject"),
+        UniqueConstraint("sequence", name="uq_audit_log_sequence"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sequence: Mapped[int] = mapped_column(Integer)
     actor: Mapped[int] = mapped_column(BigInteger)
     action: Mapped[str] = mapped_column(BoundedString(64))
     subject: Mapped[str] = mapped_column(BoundedString(64))
     before: Mapped[dict[str, Any] | None]
     after: Mapped[dict[str, Any] | None]
     at: Mapped[datetime]
+    previous_hash: Mapped[str] = mapped_column(BoundedString(64))
+    hash: Mapped[str] = mapped_column(BoundedString(64))
 
 
 class SupportRow(Base):

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.analysis import Analysis
 from storage.audiences import Audiences
+from storage.audit import Audit
 from storage.browsing import Browsing
 from storage.campaigns import Campaigns
 from storage.citizens import Citizens
@@ -29,7 +30,7 @@ from storage.ideas import Ideas
 from storage.leases import Leases
 from storage.moderation import Moderation
 from storage.projects import Projects
-from storage.staff import Audit, Staff
+from storage.staff import Staff
 from storage.updates import ProcessedUpdates
 from storage.voting import Voting
 

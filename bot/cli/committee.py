@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from bot.cli.support import fail, load_settings, with_edition
+from budget.audit_chain import COMMAND_LINE
 from budget.edition import Edition
 from budget.sortition import Draw, DrawError, VolunteerState, draw, ticket
 from conversations.committee import invitation, reserve_notice
@@ -27,8 +28,6 @@ if TYPE_CHECKING:
 
 committee_app = typer.Typer(help="The selection committee drawn by lot.", no_args_is_help=True)
 
-# The audit log's actor for what is done from the command line (no Telegram account).
-COMMAND_LINE = 0
 SENDS_PER_SECOND = 20
 RETRIES = 3
 

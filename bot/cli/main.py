@@ -3,6 +3,7 @@ campaign's work from the command line. Each group of commands lives in a module 
 
 import typer
 
+from bot.cli.audit import audit_app
 from bot.cli.ballot import projects_app, results, vote_app
 from bot.cli.broadcast import broadcast_app
 from bot.cli.committee import committee_app
@@ -24,6 +25,7 @@ app.add_typer(vote_app, name="vote")
 app.add_typer(broadcast_app, name="broadcast")
 app.add_typer(followup_app, name="followup")
 app.add_typer(committee_app, name="committee")
+app.add_typer(audit_app, name="audit")
 app.command()(results)
 app.command()(playground)
 

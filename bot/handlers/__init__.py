@@ -4,6 +4,7 @@ from aiogram import Router
 
 from bot.handlers import (
     analysis,
+    audit,
     broadcast,
     campaign_reminders,
     committee,
@@ -32,6 +33,7 @@ def get_routers() -> list[Router]:
         # filters, which each read a conversation state.
         idea_form.router(),
         staff_roles.router(),
+        audit.router(),
         moderation.router(),
         analysis.router(),
         committee.router(),
