@@ -8,6 +8,7 @@ from bot.cli.broadcast import broadcast_app
 from bot.cli.committee import committee_app
 from bot.cli.edition import db_app, edition_app, migrate, phase_app
 from bot.cli.follow_ups import followup_app
+from bot.cli.maintenance import backup, restore
 from bot.cli.rehearse import playground
 from bot.cli.serve import run
 
@@ -26,6 +27,8 @@ app.add_typer(followup_app, name="followup")
 app.add_typer(committee_app, name="committee")
 app.command()(results)
 app.command()(playground)
+app.command()(backup)
+app.command()(restore)
 
 if __name__ == "__main__":
     app()
