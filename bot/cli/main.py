@@ -9,6 +9,7 @@ from bot.cli.broadcast import broadcast_app
 from bot.cli.committee import committee_app
 from bot.cli.edition import db_app, edition_app, migrate, phase_app
 from bot.cli.follow_ups import followup_app
+from bot.cli.maintenance import backup, restore
 from bot.cli.rehearse import playground
 from bot.cli.serve import run
 
@@ -28,6 +29,8 @@ app.add_typer(committee_app, name="committee")
 app.add_typer(audit_app, name="audit")
 app.command()(results)
 app.command()(playground)
+app.command()(backup)
+app.command()(restore)
 
 if __name__ == "__main__":
     app()
