@@ -1,10 +1,12 @@
-"""The `pbbot` command: run the bot, load an edition, open or close a phase, rehearse, and the
-campaign's work from the command line. Each group of commands lives in a module of its own."""
+"""The `pbbot` command: run the bot, load an edition, open or close a phase, rehearse, the
+channels' links, and the campaign's work from the command line. Each group of commands lives in
+a module of its own."""
 
 import typer
 
 from bot.cli.ballot import projects_app, results, vote_app
 from bot.cli.broadcast import broadcast_app
+from bot.cli.channels import link
 from bot.cli.committee import committee_app
 from bot.cli.edition import db_app, edition_app, migrate, phase_app
 from bot.cli.follow_ups import followup_app
@@ -25,6 +27,7 @@ app.add_typer(broadcast_app, name="broadcast")
 app.add_typer(followup_app, name="followup")
 app.add_typer(committee_app, name="committee")
 app.command()(results)
+app.command()(link)
 app.command()(playground)
 
 if __name__ == "__main__":

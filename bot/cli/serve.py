@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bot.cli.support import fail, load_settings, prepared_engine
+from bot.cli.support import bot_token, fail, load_settings, prepared_engine
 
 if TYPE_CHECKING:
     from bot.runtime.settings import Settings
@@ -23,18 +23,11 @@ def run(
 ) -> None:
     """Start the bot with long polling."""
     from aiogram.exceptions import TelegramUnauthorizedError
-    from aiogram.utils.token import TokenValidationError, validate_token
 
     settings = load_settings()
-    if settings.bot_token is None or not settings.bot_token.get_secret_value().strip():
+    token = bot_token(settings)
+    if token is None:
         raise fail("BOT_TOKEN is not set: ask @BotFather for one and put it in .env")
-    token = settings.bot_token.get_secret_value().strip()
-    try:
-        validate_token(token)
-    except TokenValidationError:
-        raise fail(
-            "BOT_TOKEN is malformed: it looks like 123456789:AAE... (from @BotFather)"
-        ) from None
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
