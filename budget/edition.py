@@ -172,6 +172,18 @@ class Edition:
             or self.closed_on(Phase.VOTE, now) is not None
         )
 
+    def vote_is_closed(self, now: datetime) -> bool:
+        """Whether the ballots can no longer change, so that the figures are final: the vote was
+        closed by hand, or its dates are over and it was not opened again by hand, or the
+        results were opened by hand (which ends the vote too)."""
+        if self.is_open(Phase.VOTE, now):
+            return False
+        return (
+            self.overrides.get(Phase.VOTE) is False
+            or self.closed_on(Phase.VOTE, now) is not None
+            or self.is_open(Phase.RESULTS, now)
+        )
+
     def opens_on(self, phase: Phase, now: datetime) -> date | None:
         """The day `phase` opens, if that is still to come."""
         window = self.phases.get(phase)

@@ -8,11 +8,15 @@ semicolon-separated rows:
     budget;200000
     vote_type;approval
     PROJECTS
-    project_id;cost;votes
-    1;25000;3120
+    project_id;cost;votes;name;category;selected
+    1;25000;3120;Orchards in the schools;Environment;1
     VOTES
     voter_id;vote
     1;1,7,12
+
+Besides project_id and cost, the PROJECTS section may hold any column: pabulib's own are name,
+category and target (comma-separated lists), selected (1 for the funded projects), latitude and
+longitude; a value a file does not give is written None, as pabutools writes it.
 
 Publishing the ballots in this format lets anyone recompute the results with pabutools or the
 other tools of the PB research community. Reading is strict, since a file that is only half
@@ -22,12 +26,16 @@ understood would give other winners: each fault raises a ValueError naming its l
 import csv
 import io
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from budget.results import Election, Project
 
 SECTIONS = ("meta", "projects", "votes")
 APPROVAL_TYPES = ("approval", "choose-1")
+# The PROJECTS columns the election itself is made of; the others describe the projects.
+COUNTED_COLUMNS = ("project_id", "cost", "votes")
+MISSING = "None"
 
 
 class PabulibError(ValueError):
@@ -39,12 +47,32 @@ class PabulibError(ValueError):
         super().__init__(f"line {line}: {message}")
 
 
+@dataclass(frozen=True)
+class PabulibFile:
+    """An election and what its file says besides: the META section, and for each project the
+    values of its other columns (name, category, selected...), those given as None left out."""
+
+    election: Election
+    meta: Mapping[str, str] = field(default_factory=dict)
+    details: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    def name(self, project_id: str) -> str:
+        """The project's name, or its id where the file gives none."""
+        return self.details.get(project_id, {}).get("name") or project_id
+
+
 def parse_pabulib(text: str) -> Election:
     """The election a `.pb` text describes; the META budget is the election's budget."""
+    return parse_pabulib_file(text).election
+
+
+def parse_pabulib_file(text: str) -> PabulibFile:
+    """The election a `.pb` text describes, with its META and the projects' other columns."""
     reader = csv.reader(io.StringIO(text.removeprefix("\ufeff")), delimiter=";")
     rows = ((reader.line_num, row) for row in reader)
     meta: dict[str, tuple[int, str]] = {}
     projects: dict[str, int] = {}
+    details: dict[str, dict[str, str]] = {}
     ballots: list[list[str]] = []
     voter_ids: set[str] = set()
     section = ""
@@ -83,6 +111,11 @@ def parse_pabulib(text: str) -> Election:
             if project_id in projects:
                 raise PabulibError(line, f"project {project_id!r} listed twice")
             projects[project_id] = _whole(cost, line, "cost", positive=True)
+            details[project_id] = {
+                column: value
+                for column, value in fields.items()
+                if column not in COUNTED_COLUMNS and value and value.lower() != "none"
+            }
         else:
             voter_id = fields["voter_id"]
             if not voter_id:
@@ -103,24 +136,36 @@ def parse_pabulib(text: str) -> Election:
     budget_line, budget = meta["budget"]
     _check_count(meta, "num_projects", len(projects))
     _check_count(meta, "num_votes", len(ballots))
-    return Election.of(
+    election = Election.of(
         [Project(project_id, cost) for project_id, cost in projects.items()],
         _whole(budget, budget_line, "budget", positive=False),
         ballots,
     )
+    return PabulibFile(election, {key: value for key, (_, value) in meta.items()}, details)
 
 
 def read_pabulib(path: Path) -> Election:
+    return read_pabulib_file(path).election
+
+
+def read_pabulib_file(path: Path) -> PabulibFile:
     # utf-8-sig: pabulib.org files, and pabutools' writer, may begin with a byte order mark.
-    return parse_pabulib(path.read_text(encoding="utf-8-sig"))
+    return parse_pabulib_file(path.read_text(encoding="utf-8-sig"))
 
 
-def format_pabulib(election: Election, meta: Mapping[str, str] | None = None) -> str:
+def format_pabulib(
+    election: Election,
+    meta: Mapping[str, str] | None = None,
+    details: Mapping[str, Mapping[str, str]] | None = None,
+) -> str:
     """The election as a `.pb` text; `meta` adds to or overrides the META section (pabulib
-    expects description, country, unit and instance; they are filled with "pbbot" defaults).
+    expects description, country, unit and instance; they are filled with "pbbot" defaults);
+    `details` gives projects' other columns by project id (name, category, selected...), None
+    where a project has no value for a column another has.
 
     Ballots are numbered from 1 in the order of the election, projects listed in its order
-    with their votes, and each ballot's projects in that order too."""
+    with their votes, and each ballot's projects in that order too. Every value is written on
+    one line: pabutools reads a file line by line."""
     order = {project.id: index for index, project in enumerate(election.projects)}
     for project in election.projects:
         if "," in project.id or project.id != project.id.strip():
@@ -143,14 +188,27 @@ def format_pabulib(election: Election, meta: Mapping[str, str] | None = None) ->
         "vote_type": "approval",
     }
     fields.setdefault("rule", "greedy")
+    described = details or {}
+    columns = list(
+        dict.fromkeys(
+            column
+            for project in election.projects
+            for column in described.get(project.id, {})
+            if column not in COUNTED_COLUMNS
+        )
+    )
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\n")
     writer.writerow(["META"])
     writer.writerow(["key", "value"])
-    writer.writerows(fields.items())
+    writer.writerows((key, _one_line(value)) for key, value in fields.items())
     writer.writerow(["PROJECTS"])
-    writer.writerow(["project_id", "cost", "votes"])
-    writer.writerows((p.id, p.cost, votes[p.id]) for p in election.projects)
+    writer.writerow([*COUNTED_COLUMNS, *columns])
+    for p in election.projects:
+        values = described.get(p.id, {})
+        writer.writerow(
+            [p.id, p.cost, votes[p.id], *(_one_line(values.get(c, "")) or MISSING for c in columns)]
+        )
     writer.writerow(["VOTES"])
     writer.writerow(["voter_id", "vote"])
     for number, ballot in enumerate(election.ballots, start=1):
@@ -160,6 +218,10 @@ def format_pabulib(election: Election, meta: Mapping[str, str] | None = None) ->
 
 def write_pabulib(election: Election, path: Path, meta: Mapping[str, str] | None = None) -> None:
     path.write_text(format_pabulib(election, meta), encoding="utf-8")
+
+
+def _one_line(value: str) -> str:
+    return " ".join(value.split())
 
 
 def _meaningful(rows: Iterator[tuple[int, list[str]]]) -> Iterator[tuple[int, list[str]]]:

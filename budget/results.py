@@ -111,6 +111,23 @@ class Results:
     budget_used: int
 
 
+@dataclass(frozen=True)
+class Standing:
+    """One line of the ranking: a project, its votes and whether the rule funded it."""
+
+    project: Project
+    votes: int
+    winner: bool
+
+
+def ranking(election: Election, results: Results) -> list[Standing]:
+    """The projects most voted first, ties in the order the rules break them (project ids as
+    strings): the one order in which the results are printed, drawn and announced."""
+    winners = set(results.winners)
+    ordered = sorted(election.projects, key=lambda p: (-results.votes.get(p.id, 0), p.id))
+    return [Standing(p, results.votes.get(p.id, 0), p.id in winners) for p in ordered]
+
+
 def count_votes(election: Election) -> dict[str, int]:
     """For each project, the number of ballots that hold it."""
     votes, _ = _tally(election)

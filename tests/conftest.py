@@ -1,4 +1,5 @@
 import asyncio
+import logging
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -14,6 +15,17 @@ from tests.support.databases import empty_tables, postgres_database
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_EDITION = ROOT / "examples" / "namur.toml"
+
+
+@pytest.fixture(autouse=True)
+def _logging_as_it_was() -> Iterator[None]:
+    """`pbbot run` sets up the process's logging; a test running it in-process leaves it
+    as it found it."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 @pytest.fixture(scope="session")

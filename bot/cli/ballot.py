@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import html
 import json
 import random
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -20,8 +20,8 @@ from budget.ballot import Project
 from budget.edition import Edition, Phase, ResultsRule
 from budget.ideas import IdeaStatus
 from budget.money import AmountError, parse_amount
-from budget.pabulib import PabulibError, format_pabulib, read_pabulib
-from budget.results import Election, Results, compute_results
+from budget.pabulib import PabulibError, format_pabulib, read_pabulib_file
+from budget.results import Election, Results, Standing, compute_results, ranking
 from budget.results import Project as ElectionProject
 
 if TYPE_CHECKING:
@@ -202,6 +202,23 @@ def _euros(cents: int) -> str:
     return f"{text},{rest:02d} €" if rest else f"{text} €"
 
 
+@dataclass
+class _Report:
+    """What `pbbot results` prints, draws and exports: one election, its results and the
+    projects' names, in one language."""
+
+    election: Election
+    outcome: Results
+    names: dict[str, str]
+    language: str
+    turnout: int
+    export: Callable[[], str]
+    # Amounts in cents, printed as euros; else as the file gives them.
+    in_cents: bool = False
+    provisional: bool = False
+    extra: dict[str, object] = field(default_factory=dict)
+
+
 def results(
     pb: Annotated[
         Path | None, typer.Option("--pb", help="Compute the results of a pabulib file instead.")
@@ -210,64 +227,172 @@ def results(
         ResultsRule | None, typer.Option(help="greedy or mes (with --pb; default greedy).")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
-    chart: Annotated[Path, typer.Option(help="Where to write the bar chart.")] = Path(
-        "vote-results.png"
-    ),
-    export: Annotated[Path, typer.Option(help="Where to export the election (pabulib).")] = Path(
-        "vote-results.pb"
-    ),
+    chart: Annotated[
+        Path | None,
+        typer.Option(
+            help="Where to write the bar chart [default: vote-results.png; none for --pb]."
+        ),
+    ] = None,
+    export: Annotated[
+        Path | None,
+        typer.Option(
+            help="Where to export the election, pabulib format [default: vote-results.pb; none "
+            "for --pb]."
+        ),
+    ] = None,
+    provisional: Annotated[
+        bool, typer.Option(help="Show the figures before the vote is closed, marked provisional.")
+    ] = False,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            help="The language of the names and the chart [default: the edition's first; for "
+            "--pb the file's, else en]."
+        ),
+    ] = None,
 ) -> None:
     """The results of the vote: ranking, winners and budget used; writes a bar chart (PNG) and
-    the election in pabulib format so that anyone can recompute it. With --pb, the results of
-    any pabulib approval election."""
-    if pb is not None:
-        try:
-            election = read_pabulib(pb)
-        except (OSError, PabulibError) as error:
-            raise fail(f"{pb}: {error}") from None
-        outcome = compute_results(election, rule or ResultsRule.GREEDY)
-        _print(election, outcome, {p.id: p.id for p in election.projects}, as_json, unit="")
-        return
-    if rule is not None:
-        raise fail("--rule goes with --pb: the edition's own rule decides its results")
+    the election in pabulib format so that anyone can recompute it. Before the vote is closed,
+    only with --provisional. With --pb, the results of any pabulib approval election."""
+    from locales import LANGUAGES
 
-    from bot.reports.charts import Bar, results_chart
+    if lang is not None and lang not in LANGUAGES:
+        raise fail(f"--lang {lang!r}: the chart speaks {', '.join(LANGUAGES)}")
+    if pb is not None:
+        if provisional:
+            raise fail("--provisional goes with an edition's vote, not with --pb")
+        if export is not None and export.resolve() == pb.resolve():
+            raise fail(f"--export {export} would overwrite the --pb file")
+        report = _pabulib_report(pb, rule or ResultsRule.GREEDY, lang)
+    else:
+        if rule is not None:
+            raise fail("--rule goes with --pb: the edition's own rule decides its results")
+        report = _edition_report(provisional, lang)
+        chart = chart or Path("vote-results.png")
+        export = export or Path("vote-results.pb")
+    standings = ranking(report.election, report.outcome)
+    if chart is not None:
+        _write(chart, _chart(report, standings))
+    if export is not None:
+        _write(export, report.export().encode("utf-8"))
+    if as_json:
+        _print_json(report)
+        return
+    _print_table(report, standings)
+    written = []
+    if chart is not None:
+        written.append(f"chart written to {chart}")
+    if export is not None:
+        written.append(f"election exported to {export} (pabulib format)")
+    if written:
+        typer.echo("; ".join(written).capitalize() + ".")
+
+
+def _write(path: Path, content: bytes) -> None:
+    try:
+        path.write_bytes(content)
+    except OSError as error:
+        raise fail(f"cannot write {path}: {error.strerror}") from None
+
+
+def _pabulib_report(pb: Path, rule: ResultsRule, lang: str | None) -> _Report:
+    from locales import LANGUAGES
+
+    try:
+        file = read_pabulib_file(pb)
+    except (OSError, PabulibError) as error:
+        raise fail(f"{pb}: {error}") from None
+    election = file.election
+    outcome = compute_results(election, rule)
+    names = {project.id: file.name(project.id) for project in election.projects}
+    stated = file.meta.get("language", "").lower()
+    language = lang or (stated if stated in LANGUAGES else "en")
+    named = any("name" in file.details.get(project.id, {}) for project in election.projects)
+    winners = set(outcome.winners)
+
+    def export() -> str:
+        """The file as read, with the winners of `rule` as its selected projects."""
+        details = {
+            p.id: {**file.details.get(p.id, {}), "selected": "1" if p.id in winners else "0"}
+            for p in election.projects
+        }
+        return format_pabulib(election, {**file.meta, "rule": _pabulib_rule(rule)}, details)
+
+    return _Report(
+        election,
+        outcome,
+        names,
+        language,
+        len(election.ballots),
+        export,
+        extra={"titles": names} if named else {},
+    )
+
+
+def _edition_report(provisional: bool, lang: str | None) -> _Report:
     from bot.reports.results import edition_results, election_id
 
-    async def compute(uow: UnitOfWork, stored: StoredEdition) -> EditionResults:
-        return await edition_results(uow, stored)
+    async def compute(uow: UnitOfWork, stored: StoredEdition) -> tuple[EditionResults, bool]:
+        closed = stored.edition.vote_is_closed(datetime.now(UTC))
+        if not closed and not provisional:
+            raise fail(
+                "the vote is not closed (`pbbot vote close` ends it): its figures are "
+                "provisional; add --provisional to see them"
+            )
+        return await edition_results(uow, stored), closed
 
-    outcome_of_edition = asyncio.run(with_edition(load_settings(), compute))
-    edition = outcome_of_edition.edition
-    language = edition.languages[0]
-    names = {election_id(p.id): _title(p, language) for p in outcome_of_edition.projects}
-    bars = [
-        Bar(names[election_id(p.id)], outcome_of_edition.votes(p), outcome_of_edition.is_winner(p))
-        for p in outcome_of_edition.ranking
-    ]
-    chart.write_bytes(
-        results_chart(
-            bars,
-            f"{html.unescape(edition.name[language])}: {outcome_of_edition.turnout} ballots",
-            "winner",
-        )
-    )
-    export.write_text(_export(outcome_of_edition), encoding="utf-8")
-    _print(
-        outcome_of_edition.election,
-        outcome_of_edition.results,
+    outcome, closed = asyncio.run(with_edition(load_settings(), compute))
+    edition = outcome.edition
+    if lang is not None and lang not in edition.languages:
+        raise fail(f"--lang {lang!r}: the edition speaks {', '.join(edition.languages)}")
+    language = lang or edition.languages[0]
+    # Once the vote is closed the figures are final, --provisional or not.
+    provisional = not closed
+    names = {election_id(p.id): _title(p, language) for p in outcome.projects}
+    return _Report(
+        outcome.election,
+        outcome.results,
         names,
-        as_json,
-        unit="cents",
-        extra={"currency": edition.currency, "amounts_in": "cents", "titles": names},
+        language,
+        outcome.turnout,
+        lambda: _export(outcome, language, provisional),
+        in_cents=True,
+        provisional=provisional,
+        extra={
+            "currency": edition.currency,
+            "amounts_in": "cents",
+            "titles": names,
+            "provisional": provisional,
+        },
     )
-    if not as_json:
-        typer.echo(f"Chart written to {chart}; election exported to {export} (pabulib format).")
 
 
-def _export(outcome: EditionResults) -> str:
-    """The election in pabulib format: costs in the currency's units when they are whole, the
-    ballots in a random order so that none can be traced back to when (or who) cast it."""
+def _chart(report: _Report, standings: list[Standing]) -> bytes:
+    from bot.reports.charts import ranking_chart
+    from bot.runtime.i18n import create_i18n
+    from bot.runtime.render import Renderer
+
+    return ranking_chart(
+        standings,
+        report.names,
+        report.turnout,
+        Renderer(create_i18n()),
+        report.language,
+        provisional=report.provisional,
+    )
+
+
+def _pabulib_rule(rule: ResultsRule) -> str:
+    return "greedy" if rule is ResultsRule.GREEDY else "equalshares"
+
+
+def _export(outcome: EditionResults, language: str, provisional: bool) -> str:
+    """The election in pabulib format, readable by anyone: each project's name, theme
+    (category) and district in `language`, and whether it was funded (selected); costs in the
+    currency's units when they are whole; the ballots in a random order so that none can be
+    traced back to when (or who) cast it."""
+    from bot.reports.results import election_id
+
     election = outcome.election
     ballots = list(election.ballots)
     random.SystemRandom().shuffle(ballots)
@@ -281,53 +406,72 @@ def _export(outcome: EditionResults) -> str:
     else:
         election = Election(election.projects, election.budget, tuple(ballots))
     edition = outcome.edition
+    details = {}
+    for project in outcome.projects:
+        theme = edition.theme(project.theme) if project.theme else None
+        district = edition.district(project.district) if project.district else None
+        details[election_id(project.id)] = {
+            "name": _title(project, language),
+            # pabulib's categories are a comma-separated list: a comma would split the theme.
+            "category": _pick(theme.label, language).replace(",", "") if theme else "",
+            "district": _pick(district.name, language) if district else "",
+            "selected": "1" if outcome.is_winner(project) else "0",
+        }
     meta = {
-        "description": f"{edition.name[edition.languages[0]]} ({edition.slug})",
+        "description": f"{_pick(edition.name, language)} ({edition.slug})",
         "country": edition.country,
         "unit": edition.territory,
         "instance": edition.slug,
+        "language": language,
         "currency": edition.currency if whole else f"{edition.currency} cents",
-        "rule": "greedy" if edition.results_rule is ResultsRule.GREEDY else "equalshares",
+        "rule": _pabulib_rule(edition.results_rule),
     }
-    return format_pabulib(election, meta)
+    if provisional:
+        meta["comment"] = "provisional figures: exported before the vote was closed"
+    return format_pabulib(election, meta, details)
 
 
-def _print(
-    election: Election,
-    outcome: Results,
-    names: dict[str, str],
-    as_json: bool,
-    unit: str,
-    extra: dict[str, object] | None = None,
-) -> None:
-    costs = {project.id: project.cost for project in election.projects}
-    winners = set(outcome.winners)
-    if as_json:
-        typer.echo(
-            json.dumps(
-                {
-                    "rule": outcome.rule.value,
-                    "budget": election.budget,
-                    "ballots": len(election.ballots),
-                    "votes": dict(outcome.votes),
-                    "winners": list(outcome.winners),
-                    "budget_used": outcome.budget_used,
-                    **(extra or {}),
-                }
-            )
-        )
-        return
-    ranked = sorted(election.projects, key=lambda p: (-outcome.votes.get(p.id, 0), p.id))
-    width = max((len(names[p.id]) for p in ranked), default=10)
-    typer.echo(f"{'#':>3}  {'project':<{width}}  {'cost':>12}  {'votes':>7}  winner")
-    for rank, project in enumerate(ranked, start=1):
-        cost = _euros(costs[project.id]) if unit == "cents" else str(costs[project.id])
-        mark = "yes" if project.id in winners else ""
-        votes = outcome.votes.get(project.id, 0)
-        typer.echo(f"{rank:>3}  {names[project.id]:<{width}}  {cost:>12}  {votes:>7}  {mark}")
-    used = _euros(outcome.budget_used) if unit == "cents" else str(outcome.budget_used)
-    budget = _euros(election.budget) if unit == "cents" else str(election.budget)
+def _pick(texts: Mapping[str, str], language: str) -> str:
+    return texts.get(language) or next(iter(texts.values()), "")
+
+
+def _print_json(report: _Report) -> None:
+    outcome = report.outcome
     typer.echo(
-        f"{len(outcome.winners)} winners by {outcome.rule.value}; budget used {used} of {budget}; "
+        json.dumps(
+            {
+                "rule": outcome.rule.value,
+                "budget": report.election.budget,
+                "ballots": len(report.election.ballots),
+                "votes": dict(outcome.votes),
+                "winners": list(outcome.winners),
+                "budget_used": outcome.budget_used,
+                **report.extra,
+            }
+        )
+    )
+
+
+def _print_table(report: _Report, standings: list[Standing]) -> None:
+    def amount(value: int) -> str:
+        return _euros(value) if report.in_cents else str(value)
+
+    names = report.names
+    width = max((len(names[s.project.id]) for s in standings), default=10)
+    if report.provisional:
+        typer.echo("PROVISIONAL figures: the vote is not closed, ballots can still change.")
+    typer.echo(f"{'#':>3}  {'project':<{width}}  {'cost':>12}  {'votes':>7}  winner")
+    for rank, standing in enumerate(standings, start=1):
+        project = standing.project
+        mark = "yes" if standing.winner else ""
+        typer.echo(
+            f"{rank:>3}  {names[project.id]:<{width}}  {amount(project.cost):>12}  "
+            f"{standing.votes:>7}  {mark}"
+        )
+    outcome, election = report.outcome, report.election
+    so_far = " so far" if report.provisional else ""
+    typer.echo(
+        f"{len(outcome.winners)} winners{so_far} by {outcome.rule.value}; budget used "
+        f"{amount(outcome.budget_used)} of {amount(election.budget)}; "
         f"{len(election.ballots)} ballots."
     )

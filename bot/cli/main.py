@@ -1,11 +1,13 @@
-"""The `pbbot` command: run the bot, load an edition, open or close a phase, rehearse, and the
-campaign's work from the command line. Each group of commands lives in a module of its own."""
+"""The `pbbot` command: run the bot, load an edition, open or close a phase, rehearse, the
+channels' links, and the campaign's work from the command line. Each group of commands lives in
+a module of its own."""
 
 import typer
 
 from bot.cli.audit import audit_app
 from bot.cli.ballot import projects_app, results, vote_app
 from bot.cli.broadcast import broadcast_app
+from bot.cli.channels import link
 from bot.cli.committee import committee_app
 from bot.cli.edition import db_app, edition_app, migrate, phase_app
 from bot.cli.follow_ups import followup_app
@@ -28,6 +30,7 @@ app.add_typer(followup_app, name="followup")
 app.add_typer(committee_app, name="committee")
 app.add_typer(audit_app, name="audit")
 app.command()(results)
+app.command()(link)
 app.command()(playground)
 app.command()(backup)
 app.command()(restore)

@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.support import fail, load_settings
+from bot.cli.support import bot_token, fail, load_settings
 
 
 def run(
@@ -30,8 +30,6 @@ def run(
 ) -> None:
     """Start the bot. On SQLite the database schema is brought up to date first; on
     PostgreSQL run `pbbot migrate` once before starting the processes."""
-    from aiogram.utils.token import TokenValidationError, validate_token
-
     from bot.runtime.serving import StartupError
     from bot.runtime.serving import run as serve
 
@@ -43,14 +41,8 @@ def run(
     if api_url is not None:
         overrides["bot_api_url"] = api_url
     settings = load_settings(**overrides)
-    if not settings.token:
+    if bot_token(settings) is None:
         raise fail("BOT_TOKEN is not set: ask @BotFather for one and put it in .env")
-    try:
-        validate_token(settings.token)
-    except TokenValidationError:
-        raise fail(
-            "BOT_TOKEN is malformed: it looks like 123456789:AAE... (from @BotFather)"
-        ) from None
     try:
         serve(settings)
     except StartupError as error:

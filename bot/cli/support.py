@@ -40,6 +40,22 @@ def load_settings(**overrides: object) -> Settings:
         raise fail(f"setting {field}: {problem['msg']}") from None
 
 
+def bot_token(settings: Settings) -> str | None:
+    """BOT_TOKEN, None when it is not set; a malformed one is refused."""
+    from aiogram.utils.token import TokenValidationError, validate_token
+
+    if settings.bot_token is None or not settings.bot_token.get_secret_value().strip():
+        return None
+    token = settings.bot_token.get_secret_value().strip()
+    try:
+        validate_token(token)
+    except TokenValidationError:
+        raise fail(
+            "BOT_TOKEN is malformed: it looks like 123456789:AAE... (from @BotFather)"
+        ) from None
+    return token
+
+
 async def prepared_engine(settings: Settings) -> AsyncEngine:
     from storage.database import create_engine
     from storage.migrate import upgrade

@@ -1,7 +1,5 @@
 """Screens several handlers show: the main menu and the request for consent."""
 
-import re
-
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import Message
@@ -25,8 +23,6 @@ from conversations.replies import Button
 from conversations.vote import VoteState
 from conversations.welcome import privacy_notice, welcome
 
-_SOURCE = re.compile(r"[^A-Za-z0-9_-]")
-
 
 class IdeaForm(StatesGroup):
     filling = State()
@@ -35,12 +31,6 @@ class IdeaForm(StatesGroup):
 
 
 DRAFT_STATES = {IdeaForm.filling.state, IdeaForm.paused.state}
-
-
-def clean_source(payload: str | None) -> str:
-    """A deep-link payload as a source name: Telegram allows [A-Za-z0-9_-] up to 64
-    characters, but anyone can type /start with anything after it."""
-    return _SOURCE.sub("", payload or "")[:32]
 
 
 async def pause_form(state: FSMContext) -> None:

@@ -1,18 +1,16 @@
 """/results: the winners, the money used, the turnout and the chart, once the vote is over."""
 
-import html
-
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.methods import SendPhoto
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 
-from bot.reports.charts import Bar, results_chart
-from bot.reports.results import EditionResults, edition_results
+from bot.reports.charts import ranking_chart
+from bot.reports.results import EditionResults, edition_results, election_id
 from bot.runtime.callbacks import MenuButton
 from bot.runtime.turn import Turn
 from budget.edition import Phase
-from conversations.replies import Localized, Text
+from conversations.replies import Localized
 from conversations.results import Funded, not_yet, results_screen
 
 
@@ -69,13 +67,6 @@ async def show_results(
 
 
 def chart(outcome: EditionResults, turn: Turn) -> bytes:
-    def plain(text: Text | Localized) -> str:
-        rendered = turn.renderer.value(text, turn.lang)
-        return html.unescape(rendered)
-
-    bars = [
-        Bar(plain(Localized(p.title)), outcome.votes(p), outcome.is_winner(p))
-        for p in outcome.ranking
-    ]
-    title = plain(Text("results.chart.title", ballots=outcome.turnout))
-    return results_chart(bars, title, plain(Text("results.chart.winners")))
+    """The chart in the reader's language, in the order of the ranking."""
+    labels = {election_id(p.id): Localized(p.title) for p in outcome.projects}
+    return ranking_chart(outcome.standings, labels, outcome.turnout, turn.renderer, turn.lang)

@@ -6,11 +6,12 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from babel import Locale
 
-from bot.handlers.common import IdeaForm, ask_consent, clean_source, pause_form, show_menu
+from bot.handlers.common import IdeaForm, ask_consent, pause_form, show_menu
 from bot.handlers.idea_form import resume_form
 from bot.runtime.callbacks import ConsentButton, LanguageButton, MenuButton
 from bot.runtime.staff_access import roles_of
 from bot.runtime.turn import Turn
+from budget.channels import clean_source
 from budget.ideas import IdeaStatus
 from conversations.menu import help_screen
 from conversations.replies import Button, Reply

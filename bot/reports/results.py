@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from budget.ballot import Project
 from budget.edition import Edition
-from budget.results import Election, Results, compute_results
+from budget.results import Election, Results, Standing, compute_results, ranking
 from storage.editions import StoredEdition
 from storage.unit_of_work import UnitOfWork
 
@@ -36,9 +36,9 @@ class EditionResults:
         return [by_id[winner] for winner in self.results.winners]
 
     @property
-    def ranking(self) -> list[Project]:
-        """Most voted first; ties in the order of the ballot."""
-        return sorted(self.projects, key=lambda project: (-self.votes(project), project.id))
+    def standings(self) -> list[Standing]:
+        """Most voted first; ties in the order of the ballot (the election ids' order)."""
+        return ranking(self.election, self.results)
 
     def is_winner(self, project: Project) -> bool:
         return election_id(project.id) in self.results.winners

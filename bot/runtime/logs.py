@@ -75,8 +75,21 @@ class Redact(logging.Filter):
         return True
 
 
+class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever standard error is when a line is written (a redirection made
+    later, a test's capture), never to a stream closed since."""
+
+    @property
+    def stream(self) -> object:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: object) -> None:
+        pass
+
+
 def configure_logging(log_format: str, secrets: Iterable[str]) -> None:
-    handler = logging.StreamHandler(sys.stderr)
+    handler = StderrHandler()
     handler.setFormatter(JsonLines() if log_format == "json" else TextLines())
     handler.addFilter(Redact(secrets))
     root = logging.getLogger()
@@ -85,3 +98,4 @@ def configure_logging(log_format: str, secrets: Iterable[str]) -> None:
     # aiogram says "Update id=... is handled" for every update: our own line says more.
     logging.getLogger("aiogram.event").setLevel(logging.WARNING)
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)

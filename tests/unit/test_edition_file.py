@@ -57,6 +57,28 @@ def test_a_phase_opened_or_closed_by_hand_overrides_its_dates() -> None:
 
 
 @pytest.mark.parametrize(
+    ("day", "overrides", "closed"),
+    [
+        (datetime(2027, 4, 20, tzinfo=UTC), {}, False),
+        (datetime(2027, 4, 20, tzinfo=UTC), {Phase.VOTE: False}, True),
+        # The last day of the vote is 15 May: it ends at midnight in Brussels, 22:00 UTC.
+        (datetime(2027, 5, 15, 21, 59, tzinfo=UTC), {}, False),
+        (datetime(2027, 5, 15, 22, 0, tzinfo=UTC), {}, True),
+        (datetime(2027, 5, 20, tzinfo=UTC), {Phase.VOTE: True}, False),
+        (datetime(2026, 12, 1, tzinfo=UTC), {}, False),
+        (datetime(2026, 12, 1, tzinfo=UTC), {Phase.RESULTS: True}, True),
+    ],
+)
+def test_the_vote_is_closed_once_its_dates_are_over_or_staff_close_it(
+    day: datetime, overrides: dict[Phase, bool], closed: bool
+) -> None:
+    from dataclasses import replace
+
+    edition = replace(parse_edition(EXAMPLE), overrides=overrides)
+    assert edition.vote_is_closed(day) is closed
+
+
+@pytest.mark.parametrize(
     ("change", "line", "field", "message"),
     [
         (("total = 200000", "total = -5"), 16, "envelope.total", "must be more than zero"),

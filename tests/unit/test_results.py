@@ -5,7 +5,7 @@ import random
 import pytest
 
 from budget.edition import ResultsRule
-from budget.pabulib import PabulibError, format_pabulib, parse_pabulib
+from budget.pabulib import PabulibError, format_pabulib, parse_pabulib, parse_pabulib_file
 from budget.results import (
     Election,
     Project,
@@ -200,6 +200,26 @@ def test_a_pabulib_file_is_read_into_an_election() -> None:
     election = parse_pabulib(GOOD_FILE)
     assert election == Election.of({"1": 60, "2": 40}, 100, [["1", "2"], ["2"]])
     assert parse_pabulib(format_pabulib(election)) == election
+
+
+def test_the_projects_names_and_other_columns_are_read_and_written_back() -> None:
+    read = parse_pabulib_file(GOOD_FILE)
+    assert read.details == {"1": {"name": "Bancs"}, "2": {"name": "Arbres; haies"}}
+    assert read.meta["description"] == "Namur; 2022"
+    details = {
+        "1": {"name": "Des bancs\nsur la place", "category": "Espace public", "selected": "1"},
+        "2": {"name": "Arbres; haies", "selected": "0"},
+    }
+    written = format_pabulib(read.election, details=details)
+    assert "project_id;cost;votes;name;category;selected\n" in written
+    # A value a project lacks is written None, as pabutools writes it, and read as missing.
+    assert '2;40;2;"Arbres; haies";None;0\n' in written
+    again = parse_pabulib_file(written)
+    assert again.election == read.election
+    assert again.details["1"]["name"] == "Des bancs sur la place"
+    assert again.details["2"] == {"name": "Arbres; haies", "selected": "0"}
+    assert again.name("2") == "Arbres; haies"
+    assert parse_pabulib_file(format_pabulib(read.election)).name("2") == "2"
 
 
 @pytest.mark.parametrize(
