@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from budget.ideas import IdeaStatus
+from storage.constraints import is_violation
 from storage.tables import AuditRow, CitizenRow, IdeaRow, SupportRow
 
 # The audit action that records two ideas found not to be the same, so that /merge does not
@@ -281,7 +282,9 @@ class Analysis:
             try:
                 async with self.session.begin_nested():
                     return await self._move_supports_once(absorbed, kept)
-            except IntegrityError:
+            except IntegrityError as error:
+                if not is_violation(error, "uq_supports_idea_citizen"):
+                    raise
                 continue
         async with self.session.begin_nested():
             return await self._move_supports_once(absorbed, kept)

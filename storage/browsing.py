@@ -14,6 +14,7 @@ from sqlalchemy import Integer, delete, func, insert, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.constraints import is_violation
 from storage.tables import IdeaRow, SuggestionRow, SupportRow
 from storage.types import UtcDateTime
 
@@ -106,7 +107,9 @@ class Browsing:
         try:
             async with self.session.begin_nested():
                 result = await self.session.execute(statement)
-        except IntegrityError:
+        except IntegrityError as error:
+            if not is_violation(error, "uq_supports_idea_citizen"):
+                raise
             return False
         return bool(result.rowcount)  # type: ignore[attr-defined]
 

@@ -10,6 +10,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.constraints import is_violation
 from storage.tables import CampaignRow, CampaignRunRow, DeliveryRow
 
 
@@ -174,7 +175,9 @@ class Campaigns:
         try:
             async with self.session.begin_nested():
                 self.session.add(row)
-        except IntegrityError:
+        except IntegrityError as error:
+            if not is_violation(error, "uq_campaign_runs_campaign_due"):
+                raise
             return None
         return _run(row)
 

@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.dialects import dialect_insert
 from storage.tables import CitizenRow
 
 
@@ -42,16 +43,18 @@ class Citizens:
     async def consent(
         self, telegram_id: int, language: str, source: str | None, now: datetime
     ) -> Citizen:
-        """Record the consent; a second consent (a double tap) changes nothing."""
+        """Record the consent; a second consent (a double tap, the same tap handled by
+        another process at the same moment) changes nothing."""
         known = await self.by_telegram_id(telegram_id)
         if known is not None:
             return known
-        row = CitizenRow(
+        insert = dialect_insert(self.session, CitizenRow).values(
             telegram_id=telegram_id, language=language, source=source, consented_at=now
         )
-        self.session.add(row)
-        await self.session.flush()
-        return _citizen(row)
+        await self.session.execute(insert.on_conflict_do_nothing(index_elements=["telegram_id"]))
+        citizen = await self.by_telegram_id(telegram_id)
+        assert citizen is not None, "inserted, or inserted by another process"
+        return citizen
 
     async def set_language(self, citizen: Citizen, language: str) -> Citizen:
         await self.session.execute(

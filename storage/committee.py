@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from budget.ballot import Project
 from budget.ideas import IdeaStatus
 from budget.sortition import VolunteerState
+from storage.constraints import is_violation
 from storage.projects import Projects
 from storage.tables import (
     AuditRow,
@@ -130,7 +131,9 @@ class Committee:
                         volunteered_at=now,
                     )
                 )
-        except IntegrityError:
+        except IntegrityError as error:
+            if not is_violation(error, "uq_volunteers_edition_citizen"):
+                raise
             return False
         return True
 
@@ -296,7 +299,9 @@ class Committee:
                 self.session.add(
                     CommitteeVoteRow(idea_id=idea_id, member=member, retain=retain, at=now)
                 )
-        except IntegrityError:
+        except IntegrityError as error:
+            if not is_violation(error, "uq_committee_votes_idea_member"):
+                raise
             # The same member's other tap got there first: the constraint kept one row.
             await self.session.execute(change)
         return earlier

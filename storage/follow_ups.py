@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from budget.edition import Edition
 from budget.edition_file import parse_edition
+from storage.constraints import is_violation
 from storage.tables import CitizenRow, EditionRow, FollowUpRow, IdeaRow
 
 
@@ -130,7 +131,9 @@ class FollowUps:
                             answers={},
                         )
                     )
-            except IntegrityError:
+            except IntegrityError as error:
+                if not is_violation(error, "uq_follow_ups_idea_questionnaire"):
+                    raise
                 continue
             new.append(idea_id)
         return new

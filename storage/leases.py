@@ -8,6 +8,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.constraints import is_violation
 from storage.tables import LeaseRow
 
 
@@ -35,7 +36,9 @@ class Leases:
         try:
             async with self.session.begin_nested():
                 self.session.add(LeaseRow(name=name, holder=holder, expires_at=expires))
-        except IntegrityError:
+        except IntegrityError as error:
+            if not is_violation(error, "pk_leases"):
+                raise
             return False
         return True
 

@@ -6,6 +6,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.constraints import is_violation
 from storage.tables import StaffRoleRow
 
 
@@ -39,7 +40,9 @@ class Staff:
                 self.session.add(
                     StaffRoleRow(telegram_id=telegram_id, role=role, added_by=by, added_at=now)
                 )
-        except IntegrityError:
+        except IntegrityError as error:
+            if not is_violation(error, "uq_staff_roles_member_role"):
+                raise
             return False
         return True
 

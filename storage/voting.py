@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from budget.ballot import BallotError, Project, check_ballot
+from storage.constraints import is_violation
 from storage.tables import BallotItemRow, BallotRow, VoterRow
 
 # Receipt codes avoid letters and digits that look alike on a small screen.
@@ -79,8 +80,15 @@ class Voting:
         try:
             async with self.session.begin_nested():
                 self.session.add(row)
-        except IntegrityError:
-            raise PhoneAlreadyUsed from None
+        except IntegrityError as error:
+            if is_violation(error, "uq_voters_edition_phone"):
+                raise PhoneAlreadyUsed from None
+            if not is_violation(error, "uq_voters_edition_citizen"):
+                raise
+            # The same citizen registered by another process at the same moment.
+            registered = await self.voter(edition_id, citizen_id)
+            assert registered is not None
+            return registered
         return Voter(row.id, row.citizen_id, row.district)
 
     async def ballot(self, voter: Voter) -> CastBallot | None:
@@ -122,6 +130,8 @@ class Voting:
         try:
             await self.session.flush()
         except IntegrityError as error:
+            if not is_violation(error, "ck_ballots_within_envelope"):
+                raise
             raise BallotError("over_envelope") from error
         await self.session.execute(
             delete(BallotItemRow).where(BallotItemRow.ballot_id == ballot.id)

@@ -287,22 +287,17 @@ class Citizen:
 
     async def click(self, label: str, message: Shown | None = None) -> None:
         """Press the button labelled `label` in `message`, or in the latest message that has
-        one."""
-        if message:
-            candidates = [message]
-        else:
-            # The message looked at last (sent or edited) first, then the others, newest first.
-            candidates = [*([self.latest] if self.latest else []), *reversed(self.shown)]
-        for shown in candidates:
-            for row in shown.buttons:
-                for button in row:
-                    if button.text == label and button.callback_data is not None:
-                        await self.press(button.callback_data, shown)
-                        return
-        raise LookupError(f"no button {label!r}; the last buttons were {self.last_labels()}")
+        one (the message looked at last, sent or edited, first, then the others, newest
+        first)."""
+        data, shown = self.button_data(label, message)
+        await self.press(data, shown)
 
     async def press(self, data: str, message: Shown | None = None) -> None:
         """Send a callback with any data at all, as a forged or outdated client could."""
+        await self.simulator.feed(self.press_update(data, message))
+
+    def press_update(self, data: str, message: Shown | None = None) -> Update:
+        """The update a press makes, to be fed to a dispatcher of one's choice."""
         shown = message or (self.shown[-1] if self.shown else Shown(1, self.user.id, ""))
         query = CallbackQuery(
             id=self.simulator.next_callback_id(self.user.id),
@@ -322,11 +317,26 @@ class Citizen:
                 else None,
             ),
         )
-        await self.simulator.feed(
-            Update(update_id=self.simulator.next_update_id(), callback_query=query)
+        return Update(update_id=self.simulator.next_update_id(), callback_query=query)
+
+    def button_data(self, label: str, message: Shown | None = None) -> tuple[str, Shown]:
+        """What the button labelled `label` carries, and the message it is under."""
+        candidates = (
+            [message]
+            if message
+            else [*([self.latest] if self.latest else []), *reversed(self.shown)]
         )
+        for shown in candidates:
+            for row in shown.buttons:
+                for button in row:
+                    if button.text == label and button.callback_data is not None:
+                        return button.callback_data, shown
+        raise LookupError(f"no button {label!r}; the last buttons were {self.last_labels()}")
 
     async def _message(self, **content: Any) -> None:
+        await self.simulator.feed(self.message_update(**content))
+
+    def message_update(self, **content: Any) -> Update:
         message = Message(
             message_id=self.simulator.next_message_id(),
             date=datetime.now(UTC),
@@ -334,9 +344,7 @@ class Citizen:
             from_user=self.user,
             **content,
         )
-        await self.simulator.feed(
-            Update(update_id=self.simulator.next_update_id(), message=message)
-        )
+        return Update(update_id=self.simulator.next_update_id(), message=message)
 
     # -- what the citizen sees -----------------------------------------------------------
 

@@ -124,3 +124,25 @@ async def test_one_ballot_per_phone_number_even_when_two_accounts_register_at_on
     outcomes = await asyncio.gather(*(attempt(telegram_id) for telegram_id in (1, 2, 3)))
     assert sum(isinstance(outcome, Voter) for outcome in outcomes) == 1
     assert sum(isinstance(outcome, PhoneAlreadyUsed) for outcome in outcomes) == 2
+
+
+async def test_the_same_citizen_registered_twice_at_once_is_one_voter_not_a_phone_refusal(
+    sessionmaker: Sessionmaker, edition_id: int
+) -> None:
+    """Two processes handling the same tap: the second registration meets the first on the
+    citizen's own key, which is no phone number already used (none was asked)."""
+    async with UnitOfWork(sessionmaker) as uow:
+        citizen = await uow.citizens.consent(7, "fr", None, NOW)
+        await uow.commit()
+
+    async def attempt() -> Voter:
+        async with UnitOfWork(sessionmaker) as uow:
+            voter = await uow.voting.register(edition_id, citizen.id, "namur", None, NOW)
+            await asyncio.sleep(0.05)  # both have written before either commits
+            await uow.commit()
+            return voter
+
+    first, second = await asyncio.gather(attempt(), attempt())
+    assert first == second
+    async with sessionmaker() as session:
+        assert await session.scalar(select(func.count()).select_from(VoterRow)) == 1

@@ -52,3 +52,19 @@ async def empty_tables(engine: AsyncEngine) -> None:
     names = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
     async with engine.begin() as connection:
         await connection.execute(text(f"TRUNCATE TABLE {names} RESTART IDENTITY CASCADE"))
+
+
+REDIS = os.environ.get("PBBOT_TEST_REDIS", "redis://127.0.0.1:6379/0")
+
+
+def redis_url() -> str:
+    """Redis for the tests that need one; skip (saying why) without a server."""
+    import socket
+    from urllib.parse import urlsplit
+
+    where = urlsplit(REDIS)
+    try:
+        socket.create_connection((where.hostname or "127.0.0.1", where.port or 6379), 2).close()
+    except OSError as error:
+        pytest.skip(f"Redis is not reachable at {REDIS} ({error}); set PBBOT_TEST_REDIS")
+    return REDIS

@@ -10,6 +10,7 @@ that it does not take the sender's CPU), saying where it listens on its first li
 
 import argparse
 import asyncio
+import contextlib
 import json
 import math
 import random
@@ -50,7 +51,15 @@ class FakeBotApi:
     # Keep every call's parameters in `calls` (the benchmark turns it off).
     record_calls: bool = True
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    # Updates to hand out through getUpdates: each stays until an offset past it confirms it,
+    # as Telegram does.
     updates: "asyncio.Queue[dict[str, Any]]" = field(default_factory=asyncio.Queue)
+    unconfirmed: list[dict[str, Any]] = field(default_factory=list)
+    # Chats whose messages hang (no answer) while their event is not set: a bot process can be
+    # caught, and killed, between its commit and its reply.
+    held: dict[int, asyncio.Event] = field(default_factory=dict)
+    # Every message as its chat shows it now (edits included): (chat, message id) -> message.
+    shown: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
     message_ids: int = 0
     accepted: list[Accepted] = field(default_factory=list)
     too_many_requests: int = 0
@@ -86,6 +95,13 @@ class FakeBotApi:
             self.calls.append((method, params))
         if self.refuse_token:
             return _error(401, "Unauthorized")
+        if method in ("sendMessage", "sendPhoto", "editMessageText"):
+            chat = int(params.get("chat_id") or 0)
+            if chat in self.held:
+                await self.held[chat].wait()
+                if request.transport is None or request.transport.is_closing():
+                    # The bot that asked is gone: the message never reached the chat.
+                    return web.Response(status=499)
         if method in ("sendMessage", "sendPhoto"):
             refusal = self.refusal(int(params["chat_id"]))
             if refusal is not None:
@@ -136,10 +152,7 @@ class FakeBotApi:
         if method == "getMe":
             return {"id": 123456, "is_bot": True, "first_name": "pbbot", "username": "test_pbbot"}
         if method == "getUpdates":
-            try:
-                return [await asyncio.wait_for(self.updates.get(), timeout=0.5)]
-            except TimeoutError:
-                return []
+            return await self.get_updates(params)
         if method in ("sendMessage", "sendPhoto"):
             self.message_ids += 1
             chat_id = int(params["chat_id"])
@@ -158,8 +171,34 @@ class FakeBotApi:
                 message["caption"] = text
             else:
                 message["text"] = text
+            self.shown[(chat_id, self.message_ids)] = message
             return message
+        if method in ("editMessageText", "editMessageCaption"):
+            key = (int(params.get("chat_id") or 0), int(params.get("message_id") or 0))
+            edited = self.shown.get(key)
+            if edited is None:
+                return True
+            edited["text" if method == "editMessageText" else "caption"] = params.get(
+                "text", params.get("caption", "")
+            )
+            edited["reply_markup"] = json.loads(params.get("reply_markup") or "null")
+            return edited
         return True
+
+    async def get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset") or 0)
+        if not self.unconfirmed and self.updates.empty():
+            with contextlib.suppress(TimeoutError):
+                self.unconfirmed.append(await asyncio.wait_for(self.updates.get(), timeout=0.5))
+        while not self.updates.empty():
+            self.unconfirmed.append(self.updates.get_nowait())
+        if offset:
+            self.unconfirmed = [u for u in self.unconfirmed if u["update_id"] >= offset]
+        return self.unconfirmed[: int(params.get("limit") or 100)]
+
+    def chat(self, chat_id: int) -> list[dict[str, Any]]:
+        """The messages of a chat as it shows them now, oldest first."""
+        return [message for (chat, _), message in sorted(self.shown.items()) if chat == chat_id]
 
     def sent_texts(self, chat_id: int) -> list[str]:
         return [
