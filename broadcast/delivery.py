@@ -51,8 +51,9 @@ T = TypeVar("T")
 RUN_SENDING = "sending"
 # How much of the rate one claim takes: a crash leaves about that many rows in doubt.
 BATCH_SECONDS = 0.1
-# On PostgreSQL another live process may hold rows in `sending` for as long as a call can
-# last (aiogram's request timeout is 60 s) plus a 429's retry_after: leave those alone.
+# On PostgreSQL a row's claiming process is known alive or dead by its liveness lock; a row
+# claimed without one (before that lock existed) is left alone for as long as a call can last
+# (aiogram's request timeout is 60 s) plus a 429's retry_after.
 STALE_AFTER_SECONDS = 300.0
 # The longest wait before the run's state is read again while nothing can be sent.
 IDLE_CHECK_SECONDS = 1.0
@@ -137,6 +138,7 @@ class Sender:
         backoff: tuple[float, ...] = (2.0, 10.0, 60.0),
         in_flight: int | None = None,
         clock: Callable[[], datetime] = utc_now,
+        claimer: int | None = None,
     ) -> None:
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
@@ -146,6 +148,9 @@ class Sender:
         self.max_attempts = max_attempts
         self.backoff = backoff or (0.0,)
         self.clock = clock
+        # The process's liveness key (storage.liveness) its claims carry, on PostgreSQL: the
+        # moment the process dies, another one can settle what it left `sending`.
+        self.claimer = claimer
         self.batch = max(1, math.ceil(limiter.per_second * BATCH_SECONDS))
         # Calls under way plus those waiting for their slot. Enough for Telegram's latency at
         # the rate; each is a row in doubt if the process dies.
@@ -164,11 +169,11 @@ class Sender:
     async def _recover(self, stale_after_seconds: float | None) -> int:
         now = self.clock()
         async with UnitOfWork(self.sessionmaker) as uow:
+            postgresql = uow.session.get_bind().dialect.name == "postgresql"
             if stale_after_seconds is None:
-                single = uow.session.get_bind().dialect.name == "sqlite"
-                stale_after_seconds = 0.0 if single else STALE_AFTER_SECONDS
+                stale_after_seconds = STALE_AFTER_SECONDS if postgresql else 0.0
             recovered = await uow.deliveries.recover(
-                now - timedelta(seconds=stale_after_seconds), now=now
+                now - timedelta(seconds=stale_after_seconds), now=now, dead_claimers=postgresql
             )
             await uow.commit()
         return recovered
@@ -317,7 +322,9 @@ class _Run:
                 await record(uow, outcomes, now)
                 running = await uow.deliveries.run_state(self.run_id) == RUN_SENDING
                 if running:
-                    claimed = await uow.deliveries.claim(self.run_id, limit, now)
+                    claimed = await uow.deliveries.claim(
+                        self.run_id, limit, now, self.sender.claimer
+                    )
                     if not claimed and not self.jobs:
                         pending, due = await uow.deliveries.next_due(self.run_id)
                 await uow.commit()

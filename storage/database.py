@@ -37,6 +37,8 @@ def is_sqlite(url: str) -> bool:
 
 def create_engine(url: str, **options: Any) -> AsyncEngine:
     url = normalise_url(url)
+    # An error names the statement that failed, never the values: they are what citizens wrote.
+    options.setdefault("hide_parameters", True)
     if not is_sqlite(url):
         return create_async_engine(
             url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW, **options

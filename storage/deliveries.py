@@ -34,6 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.liveness import dead
 from storage.tables import CampaignRow, CampaignRunRow, CitizenRow, DeliveryRow
 
 # The longest error text the table keeps.
@@ -98,9 +99,12 @@ class Deliveries:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def claim(self, run_id: int, limit: int, now: datetime) -> list[Delivery]:
+    async def claim(
+        self, run_id: int, limit: int, now: datetime, claimed_by: int | None = None
+    ) -> list[Delivery]:
         """Take up to `limit` queued deliveries that are due, oldest first, and mark them
-        sending. The caller commits before making the calls."""
+        sending (by the process of liveness key `claimed_by`). The caller commits before
+        making the calls."""
         if limit < 1:
             return []
         postgresql = self.session.get_bind().dialect.name == "postgresql"
@@ -143,6 +147,7 @@ class Deliveries:
                 updated_at=now,
                 attempts=DeliveryRow.attempts + 1,
                 not_before=None,
+                claimed_by=claimed_by,
             )
             .returning(*_DELIVERY_COLUMNS)
             .execution_options(synchronize_session=False)
@@ -247,22 +252,42 @@ class Deliveries:
             ],
         )
 
-    async def recover(self, stale_before: datetime, *, now: datetime | None = None) -> int:
-        """Deliveries left sending since before `stale_before` by a process that died: whether
-        Telegram delivered them cannot be known, so they become unknown and are never sent
-        again. Returns how many."""
+    async def recover(
+        self,
+        stale_before: datetime,
+        *,
+        now: datetime | None = None,
+        dead_claimers: bool = False,
+    ) -> int:
+        """Deliveries left sending by a process that died: whether Telegram delivered them
+        cannot be known, so they become unknown and are never sent again. Those left since
+        before `stale_before`; with `dead_claimers` (PostgreSQL), also those whose claiming
+        process holds its liveness lock no more, however recent. Returns how many."""
         values: dict[str, object] = {
             "state": DeliveryState.UNKNOWN,
             "error": "the sending process stopped during the call",
         }
         if now is not None:
             values["updated_at"] = now
+        # Only the runs under way are looked at: a national campaign's table is large.
+        running = select(CampaignRunRow.id).where(CampaignRunRow.state.in_(("sending", "paused")))
+        abandoned = DeliveryRow.updated_at < stale_before
+        if dead_claimers:
+            claimers = await self.session.scalars(
+                select(DeliveryRow.claimed_by)
+                .where(
+                    DeliveryRow.run_id.in_(running),
+                    DeliveryRow.state == DeliveryState.SENDING,
+                    DeliveryRow.claimed_by.is_not(None),
+                )
+                .distinct()
+            )
+            gone = await dead(self.session, {int(key) for key in claimers if key is not None})
+            if gone:
+                abandoned = or_(abandoned, DeliveryRow.claimed_by.in_(gone))
         result = await self.session.execute(
             update(DeliveryRow)
-            .where(
-                DeliveryRow.state == DeliveryState.SENDING,
-                DeliveryRow.updated_at < stale_before,
-            )
+            .where(DeliveryRow.state == DeliveryState.SENDING, abandoned)
             .values(values)
             .execution_options(synchronize_session=False)
         )

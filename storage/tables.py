@@ -313,6 +313,8 @@ class DeliveryRow(Base):
     message_id: Mapped[int | None] = mapped_column(BigInteger)
     error: Mapped[str | None] = mapped_column(BoundedString(300))
     updated_at: Mapped[datetime]
+    # The process that marked it sending (its liveness key, storage.liveness; PostgreSQL).
+    claimed_by: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class LeaseRow(Base):

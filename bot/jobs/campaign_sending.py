@@ -20,6 +20,7 @@ from aiogram.methods import TelegramMethod
 from aiogram.types import Message
 from aiohttp import ClientConnectorError
 
+from bot.runtime.metrics import DELIVERIES, FLOOD_CONTROL
 from broadcast.delivery import Blocked, Delivery, RetryAfter, Send, SendFailed
 
 Compose = Callable[[Delivery], Awaitable[TelegramMethod[Message]]]
@@ -40,6 +41,22 @@ def telegram_send(bot: Bot, compose: Compose) -> Send:
     SendPhoto) through `bot`."""
 
     async def send(delivery: Delivery) -> int:
+        try:
+            message_id = await send_once(delivery)
+        except RetryAfter:
+            DELIVERIES.labels("retry").inc()
+            FLOOD_CONTROL.labels("campaigns").inc()
+            raise
+        except Blocked:
+            DELIVERIES.labels("blocked").inc()
+            raise
+        except SendFailed:
+            DELIVERIES.labels("failed").inc()
+            raise
+        DELIVERIES.labels("sent").inc()
+        return message_id
+
+    async def send_once(delivery: Delivery) -> int:
         method = await compose(delivery)
         try:
             message = await bot(method)

@@ -22,6 +22,7 @@ from bot.jobs.campaign_messages import campaign_message
 from bot.jobs.campaign_sending import telegram_send
 from bot.jobs.follow_up_reminders import remind_follow_ups
 from bot.runtime.callbacks import RunButton
+from bot.runtime.metrics import DELIVERIES_QUEUED
 from bot.runtime.render import Renderer
 from broadcast.audiences import recipients
 from broadcast.delivery import Sender
@@ -72,6 +73,7 @@ class Broadcaster:
         edition_slug: str | None,
         per_second: float,
         clock: Callable[[], datetime],
+        claimer: int | None = None,
     ) -> None:
         self.bot = bot
         self.sessionmaker = sessionmaker
@@ -79,6 +81,8 @@ class Broadcaster:
         self.edition_slug = edition_slug
         self.per_second = per_second
         self.clock = clock
+        # This process's liveness key on PostgreSQL (storage.liveness), carried by its claims.
+        self.claimer = claimer
         self.holder = secrets.token_hex(8)
         self.limiter = RateLimiter(per_second)
         self._campaigns: dict[int, tuple[Campaign, Edition]] = {}
@@ -166,10 +170,16 @@ class Broadcaster:
             )
             return method
 
-        sender = Sender(self.sessionmaker, telegram_send(self.bot, compose), self.limiter)
+        sender = Sender(
+            self.sessionmaker,
+            telegram_send(self.bot, compose),
+            self.limiter,
+            claimer=self.claimer,
+        )
         progress = await self._progress(run)
 
         async def show(counts: Mapping[str, int]) -> None:
+            DELIVERIES_QUEUED.set(counts.get("queued", 0))
             if progress is not None:
                 await self._show(run, progress, counts, final=False)
 

@@ -29,6 +29,8 @@ from aiogram.methods import (
 )
 from aiogram.types import InlineKeyboardMarkup, LinkPreviewOptions
 
+from bot.runtime.metrics import FLOOD_CONTROL
+
 logger = logging.getLogger(__name__)
 
 RETRIES = 3
@@ -65,6 +67,7 @@ async def deliver(bot: Bot, method: TelegramMethod[Any]) -> None:
             await bot(method)
             return
         except TelegramRetryAfter as error:
+            FLOOD_CONTROL.labels("replies").inc()
             if attempt == RETRIES:
                 logger.warning("gave up on %s after %s tries", type(method).__name__, RETRIES)
                 return

@@ -36,6 +36,7 @@ from bot.runtime.render import Renderer
 from bot.runtime.settings import Settings
 from bot.runtime.web import ConfirmingWebhook, Readiness, web_application
 from storage.database import create_engine, create_sessionmaker, is_sqlite
+from storage.liveness import Liveness
 from storage.migrate import current_revision, head_revision, upgrade
 from storage.unit_of_work import UnitOfWork
 
@@ -247,6 +248,8 @@ async def serve(
     gc.freeze()
     stop = asyncio.Event()
     _stop_on_signals(stop)
+    liveness = Liveness()
+    postgresql = running.engine.dialect.name == "postgresql"
     broadcaster = Broadcaster(
         bot,
         running.sessionmaker,
@@ -254,6 +257,7 @@ async def serve(
         settings.edition,
         settings.broadcast_per_second / settings.workers,
         utc_now,
+        claimer=await liveness.hold(running.engine) if postgresql else None,
     )
     jobs = [
         asyncio.create_task(broadcaster.serve()),
@@ -299,6 +303,7 @@ async def serve(
             await runner.cleanup()
         with contextlib.suppress(Exception):
             await dispatcher.emit_shutdown(bot=bot, dispatcher=dispatcher)
+        await liveness.release()
         await bot.session.close()
         await running.engine.dispose()
 

@@ -212,3 +212,41 @@ async def test_a_cancelled_run_stops_for_good(
     again = await sender.run(seeded.run_id)
     assert again == cancelled and again["queued"] == 200 - sent
     assert len(api.accepted) == sent and received_twice(api) == []
+
+
+async def test_on_postgresql_what_a_killed_sender_left_is_recovered_at_once_not_a_live_ones(
+    database_url: str, engine: AsyncEngine, api: FakeBotApi, bot: Bot
+) -> None:
+    """A process's claims carry its liveness key: the moment it dies, another process sees
+    it gone and settles its rows, while a live sender's calls under way are left to it."""
+    if is_sqlite(database_url):
+        pytest.skip("one process owns a SQLite database: nobody else recovers its rows")
+    sessionmaker = create_sessionmaker(engine)
+    seeded = await seed_run(sessionmaker, 300)
+    worker = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "tests.support.delivery_worker",
+        database_url,
+        str(seeded.run_id),
+        api.url,
+        "200",
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        await wait_for(lambda: len(api.accepted) >= 30, within=30)
+        # Alive: what it holds is its own, however long the calls take.
+        assert await sender_on(sessionmaker, bot, 400).recover() == 0
+    finally:
+        worker.send_signal(signal.SIGKILL)
+        await worker.wait()
+    in_doubt = {
+        chat
+        for chat, state in (await delivery_states(sessionmaker, seeded.run_id)).items()
+        if state == "sending"
+    }
+    assert in_doubt
+    # Dead: settled at once, without waiting for the rows to grow old.
+    assert await sender_on(sessionmaker, bot, 400).recover() == len(in_doubt)

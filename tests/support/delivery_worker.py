@@ -13,6 +13,7 @@ import aiohttp
 from broadcast.delivery import Delivery, Sender, SendFailed
 from broadcast.limiter import RateLimiter
 from storage.database import create_engine, create_sessionmaker
+from storage.liveness import Liveness
 from tests.support.deliveries import TOKEN, text_for
 
 
@@ -29,7 +30,11 @@ async def main(database_url: str, run_id: int, api_url: str, per_second: float) 
                     raise SendFailed(body["description"])
                 return int(body["result"]["message_id"])
 
-            sender = Sender(create_sessionmaker(engine), send, RateLimiter(per_second))
+            liveness = Liveness()
+            claimer = await liveness.hold(engine) if engine.dialect.name == "postgresql" else None
+            sender = Sender(
+                create_sessionmaker(engine), send, RateLimiter(per_second), claimer=claimer
+            )
             await sender.run(run_id)
     finally:
         await engine.dispose()
