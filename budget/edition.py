@@ -6,6 +6,8 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from budget.integrity import IntegrityThresholds
+
 
 class Phase(StrEnum):
     """The phases of an edition, in order."""
@@ -120,6 +122,7 @@ class Edition:
     questionnaires: tuple[Questionnaire, ...] = ()
     vote: VoteRules = field(default_factory=VoteRules)
     moderation_reasons: tuple[ModerationReason, ...] = ()
+    integrity: IntegrityThresholds = field(default_factory=IntegrityThresholds)
     # Phases staff opened or closed by hand: phase -> True (open) / False (closed).
     overrides: Mapping[Phase, bool] = field(default_factory=dict)
 

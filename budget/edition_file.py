@@ -3,7 +3,7 @@
 import re
 import tomllib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -22,6 +22,7 @@ from budget.edition import (
     Theme,
     VoteRules,
 )
+from budget.integrity import IntegrityThresholds
 from budget.money import CENTS_PER_UNIT
 
 SUPPORTED_LANGUAGES = ("fr", "nl", "de", "en")
@@ -119,6 +120,7 @@ def _read_edition(root: "_Table") -> Edition:
         questionnaires=tuple(_read_questionnaires(root, languages)),
         vote=_read_vote_rules(root.optional_table("vote")),
         moderation_reasons=tuple(_read_moderation_reasons(root, languages)),
+        integrity=_read_integrity(root.optional_table("integrity")),
     )
     root.done()
     return edition
@@ -190,6 +192,26 @@ def _read_vote_rules(table: "_Table | None") -> VoteRules:
     )
     table.done()
     return rules
+
+
+def _read_integrity(table: "_Table | None") -> IntegrityThresholds:
+    """The thresholds of the integrity alarms; each one left out keeps its default."""
+    if table is None:
+        return IntegrityThresholds()
+    defaults = IntegrityThresholds()
+    values: dict[str, Any] = {}
+    for item in fields(IntegrityThresholds):
+        default = getattr(defaults, item.name)
+        if isinstance(default, float):
+            values[item.name] = table.real(item.name, default)
+        else:
+            values[item.name] = table.whole(item.name, default)
+    thresholds = IntegrityThresholds(**values)
+    table.done()
+    fault = thresholds.fault()
+    if fault is not None:
+        raise _Fault((*table.path, fault[0]), fault[1])
+    return thresholds
 
 
 def _read_questionnaires(root: "_Table", languages: tuple[str, ...]) -> Iterator[Questionnaire]:
@@ -273,6 +295,22 @@ class _Table:
         if not isinstance(value, bool):
             raise _Fault((*self.path, key), "must be true or false")
         return value
+
+    def whole(self, key: str, default: int) -> int:
+        value = self._get(key, False)
+        if value is None:
+            return default
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _Fault((*self.path, key), "must be a whole number")
+        return value
+
+    def real(self, key: str, default: float) -> float:
+        value = self._get(key, False)
+        if value is None:
+            return default
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise _Fault((*self.path, key), "must be a number")
+        return float(value)
 
     def strings(self, key: str, required: bool = True) -> list[str]:
         value = self._get(key, required)

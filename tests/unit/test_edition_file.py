@@ -7,6 +7,7 @@ import pytest
 
 from budget.edition import Phase, QuestionKind, ResultsRule
 from budget.edition_file import EditionError, parse_edition
+from budget.integrity import IntegrityThresholds
 
 EXAMPLE = (Path(__file__).resolve().parents[2] / "examples" / "namur.toml").read_text(
     encoding="utf-8"
@@ -139,3 +140,42 @@ def test_a_translation_may_be_missing_but_not_the_first_language() -> None:
     with pytest.raises(EditionError) as refused:
         parse_edition(EXAMPLE.replace(name_line, 'name = { en = "PB" }'))
     assert (refused.value.field, refused.value.line) == ("name.fr", 7)
+
+
+def test_an_edition_without_integrity_table_keeps_the_default_thresholds() -> None:
+    assert parse_edition(EXAMPLE).integrity == IntegrityThresholds()
+
+
+def test_the_integrity_table_sets_the_thresholds_it_names() -> None:
+    edition = parse_edition(
+        EXAMPLE + "\n[integrity]\nwave_min_ballots = 50\ndrift = 3\nchance = 1e-9\n"
+    )
+    assert edition.integrity == IntegrityThresholds(wave_min_ballots=50, drift=3.0, chance=1e-9)
+
+
+# The example ends on line 152: the table comes on line 154, its first field on line 155.
+@pytest.mark.parametrize(
+    ("fields", "line", "field", "message"),
+    [
+        ("wave_min_ballots = 2.5", 155, "integrity.wave_min_ballots", "must be a whole number"),
+        ("run_min_registrations = 0", 155, "integrity.run_min_registrations", "at least 1"),
+        ("drift = 0.5", 155, "integrity.drift", "must be at least 1"),
+        ("drift = true", 155, "integrity.drift", "must be a number"),
+        ("chance = 1", 155, "integrity.chance", "between 0 and 1"),
+        ("bucket_minutes = 7", 155, "integrity.bucket_minutes", "must divide a day"),
+        (
+            "bucket_minutes = 15\nwave_window_minutes = 50",
+            156,
+            "integrity.wave_window_minutes",
+            "multiple of bucket_minutes (15)",
+        ),
+        ("surprise = 3", 155, "integrity.surprise", "is not a field pbbot knows"),
+    ],
+)
+def test_a_fault_in_the_integrity_table_is_refused_with_its_line_and_field(
+    fields: str, line: int, field: str, message: str
+) -> None:
+    with pytest.raises(EditionError) as refused:
+        parse_edition(EXAMPLE + "\n[integrity]\n" + fields + "\n")
+    assert (refused.value.line, refused.value.field) == (line, field)
+    assert message in refused.value.message
