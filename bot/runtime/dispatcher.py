@@ -1,10 +1,11 @@
 """The one place where the bot is wired: settings, database, catalogues and clock come in,
 a dispatcher comes out. Tests call it too, with their own parts."""
 
+import contextlib
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from aiogram import Bot, Dispatcher
+from aiogram import Bot, Dispatcher, methods
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.base import BaseSession
@@ -12,8 +13,10 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseEventIsolation
 from aiogram.methods import SetMyCommands
+from aiogram.methods.base import Response
 from aiogram.types import BotCommand
 from aiogram.utils.i18n import I18n
+from pydantic.errors import PydanticSchemaGenerationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.handlers import get_routers
@@ -105,8 +108,26 @@ def build_dispatcher(
     return dispatcher
 
 
+# aiogram reads each answer of the Bot API as `Response[<what the method returns>]`, a pydantic
+# generic model that pydantic caches only while something else refers to it: without these
+# references every call builds the model class anew (0.6 ms, a sixth of an update's CPU).
+_RESPONSE_MODELS: list[type] = []
+
+
+def _keep_response_models() -> None:
+    if _RESPONSE_MODELS:
+        return
+    for name in dir(methods):
+        returning = getattr(getattr(methods, name), "__returning__", None)
+        if returning is None or isinstance(returning, property):
+            continue
+        with contextlib.suppress(TypeError, PydanticSchemaGenerationError):
+            _RESPONSE_MODELS.append(Response[returning])  # type: ignore[valid-type]
+
+
 def create_bot(token: str, api_url: str | None = None, session: BaseSession | None = None) -> Bot:
     """A Bot on Telegram's API, or on another Bot API server when `api_url` is given."""
+    _keep_response_models()
     if session is None:
         session = AiohttpSession()
         if api_url:

@@ -58,8 +58,8 @@ class FakeBotApi:
     # Chats whose messages hang (no answer) while their event is not set: a bot process can be
     # caught, and killed, between its commit and its reply.
     held: dict[int, asyncio.Event] = field(default_factory=dict)
-    # Every message as its chat shows it now (edits included): (chat, message id) -> message.
-    shown: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
+    # Every message as its chat shows it now (edits included): chat -> message id -> message.
+    shown: dict[int, dict[int, dict[str, Any]]] = field(default_factory=dict)
     message_ids: int = 0
     accepted: list[Accepted] = field(default_factory=list)
     too_many_requests: int = 0
@@ -171,11 +171,11 @@ class FakeBotApi:
                 message["caption"] = text
             else:
                 message["text"] = text
-            self.shown[(chat_id, self.message_ids)] = message
+            self.shown.setdefault(chat_id, {})[self.message_ids] = message
             return message
         if method in ("editMessageText", "editMessageCaption"):
-            key = (int(params.get("chat_id") or 0), int(params.get("message_id") or 0))
-            edited = self.shown.get(key)
+            messages = self.shown.get(int(params.get("chat_id") or 0), {})
+            edited = messages.get(int(params.get("message_id") or 0))
             if edited is None:
                 return True
             edited["text" if method == "editMessageText" else "caption"] = params.get(
@@ -198,7 +198,7 @@ class FakeBotApi:
 
     def chat(self, chat_id: int) -> list[dict[str, Any]]:
         """The messages of a chat as it shows them now, oldest first."""
-        return [message for (chat, _), message in sorted(self.shown.items()) if chat == chat_id]
+        return list(self.shown.get(chat_id, {}).values())
 
     def sent_texts(self, chat_id: int) -> list[str]:
         return [
