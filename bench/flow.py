@@ -42,6 +42,7 @@ from bot.runtime.i18n import create_i18n
 from bot.runtime.settings import Settings
 from storage.database import create_engine, create_sessionmaker, normalise_url
 from storage.migrate import upgrade
+from storage.sealing import Sealer
 from storage.tables import IdeaRow
 from storage.unit_of_work import UnitOfWork
 
@@ -307,7 +308,11 @@ async def drive_pbbot(
 ) -> Run:
     async with fresh_database(postgres, workdir) as sessionmaker:
         dispatcher = build_dispatcher(
-            Settings(_env_file=None), sessionmaker, i18n, lambda: DURING_DEPOSIT
+            Settings(_env_file=None),
+            sessionmaker,
+            i18n,
+            lambda: DURING_DEPOSIT,
+            sealer=Sealer(secrets.token_bytes(32)),
         )
         run = await drive(dispatcher, act_on_pbbot, plans, citizens_per_second)
         ideas = await count_ideas(sessionmaker)

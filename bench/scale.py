@@ -33,16 +33,21 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from bench.flow import fresh_database
 from budget.edition import Phase
-from storage.tables import BallotRow, CitizenRow, VoterRow
+from storage.keys import open_sealer
+from storage.sealing import Sealer
+from storage.tables import CitizenRow, VoterRow
 from storage.unit_of_work import UnitOfWork
+from storage.voting import Voter
 from tests.support.app import AGREE, put_projects_on_the_ballot
 from tests.support.fake_bot_api import FakeBotApi
 from tests.support.telegram_client import TelegramClient
@@ -315,32 +320,41 @@ async def prepare(sessionmaker: Any) -> None:
     await put_projects_on_the_ballot(sessionmaker, edition_id)
 
 
-async def check(sessionmaker: Any, expected: int) -> Checks:
+def key(workdir: Path) -> Sealer:
+    """The key the bot's processes created where they run (SECRET_KEY_FILE's default)."""
+    return open_sealer(workdir / "pbbot.key")
+
+
+async def check(sessionmaker: Any, expected: int, sealer: Sealer) -> Checks:
     async with sessionmaker() as session:
         citizens = int(await session.scalar(select(func.count()).select_from(CitizenRow)) or 0)
-        ballots = int(await session.scalar(select(func.count()).select_from(BallotRow)) or 0)
-        twice = await session.scalar(
-            select(func.count()).select_from(VoterRow).where(VoterRow.ballots_cast != 1)
-        )
-        over = await session.scalar(
-            select(func.count())
-            .select_from(BallotRow)
-            .where(BallotRow.total_cents > ENVELOPE_CENTS)
-        )
-        per_voter = await session.scalar(
-            select(func.count()).select_from(
-                select(BallotRow.voter_id)
-                .group_by(BallotRow.voter_id)
-                .having(func.count() > 1)
-                .subquery()
-            )
-        )
+        voters = int(await session.scalar(select(func.count()).select_from(VoterRow)) or 0)
+    # The ballots are sealed until the close: the bench reads them as the bot does, with the
+    # key, then publishes them, which the database checks (within the envelope, one each).
+    async with UnitOfWork(sessionmaker, sealer=sealer) as uow:
+        stored = await uow.editions.current(None)
+        assert stored is not None
+        voter_ids = await uow.session.scalars(select(VoterRow.id))
+        cast = [
+            await uow.voting.ballot(stored.id, Voter(voter_id, 0, None)) for voter_id in voter_ids
+        ]
+        try:
+            published = await uow.voting.publish(stored.id, datetime.now(UTC)) or 0
+            await uow.commit()
+            refused = 0
+        except IntegrityError:
+            published, refused = 0, 1
+    ballots = [ballot for ballot in cast if ballot is not None]
     return Checks(
         citizens=citizens,
-        ballots=ballots,
-        lost=max(0, expected - ballots),
-        applied_twice=int(twice or 0) + max(0, citizens - expected),
-        violations=int(over or 0) + int(per_voter or 0),
+        ballots=len(ballots),
+        lost=max(0, expected - len(ballots)),
+        # Each citizen casts once: a ballot at version 2 was cast twice.
+        applied_twice=sum(1 for b in ballots if b.version != 1) + max(0, citizens - expected),
+        violations=refused
+        + sum(1 for b in ballots if b.total_cents > ENVELOPE_CENTS)
+        + max(0, voters - citizens)
+        + abs(published - len(ballots)),
     )
 
 
@@ -376,7 +390,9 @@ async def bench(postgres: str, citizens_count: int, redis: str | None) -> dict[s
                             await open_loop(people, citizens_count // 2, load.per_second / 2, half)
                             stages.append(Stage(f"{workers} process(es), half load", half, 0.0))
                     checks[f"{workers}"] = await check(
-                        sessionmaker, citizens_count + citizens_count // 2
+                        sessionmaker,
+                        citizens_count + citizens_count // 2,
+                        open_sealer(workdir / "pbbot.key"),
                     )
             async with fresh_database(postgres, workdir) as sessionmaker:
                 await prepare(sessionmaker)
@@ -393,7 +409,9 @@ async def bench(postgres: str, citizens_count: int, redis: str | None) -> dict[s
                     os.kill(killed, signal.SIGKILL)
                     await voting
                     stages.append(Stage("2 processes, one killed midway", crash, 0.0))
-                checks["crash"] = await check(sessionmaker, citizens_count)
+                checks["crash"] = await check(
+                    sessionmaker, citizens_count, open_sealer(workdir / "pbbot.key")
+                )
         finally:
             await runner.cleanup()
     one, two = stages[0].load.per_second, stages[2].load.per_second

@@ -5,6 +5,7 @@ from collections.abc import Collection
 from datetime import UTC, datetime
 
 from budget.campaigns import Audience, AudienceKind
+from conversations.vote import UNCAST
 from storage.audiences import Reachable
 from storage.campaigns import Recipient
 from storage.unit_of_work import UnitOfWork
@@ -44,9 +45,9 @@ async def recipients(
         districts = await uow.audiences.districts(edition_id)
         chosen = [c for c in chosen if districts.get(c.citizen_id) == audience.value]
     elif kind in {AudienceKind.NOT_VOTED, AudienceKind.VOTED}:
-        cast = await uow.audiences.cast(edition_id)
-        voted = kind is AudienceKind.VOTED
-        chosen = [c for c in chosen if (c.citizen_id in cast) == voted]
+        voted = await uow.audiences.voted(edition_id)
+        wanted = kind is AudienceKind.VOTED
+        chosen = [c for c in chosen if (c.citizen_id in voted) == wanted]
     elif kind is AudienceKind.DRAFT:
         chats = {
             _chat_of(key)
@@ -55,17 +56,13 @@ async def recipients(
         }
         chosen = [c for c in chosen if c.telegram_id in chats]
     elif kind is AudienceKind.UNCAST:
-        cast = await uow.audiences.cast(edition_id)
+        # The envelope's content is sealed; its state's name says that a change waits.
         waiting = {
-            _chat_of(key): set(data.get("chosen") or ())
-            for key, _, data in await uow.audiences.conversation_states(VOTE_DESTINY)
+            _chat_of(key)
+            for key, state, _ in await uow.audiences.conversation_states(VOTE_DESTINY)
+            if state == UNCAST
         }
-        chosen = [
-            c
-            for c in chosen
-            if waiting.get(c.telegram_id)
-            and waiting[c.telegram_id] != cast.get(c.citizen_id, set())
-        ]
+        chosen = [c for c in chosen if c.telegram_id in waiting]
     elif kind is AudienceKind.FOLLOW_UP:
         waiting_authors = await uow.audiences.awaiting_follow_up(
             edition_id, now or datetime.now(UTC)

@@ -25,7 +25,7 @@ understood would give other winners: each fault raises a ValueError naming its l
 
 import csv
 import io
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -157,15 +157,17 @@ def format_pabulib(
     election: Election,
     meta: Mapping[str, str] | None = None,
     details: Mapping[str, Mapping[str, str]] | None = None,
+    voter_ids: Sequence[str] | None = None,
 ) -> str:
     """The election as a `.pb` text; `meta` adds to or overrides the META section (pabulib
     expects description, country, unit and instance; they are filled with "pbbot" defaults);
     `details` gives projects' other columns by project id (name, category, selected...), None
     where a project has no value for a column another has.
 
-    Ballots are numbered from 1 in the order of the election, projects listed in its order
-    with their votes, and each ballot's projects in that order too. Every value is written on
-    one line: pabutools reads a file line by line."""
+    Ballots are numbered from 1 in the order of the election (or named by `voter_ids`, one
+    per ballot: the receipts of a published vote), projects listed in its order with their
+    votes, and each ballot's projects in that order too. Every value is written on one line:
+    pabutools reads a file line by line."""
     order = {project.id: index for index, project in enumerate(election.projects)}
     for project in election.projects:
         if "," in project.id or project.id != project.id.strip():
@@ -211,8 +213,9 @@ def format_pabulib(
         )
     writer.writerow(["VOTES"])
     writer.writerow(["voter_id", "vote"])
-    for number, ballot in enumerate(election.ballots, start=1):
-        writer.writerow((number, ",".join(sorted(ballot, key=order.__getitem__))))
+    names = list(voter_ids) if voter_ids is not None else range(1, len(election.ballots) + 1)
+    for name, ballot in zip(names, election.ballots, strict=True):
+        writer.writerow((name, ",".join(sorted(ballot, key=order.__getitem__))))
     return out.getvalue()
 
 

@@ -1,12 +1,17 @@
 """The envelope vote: eligibility the first time, then the envelope screen, the projects a page
 at a time with filters, a project's card, casting with a receipt, changing or withdrawing.
 
-A plain state machine like the idea form. Casting, registering and withdrawing are effects the
-caller carries out (`VoteOutcome.register`, `.cast`, `.withdraw`); the screens are one message
-kept up to date (`Reply(edit=True)`) rather than a new message for each tap."""
+A plain state machine like the idea form. Registering, casting and withdrawing are effects:
+a step asks for one (`VoteOutcome.effect`), the caller carries it out and feeds what came of it
+back as an event (`Registered`, `BallotCast`, `CastRefused`...), and the step that takes that
+event says what the voter sees. The screens are one message kept up to date (`Reply(edit=True)`)
+rather than a new message for each tap.
+
+The state holds no choice once a ballot is cast or withdrawn: the envelope shown is the cast
+ballot itself (`VoteContext.cast`); only a change not cast yet is kept (`VoteState.chosen`)."""
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -17,6 +22,8 @@ from conversations.events import ContactIn, Event, Press, button_number
 from conversations.replies import Button, Localized, Money, Outcome, Reply, Text
 
 PAGE_SIZE = 5
+# The name of the vote's state while a change to the envelope waits to be cast.
+UNCAST = "uncast"
 BAR_WIDTH = 10
 TITLE_ON_BUTTON = 24
 # Presses that mean the same whichever screen of this envelope they come from: on a slow
@@ -46,7 +53,8 @@ class VoteState:
     token: str
     screen: Screen = Screen.ENVELOPE
     seq: int = 0
-    chosen: list[int] = field(default_factory=list)
+    # The envelope as the voter is changing it, not cast yet; None: as cast (or empty).
+    chosen: list[int] | None = None
     page: int = 0
     theme: str | None = None
     district: str | None = None
@@ -60,7 +68,7 @@ class VoteState:
             "token": self.token,
             "screen": self.screen.value,
             "seq": self.seq,
-            "chosen": list(self.chosen),
+            "chosen": None if self.chosen is None else list(self.chosen),
             "page": self.page,
             "theme": self.theme,
             "district": self.district,
@@ -74,7 +82,7 @@ class VoteState:
             token=data["token"],
             screen=Screen(data["screen"]),
             seq=data["seq"],
-            chosen=list(data["chosen"]),
+            chosen=None if data["chosen"] is None else list(data["chosen"]),
             page=data["page"],
             theme=data["theme"],
             district=data["district"],
@@ -105,18 +113,62 @@ class VoteContext:
         return next((p for p in self.projects if p.id == project_id), None)
 
 
+# -- effects the conversation asks for, and what came of them -------------------------------
+
+
 @dataclass(frozen=True)
-class Registration:
+class Register:
     district: str | None
     phone: str | None
+
+
+@dataclass(frozen=True)
+class Cast:
+    project_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Withdraw:
+    pass
+
+
+Effect = Register | Cast | Withdraw
+
+
+@dataclass(frozen=True)
+class Registered:
+    pass
+
+
+@dataclass(frozen=True)
+class PhoneUsed:
+    """Another account of the edition registered with this number."""
+
+
+@dataclass(frozen=True)
+class BallotCast:
+    ballot: CastView
+
+
+@dataclass(frozen=True)
+class CastRefused:
+    """ "over_envelope", "unknown_project", "empty" (budget.ballot), or "closed"."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class BallotWithdrawn:
+    pass
+
+
+Result = Registered | PhoneUsed | BallotCast | CastRefused | BallotWithdrawn
 
 
 @dataclass
 class VoteOutcome(Outcome):
     state: VoteState | None = None
-    register: Registration | None = None
-    cast: tuple[int, ...] | None = None
-    withdraw: bool = False
+    effect: Effect | None = None
 
 
 def open_vote(state: VoteState | None, ctx: VoteContext, token: str) -> VoteOutcome:
@@ -125,8 +177,7 @@ def open_vote(state: VoteState | None, ctx: VoteContext, token: str) -> VoteOutc
     if not ctx.edition.is_open(Phase.VOTE, ctx.now):
         return VoteOutcome(None, [closed_reply(ctx)])
     if state is None:
-        chosen = list(ctx.cast.project_ids) if ctx.cast else []
-        state = VoteState(token=token, chosen=chosen)
+        state = VoteState(token=token)
     state.screen = Screen.ENVELOPE if ctx.registered else Screen.RESIDENT
     state.seq += 1
     return VoteOutcome(state, [screen(state, ctx, edit=False)])
@@ -143,7 +194,9 @@ def closed_reply(ctx: VoteContext, notice: bool = False) -> Reply:
     return Reply("vote.closed.now", notice=notice)
 
 
-def step(state: VoteState, event: Event, ctx: VoteContext) -> VoteOutcome:
+def step(state: VoteState, event: Event | Result, ctx: VoteContext) -> VoteOutcome:
+    if isinstance(event, Result):
+        return _after(state, event, ctx)
     if not ctx.edition.is_open(Phase.VOTE, ctx.now):
         return VoteOutcome(state, [closed_reply(ctx, notice=isinstance(event, Press))])
     if isinstance(event, Press):
@@ -158,6 +211,36 @@ def step(state: VoteState, event: Event, ctx: VoteContext) -> VoteOutcome:
     if state.screen is Screen.PHONE:
         return VoteOutcome(state, [Reply("vote.phone.expected", ask_contact=True)])
     return VoteOutcome(state, [Reply("vote.error.use_buttons")])
+
+
+def _after(state: VoteState, result: Result, ctx: VoteContext) -> VoteOutcome:
+    """What the voter sees once the effect they asked for is carried out (or refused)."""
+    match result:
+        case Registered():
+            asked_phone = state.screen is Screen.PHONE
+            state.screen = Screen.ENVELOPE
+            state.seq += 1
+            envelope = screen(state, replace(ctx, registered=True), edit=not asked_phone)
+            if asked_phone:
+                return VoteOutcome(
+                    state, [Reply("vote.phone.thanks", drop_keyboard=True), envelope]
+                )
+            return VoteOutcome(state, [envelope])
+        case PhoneUsed():
+            return VoteOutcome(None, [Reply("vote.phone.used", drop_keyboard=True)])
+        case BallotCast(ballot=ballot):
+            cast = replace(ctx, cast=ballot)
+            state.chosen = None
+            return VoteOutcome(state, [screen(state, cast), receipt(ballot, cast)])
+        case CastRefused(reason="closed"):
+            return VoteOutcome(state, [closed_reply(ctx, notice=True)])
+        case CastRefused(reason=reason):
+            return VoteOutcome(state, [Reply(f"vote.cast.refused.{reason}", notice=True)])
+        case BallotWithdrawn():
+            state.chosen = None
+            withdrawn = replace(ctx, cast=None)
+            return VoteOutcome(state, [screen(state, withdrawn), Reply("vote.withdrawn")])
+    raise TypeError(result)
 
 
 def receipt(ballot: CastView, ctx: VoteContext) -> Reply:
@@ -227,19 +310,19 @@ def _press(state: VoteState, press: Press, ctx: VoteContext) -> VoteOutcome:
         state.card = number
         return _show(state, Screen.CARD, ctx)
     if action == "cast" and current is Screen.ENVELOPE:
-        if not state.chosen and not ctx.edition.vote.allow_empty_ballot:
+        if not chosen(state, ctx) and not ctx.edition.vote.allow_empty_ballot:
             return VoteOutcome(state, [Reply("vote.cast.empty_refused", notice=True)])
         return _show(state, Screen.CONFIRM_CAST, ctx)
     if action == "confirm_cast" and current is Screen.CONFIRM_CAST:
         state.screen = Screen.ENVELOPE
         state.seq += 1
-        return VoteOutcome(state, [], cast=tuple(state.chosen))
+        return VoteOutcome(state, [], effect=Cast(tuple(chosen(state, ctx))))
     if action == "withdraw" and current is Screen.ENVELOPE and ctx.cast is not None:
         return _show(state, Screen.CONFIRM_WITHDRAW, ctx)
     if action == "confirm_withdraw" and current is Screen.CONFIRM_WITHDRAW:
         state.screen = Screen.ENVELOPE
         state.seq += 1
-        return VoteOutcome(state, [], withdraw=True)
+        return VoteOutcome(state, [], effect=Withdraw())
     return _invalid(state)
 
 
@@ -254,15 +337,9 @@ def _after_district(state: VoteState, ctx: VoteContext) -> VoteOutcome:
 
 
 def _registered(state: VoteState, ctx: VoteContext, phone: str | None) -> VoteOutcome:
-    """Eligibility is settled: the caller registers the voter, then shows the envelope."""
-    state.screen = Screen.ENVELOPE
-    state.seq += 1
-    registration = Registration(state.home_district, phone)
-    registered = VoteContext(ctx.edition, ctx.now, ctx.projects, True, ctx.cast)
-    replies = [screen(state, registered, edit=phone is None)]
-    if phone is not None:
-        replies.insert(0, Reply("vote.phone.thanks", drop_keyboard=True))
-    return VoteOutcome(state, replies, register=registration)
+    """Eligibility is settled: the voter is to be registered (`Registered` then shows the
+    envelope)."""
+    return VoteOutcome(state, [], effect=Register(state.home_district, phone))
 
 
 def _toggle(state: VoteState, action: str, arg: str, ctx: VoteContext) -> VoteOutcome:
@@ -285,10 +362,23 @@ def _toggle(state: VoteState, action: str, arg: str, ctx: VoteContext) -> VoteOu
                     )
                 ],
             )
-        state.chosen.append(project.id)
+        _change(state, [*chosen(state, ctx), project.id], ctx)
     elif action == "remove":
-        state.chosen = [chosen for chosen in state.chosen if chosen != project.id]
+        _change(state, [held for held in chosen(state, ctx) if held != project.id], ctx)
     return _show(state, state.screen, ctx)
+
+
+def chosen(state: VoteState, ctx: VoteContext) -> list[int]:
+    """What the envelope holds now: the change being made, or else the ballot as cast."""
+    if state.chosen is not None:
+        return state.chosen
+    return list(ctx.cast.project_ids) if ctx.cast else []
+
+
+def _change(state: VoteState, projects: list[int], ctx: VoteContext) -> None:
+    """Keep the envelope as changed, unless it is the cast ballot again: nothing is then kept."""
+    cast = sorted(ctx.cast.project_ids) if ctx.cast else []
+    state.chosen = None if sorted(projects) == cast else projects
 
 
 def _show(state: VoteState, target: Screen, ctx: VoteContext) -> VoteOutcome:
@@ -360,8 +450,8 @@ def screen(state: VoteState, ctx: VoteContext, edit: bool = True) -> Reply:
 
 
 def _envelope(state: VoteState, ctx: VoteContext) -> Envelope:
-    chosen = tuple(p for p in (ctx.project(i) for i in state.chosen) if p is not None)
-    return Envelope(ctx.edition.envelope_cents, chosen)
+    held = tuple(p for p in (ctx.project(i) for i in chosen(state, ctx)) if p is not None)
+    return Envelope(ctx.edition.envelope_cents, held)
 
 
 def _money(cents: int, ctx: VoteContext) -> Money:
@@ -400,11 +490,18 @@ def _envelope_screen(state: VoteState, ctx: VoteContext, edit: bool) -> Reply:
     cast = ctx.cast
     if cast is None:
         texts.append(Text("vote.envelope.not_cast"))
-    elif sorted(cast.project_ids) == sorted(state.chosen):
+    elif state.chosen is None:
         texts.append(Text("vote.envelope.cast", receipt=cast.receipt, version=cast.version))
     else:
         texts.append(Text("vote.envelope.changed", receipt=cast.receipt))
-    rows = [[Button("vote.button.projects", "list")], [Button("vote.button.cast", "cast")]]
+    rows = [
+        [Button(Text("vote.button.remove_named", title=_short(p.title)), "remove", str(p.id))]
+        for p in envelope.chosen
+    ]
+    rows.append([Button("vote.button.projects", "list")])
+    if cast is None or state.chosen is not None:
+        # Nothing to cast when the envelope is the ballot already cast.
+        rows.append([Button("vote.button.cast", "cast")])
     if cast is not None:
         rows.append([Button("vote.button.withdraw", "withdraw")])
     rows.append([Button("menu.open", "menu")])

@@ -9,8 +9,6 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.tables import (
-    BallotItemRow,
-    BallotRow,
     CitizenRow,
     ConversationStateRow,
     FollowUpRow,
@@ -57,20 +55,15 @@ class Audiences:
         )
         return {row.citizen_id: row.district for row in rows}
 
-    async def cast(self, edition_id: int) -> dict[int, set[int]]:
-        """The projects of each cast ballot (citizen id -> project ids)."""
-        rows = await self.session.execute(
-            select(VoterRow.citizen_id, BallotItemRow.project_id)
-            .join(BallotRow, BallotRow.voter_id == VoterRow.id)
-            .outerjoin(BallotItemRow, BallotItemRow.ballot_id == BallotRow.id)
-            .where(VoterRow.edition_id == edition_id)
+    async def voted(self, edition_id: int) -> set[int]:
+        """The citizens who cast a ballot (not what they chose: it is sealed), until the
+        ballots are published; after that, nobody can tell any more."""
+        rows = await self.session.scalars(
+            select(VoterRow.citizen_id).where(
+                VoterRow.edition_id == edition_id, VoterRow.sealed_ballot.is_not(None)
+            )
         )
-        cast: dict[int, set[int]] = {}
-        for row in rows:
-            chosen = cast.setdefault(row.citizen_id, set())
-            if row.project_id is not None:
-                chosen.add(row.project_id)
-        return cast
+        return set(rows)
 
     async def conversation_states(self, key_suffix: str) -> list[tuple[str, str | None, Any]]:
         """The stored conversation states whose key ends with `key_suffix` (their destiny)."""

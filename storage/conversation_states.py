@@ -5,6 +5,7 @@ it read, and if another process wrote meanwhile the write is refused (`StateConf
 than overwrite what it did not see; the update is then handled again from what is stored."""
 
 import asyncio
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,6 +16,7 @@ from sqlalchemy import Delete, Insert, Table, Update, and_, bindparam, delete, s
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
+from storage.sealing import Sealer, Unsealable
 from storage.tables import ConversationStateRow
 from storage.updates import insert_processed
 
@@ -183,3 +185,33 @@ class GroupCommit:
             else:
                 for future in waiting:
                     future.set_result(None)
+
+
+SEALED_STATE = "state"
+
+
+class SealedDestinies:
+    """The conversations whose data is sealed with the key before it is stored (the vote's
+    envelope: who is choosing what, until they cast), opened when it is read back. The state's
+    name stays readable: it says no more than which screen a chat is on."""
+
+    def __init__(self, sealer: Sealer, destinies: frozenset[str]) -> None:
+        self.sealer = sealer
+        self.suffixes = tuple(f":{destiny}" for destiny in destinies)
+
+    def encode(self, key: str, entry: Entry) -> Entry:
+        state, data = entry
+        if not data or not key.endswith(self.suffixes):
+            return entry
+        return state, {"sealed": self.sealer.seal(SEALED_STATE, json.dumps(data).encode(), key)}
+
+    def decode(self, key: str, entry: Entry) -> Entry:
+        state, data = entry
+        if "sealed" not in data or not key.endswith(self.suffixes):
+            return entry
+        try:
+            return state, json.loads(self.sealer.unseal(SEALED_STATE, data["sealed"], key))
+        except Unsealable:
+            # Sealed with another key (a restored database, a lost key file): the envelope
+            # being filled in is lost, nothing else.
+            return state, {}

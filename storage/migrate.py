@@ -10,6 +10,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from storage.sealing import Sealer
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 Action = Callable[[Config], None]
@@ -21,8 +23,12 @@ def alembic_config() -> Config:
     return config
 
 
-async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    await _run(engine, lambda config: command.upgrade(config, revision))
+async def upgrade(
+    engine: AsyncEngine, revision: str = "head", sealer: Sealer | None = None
+) -> None:
+    """Bring the schema up to `revision`; `sealer`, the key outside the database, for the
+    migrations that seal data (the ballots of a running vote)."""
+    await _run(engine, lambda config: command.upgrade(config, revision), sealer)
 
 
 async def downgrade(engine: AsyncEngine, revision: str = "base") -> None:
@@ -41,10 +47,11 @@ async def current_revision(engine: AsyncEngine) -> str | None:
 MIGRATION_LOCK = -1
 
 
-async def _run(engine: AsyncEngine, action: Action) -> None:
+async def _run(engine: AsyncEngine, action: Action, sealer: Sealer | None = None) -> None:
     def run(connection: Connection) -> None:
         config = alembic_config()
         config.attributes["connection"] = connection
+        config.attributes["sealer"] = sealer
         action(config)
 
     async with engine.begin() as connection:

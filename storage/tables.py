@@ -48,6 +48,8 @@ class EditionRow(Base):
     # Phases opened or closed by hand: {"vote": true, "deposit": false}.
     overrides: Mapped[dict[str, Any]] = mapped_column(default=dict)
     loaded_at: Mapped[datetime]
+    # When the vote's ballots were published (unsealed, shuffled, written in `ballots`).
+    ballots_published_at: Mapped[datetime | None]
 
 
 class CitizenRow(Base):
@@ -184,7 +186,12 @@ class ProjectRow(Base):
 
 class VoterRow(Base):
     """A citizen found eligible to vote in an edition. One per account, and one per phone
-    number where the edition asks for it (the number is kept only as a salted hash)."""
+    number where the edition asks for it (the number is kept only as a keyed fingerprint).
+
+    Until the vote closes, the voter's ballot is kept here sealed with the key outside the
+    database (storage.sealing): the database alone cannot tell what anyone chose. At the close
+    the ballots are published, shuffled and unsigned, in `ballots`, and the sealed ones and the
+    fingerprints are erased: from then on nothing joins a voter to a ballot, key or not."""
 
     __tablename__ = "voters"
     __table_args__ = (
@@ -197,31 +204,30 @@ class VoterRow(Base):
     citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id", ondelete="CASCADE"))
     district: Mapped[str | None] = mapped_column(BoundedString(32))
     phone_hash: Mapped[str | None] = mapped_column(BoundedString(64))
-    # How many times this voter cast a ballot: the receipt names the version that counts.
-    ballots_cast: Mapped[int] = mapped_column(Integer, default=0)
+    # The ballot as cast (its projects, receipt and version), sealed; None: none cast.
+    sealed_ballot: Mapped[str | None] = mapped_column(CleanText)
     registered_at: Mapped[datetime]
 
 
 class BallotRow(Base):
-    """A cast ballot. The database itself refuses one that costs more than the envelope, and a
-    second ballot for the same voter."""
+    """A published ballot: written at the close of the vote, all of them at once and in a
+    random order, under a random id, with no time and no voter; its receipt lets the voter who
+    holds it find it in the published count. The database itself refuses one that costs more
+    than the envelope."""
 
     __tablename__ = "ballots"
     __table_args__ = (
         CheckConstraint("total_cents >= 0", name="total_not_negative"),
         CheckConstraint("total_cents <= envelope_cents", name="within_envelope"),
-        UniqueConstraint("voter_id", name="uq_ballots_voter"),
+        UniqueConstraint("edition_id", "receipt", name="uq_ballots_edition_receipt"),
         Index("ix_ballots_edition_id", "edition_id"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[str] = mapped_column(BoundedString(32), primary_key=True)
     edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id", ondelete="CASCADE"))
-    voter_id: Mapped[int] = mapped_column(ForeignKey("voters.id", ondelete="CASCADE"))
     envelope_cents: Mapped[int] = mapped_column(BigInteger)
     total_cents: Mapped[int] = mapped_column(BigInteger)
-    version: Mapped[int] = mapped_column(Integer)
     receipt: Mapped[str] = mapped_column(BoundedString(16))
-    cast_at: Mapped[datetime]
 
     items: Mapped[list["BallotItemRow"]] = relationship(
         cascade="all, delete-orphan", lazy="selectin"
@@ -229,7 +235,7 @@ class BallotRow(Base):
 
 
 class BallotItemRow(Base):
-    """A project in a cast ballot; a project is in a ballot at most once."""
+    """A project in a published ballot; a project is in a ballot at most once."""
 
     __tablename__ = "ballot_items"
     __table_args__ = (
@@ -238,8 +244,19 @@ class BallotItemRow(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.id", ondelete="CASCADE"))
+    ballot_id: Mapped[str] = mapped_column(ForeignKey("ballots.id", ondelete="CASCADE"))
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="RESTRICT"))
+
+
+class KeyCheckRow(Base):
+    """Something known, sealed with the key when it was made: a key file that does not open
+    it is not this database's (restored from the wrong copy), which the bot says at start-up
+    rather than fail later on each ballot."""
+
+    __tablename__ = "key_checks"
+
+    purpose: Mapped[str] = mapped_column(BoundedString(32), primary_key=True)
+    sealed: Mapped[str] = mapped_column(CleanText)
 
 
 class CampaignRow(Base):

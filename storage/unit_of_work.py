@@ -20,6 +20,7 @@ from storage.conversation_states import (
     ConversationStates,
     Entry,
     GroupCommit,
+    SealedDestinies,
     StateConflict,
     Stored,
 )
@@ -30,8 +31,9 @@ from storage.ideas import Ideas
 from storage.leases import Leases
 from storage.moderation import Moderation
 from storage.projects import Projects
+from storage.sealing import Sealer
 from storage.staff import Staff
-from storage.updates import ProcessedUpdates
+from storage.updates import ProcessedUpdates, seal_replies
 from storage.voting import Voting
 
 __all__ = ["AlreadyProcessed", "StateConflict", "UnitOfWork"]
@@ -58,9 +60,15 @@ class UnitOfWork:
         self,
         sessionmaker: async_sessionmaker[AsyncSession],
         group_commit: GroupCommit | None = None,
+        sealer: Sealer | None = None,
+        sealed_states: SealedDestinies | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._group_commit = group_commit
+        self._sealed_states = sealed_states
+        # The key outside the database (storage.sealing): without it, the secret ballot can be
+        # neither read nor cast, and answers are recorded with no text.
+        self.sealer = sealer
 
     async def __aenter__(self) -> "UnitOfWork":
         # The session takes a connection only at its first statement.
@@ -69,7 +77,7 @@ class UnitOfWork:
         self.citizens = Citizens(self.session)
         self.ideas = Ideas(self.session)
         self.projects = Projects(self.session)
-        self.voting = Voting(self.session)
+        self.voting = Voting(self.session, self.sealer)
         self.deliveries = Deliveries(self.session)
         self.campaigns = Campaigns(self.session)
         self.audiences = Audiences(self.session)
@@ -82,7 +90,7 @@ class UnitOfWork:
         self.analysis = Analysis(self.session)
         self.committee = Committee(self.session)
         self.conversation_states = ConversationStates(self.session)
-        self.updates = ProcessedUpdates(self.session)
+        self.updates = ProcessedUpdates(self.session, self.sealer)
         # States as read in this unit of work (with their versions), and those to write.
         self.read_states: dict[str, Stored] = {}
         self.staged_states: dict[str, Entry] = {}
@@ -128,7 +136,11 @@ class UnitOfWork:
     async def commit(self) -> None:
         written = self.written_states()
         staged, self.staged_states = self.staged_states, {}
-        writes = {key: (entry, self.read_states[key].version) for key, entry in staged.items()}
+        encode = self._sealed_states.encode if self._sealed_states else _as_is
+        writes = {
+            key: (encode(key, entry), self.read_states[key].version)
+            for key, entry in staged.items()
+        }
         session = self.session
         only_states = not (
             session.in_transaction() or session.new or session.dirty or session.deleted
@@ -136,10 +148,10 @@ class UnitOfWork:
         processed = self._processed
         try:
             if (staged or processed) and only_states and self._group_commit is not None:
-                await self._group_commit.write(writes, processed_rows(processed))
+                await self._group_commit.write(writes, processed_rows(processed, self.sealer))
             else:
                 if processed is not None:
-                    await self.updates.record(processed_rows(processed))
+                    await self.updates.record(processed_rows(processed, self.sealer))
                 if writes:
                     await self.conversation_states.put(writes)
                 await session.commit()
@@ -165,7 +177,12 @@ class UnitOfWork:
         self._after_commit.clear()
 
 
-def processed_rows(record: ProcessedRecord | None) -> list[dict[str, Any]]:
+def processed_rows(record: ProcessedRecord | None, sealer: Sealer | None) -> list[dict[str, Any]]:
     if record is None:
         return []
-    return [{"bot_id": record.bot_id, "update_id": record.update_id, "replies": record.replies}]
+    sealed = seal_replies(sealer, record.bot_id, record.update_id, record.replies)
+    return [{"bot_id": record.bot_id, "update_id": record.update_id, "replies": sealed}]
+
+
+def _as_is(key: str, entry: Entry) -> Entry:
+    return entry

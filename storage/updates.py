@@ -9,6 +9,7 @@ from typing import Any, cast
 from sqlalchemy import Insert, Table, delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.sealing import Sealer, Unsealable
 from storage.tables import ProcessedUpdateRow
 
 
@@ -17,9 +18,21 @@ def insert_processed() -> Insert:
     return cast(Table, ProcessedUpdateRow.__table__).insert()
 
 
+REPLIES = "replies"
+
+
+def seal_replies(sealer: Sealer | None, bot_id: int, update_id: int, replies: str) -> str | None:
+    """The recorded answer shows what a citizen was shown (their receipt, their envelope):
+    sealed with the key, or not recorded at all without one."""
+    if sealer is None:
+        return None
+    return sealer.seal(REPLIES, replies.encode(), f"{bot_id}:{update_id}")
+
+
 class ProcessedUpdates:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, sealer: Sealer | None = None) -> None:
         self.session = session
+        self.sealer = sealer
 
     async def replies_of(self, bot_id: int, update_id: int) -> list[dict[str, Any]] | None:
         """The answer recorded for an update handled before, or None if it was not."""
@@ -33,7 +46,13 @@ class ProcessedUpdates:
         ).first()
         if row is None:
             return None
-        return list(json.loads(row.replies or "[]"))
+        if not row.replies or self.sealer is None:
+            return []
+        try:
+            opened = self.sealer.unseal(REPLIES, row.replies, f"{bot_id}:{update_id}")
+        except Unsealable:
+            return []
+        return list(json.loads(opened))
 
     async def record(self, rows: list[dict[str, Any]]) -> None:
         """Written with the update's work, in the same transaction: a second unit of work

@@ -1,23 +1,47 @@
-"""Voters and their ballots. The rules that protect the vote are kept by the database itself:
-one voter per account and per phone number, one ballot per voter, a ballot within its
-envelope; casting locks the voter's row so that two processes cannot cast for them at once."""
+"""Voters and their ballots, kept as a secret ballot.
 
+Until the vote closes, each voter's ballot is sealed on their own row with the key kept
+outside the database (storage.sealing): what they chose, its receipt and which version counts
+are readable only with the key, which the bot uses to show the voter their own ballot and let
+them change or withdraw it. The database alone holds no choice at all.
+
+At the close the ballots are published: unsealed, shuffled, and written all at once in
+`ballots` under random ids, with their receipts but no voter, no time and no version; the
+sealed ones and the phone fingerprints are then erased. From then on nothing in the database,
+key or not, joins a voter to a ballot, and each voter can find their receipt in the published
+ballots.
+
+The rules that protect the vote are kept by the database itself: one voter per account and per
+phone number; casting locks the voter's row so that two processes cannot cast for them at once;
+a published ballot within its envelope."""
+
+import json
+import random
 import secrets
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from budget.ballot import BallotError, Project, check_ballot
+from budget.ballot import Project, check_ballot
 from storage.constraints import is_violation
-from storage.tables import BallotItemRow, BallotRow, VoterRow
+from storage.sealing import Sealer
+from storage.tables import (
+    BallotItemRow,
+    BallotRow,
+    ConversationStateRow,
+    EditionRow,
+    ProcessedUpdateRow,
+    VoterRow,
+)
 
 # Receipt codes avoid letters and digits that look alike on a small screen.
 RECEIPT_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
+SEALED_BALLOT = "ballot"
 
 
 @dataclass(frozen=True)
@@ -33,11 +57,20 @@ class CastBallot:
     total_cents: int
     version: int
     receipt: str
-    cast_at: datetime
+
+
+@dataclass(frozen=True)
+class PublishedBallot:
+    receipt: str
+    project_ids: frozenset[int]
 
 
 class PhoneAlreadyUsed(Exception):
     """Another account of this edition already registered with this phone number."""
+
+
+class VoteClosed(Exception):
+    """The ballots are published: none can be cast, changed or withdrawn any more."""
 
 
 def receipt_code() -> str:
@@ -45,16 +78,50 @@ def receipt_code() -> str:
     return f"{code[:3]}-{code[3:]}"
 
 
+def seal_ballot(
+    sealer: Sealer,
+    edition_id: int,
+    voter_id: int,
+    *,
+    projects: list[int],
+    receipt: str,
+    version: int,
+    total_cents: int,
+    envelope_cents: int,
+) -> str:
+    """A ballot as kept on its voter's row: it opens only with the key, and only there."""
+    content = {
+        "projects": sorted(projects),
+        "receipt": receipt,
+        "version": version,
+        "total_cents": total_cents,
+        "envelope_cents": envelope_cents,
+    }
+    return sealer.seal(SEALED_BALLOT, json.dumps(content).encode(), _context(edition_id, voter_id))
+
+
+def _context(edition_id: int, voter_id: int) -> str:
+    return f"{edition_id}:{voter_id}"
+
+
 class Voting:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, sealer: Sealer | None = None) -> None:
         self.session = session
+        self.sealer = sealer
+
+    def _key(self) -> Sealer:
+        if self.sealer is None:
+            raise LookupError("the secret ballot needs the key (SECRET_KEY_FILE)")
+        return self.sealer
 
     async def voter(self, edition_id: int, citizen_id: int) -> Voter | None:
-        row = await self.session.scalar(
-            select(VoterRow).where(
-                VoterRow.edition_id == edition_id, VoterRow.citizen_id == citizen_id
+        row = (
+            await self.session.execute(
+                select(VoterRow.id, VoterRow.citizen_id, VoterRow.district).where(
+                    VoterRow.edition_id == edition_id, VoterRow.citizen_id == citizen_id
+                )
             )
-        )
+        ).first()
         return Voter(row.id, row.citizen_id, row.district) if row else None
 
     async def register(
@@ -74,7 +141,6 @@ class Voting:
             citizen_id=citizen_id,
             district=district,
             phone_hash=phone_hash,
-            ballots_cast=0,
             registered_at=now,
         )
         try:
@@ -91,13 +157,25 @@ class Voting:
             return registered
         return Voter(row.id, row.citizen_id, row.district)
 
-    async def ballot(self, voter: Voter) -> CastBallot | None:
-        row = await self.session.scalar(
-            select(BallotRow)
-            .where(BallotRow.voter_id == voter.id)
+    async def ballot(self, edition_id: int, voter: Voter) -> CastBallot | None:
+        """The voter's own ballot as cast, unsealed; None if none is cast."""
+        sealed = await self.session.scalar(
+            select(VoterRow.sealed_ballot)
+            .where(VoterRow.id == voter.id)
             .execution_options(populate_existing=True)
         )
-        return _cast(row) if row else None
+        return self._unsealed(edition_id, voter.id, sealed) if sealed else None
+
+    def _unsealed(self, edition_id: int, voter_id: int, sealed: str) -> CastBallot:
+        content = json.loads(
+            self._key().unseal(SEALED_BALLOT, sealed, _context(edition_id, voter_id))
+        )
+        return CastBallot(
+            project_ids=tuple(content["projects"]),
+            total_cents=int(content["total_cents"]),
+            version=int(content["version"]),
+            receipt=str(content["receipt"]),
+        )
 
     async def cast(
         self,
@@ -109,93 +187,156 @@ class Voting:
         allow_empty: bool,
         now: datetime,
     ) -> CastBallot:
-        """Cast (or replace) the voter's ballot: BallotError if it may not be cast."""
+        """Cast (or replace) the voter's ballot: BallotError if it may not be cast,
+        VoteClosed once the ballots are published."""
         projects = {project.id: project for project in on_ballot}
         envelope = check_ballot(project_ids, projects, envelope_cents, allow_empty)
-        voter_row = await self.session.scalar(
-            select(VoterRow).where(VoterRow.id == voter.id).with_for_update()
+        if await self.published(edition_id):
+            raise VoteClosed
+        sealed = await self.session.scalar(
+            select(VoterRow.sealed_ballot).where(VoterRow.id == voter.id).with_for_update()
         )
-        if voter_row is None:
-            raise LookupError(voter)
-        ballot = await self.session.scalar(select(BallotRow).where(BallotRow.voter_id == voter.id))
-        voter_row.ballots_cast += 1
-        if ballot is None:
-            ballot = BallotRow(edition_id=edition_id, voter_id=voter.id)
-            self.session.add(ballot)
-        ballot.envelope_cents = envelope_cents
-        ballot.total_cents = envelope.spent_cents
-        ballot.version = voter_row.ballots_cast
-        ballot.receipt = receipt_code()
-        ballot.cast_at = now
-        try:
-            await self.session.flush()
-        except IntegrityError as error:
-            if not is_violation(error, "ck_ballots_within_envelope"):
-                raise
-            raise BallotError("over_envelope") from error
+        earlier = self._unsealed(edition_id, voter.id, sealed) if sealed else None
+        ballot = CastBallot(
+            project_ids=tuple(sorted(project.id for project in envelope.chosen)),
+            total_cents=envelope.spent_cents,
+            version=(earlier.version if earlier else 0) + 1,
+            receipt=receipt_code(),
+        )
         await self.session.execute(
-            delete(BallotItemRow).where(BallotItemRow.ballot_id == ballot.id)
-        )
-        if envelope.chosen:
-            await self.session.execute(
-                insert(BallotItemRow),
-                [{"ballot_id": ballot.id, "project_id": project.id} for project in envelope.chosen],
+            update(VoterRow)
+            .where(VoterRow.id == voter.id)
+            .values(
+                sealed_ballot=seal_ballot(
+                    self._key(),
+                    edition_id,
+                    voter.id,
+                    projects=list(ballot.project_ids),
+                    receipt=ballot.receipt,
+                    version=ballot.version,
+                    total_cents=ballot.total_cents,
+                    envelope_cents=envelope_cents,
+                )
             )
-        return CastBallot(
-            project_ids=tuple(project.id for project in envelope.chosen),
-            total_cents=ballot.total_cents,
-            version=ballot.version,
-            receipt=ballot.receipt,
-            cast_at=now,
         )
+        return ballot
 
-    async def withdraw(self, voter: Voter) -> bool:
-        result = await self.session.execute(delete(BallotRow).where(BallotRow.voter_id == voter.id))
+    async def withdraw(self, edition_id: int, voter: Voter) -> bool:
+        if await self.published(edition_id):
+            raise VoteClosed
+        result = await self.session.execute(
+            update(VoterRow)
+            .where(VoterRow.id == voter.id, VoterRow.sealed_ballot.is_not(None))
+            .values(sealed_ballot=None)
+        )
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
-    async def votes(self, edition_id: int) -> Counter[int]:
-        """Votes per project: the cast ballots that hold it (nothing about who cast them)."""
-        rows = await self.session.execute(
-            select(BallotItemRow.project_id, func.count())
-            .join(BallotRow, BallotRow.id == BallotItemRow.ballot_id)
-            .where(BallotRow.edition_id == edition_id)
-            .group_by(BallotItemRow.project_id)
+    async def published(self, edition_id: int) -> bool:
+        return (
+            await self.session.scalar(
+                select(EditionRow.ballots_published_at).where(EditionRow.id == edition_id)
+            )
+        ) is not None
+
+    async def publish(self, edition_id: int, now: datetime) -> int | None:
+        """At the close of the vote: every sealed ballot is unsealed and written, shuffled,
+        under a random id, in the published ballots, in one transaction; the sealed ballots,
+        the phone fingerprints, the envelopes being filled in and the answers recorded for
+        updates are erased. Return how many ballots were published; None if they were
+        already (the publication happens once, whichever process gets there first)."""
+        claimed = await self.session.execute(
+            update(EditionRow)
+            .where(EditionRow.id == edition_id, EditionRow.ballots_published_at.is_(None))
+            .values(ballots_published_at=now)
         )
-        return Counter({project_id: count for project_id, count in rows})
+        if not claimed.rowcount:  # type: ignore[attr-defined]
+            return None
+        ballots = [
+            json.loads(self._key().unseal(SEALED_BALLOT, sealed, _context(edition_id, voter_id)))
+            for voter_id, sealed in await self._sealed(edition_id)
+        ]
+        random.SystemRandom().shuffle(ballots)
+        published = [
+            {
+                "id": secrets.token_hex(16),
+                "edition_id": edition_id,
+                "envelope_cents": content["envelope_cents"],
+                "total_cents": content["total_cents"],
+                "receipt": content["receipt"],
+            }
+            for content in ballots
+        ]
+        if published:
+            await self.session.execute(insert(BallotRow), published)
+            items = [
+                {"ballot_id": row["id"], "project_id": project_id}
+                for row, content in zip(published, ballots, strict=True)
+                for project_id in content["projects"]
+            ]
+            if items:
+                await self.session.execute(insert(BallotItemRow), items)
+        await self.session.execute(
+            update(VoterRow)
+            .where(VoterRow.edition_id == edition_id)
+            .values(sealed_ballot=None, phone_hash=None)
+        )
+        # The envelopes being filled in, and the answers recorded for updates (receipts and
+        # projects shown to voters), go with the vote.
+        await self.session.execute(
+            delete(ConversationStateRow).where(ConversationStateRow.key.like("%:vote"))
+        )
+        await self.session.execute(delete(ProcessedUpdateRow))
+        return len(published)
+
+    async def votes(self, edition_id: int) -> Counter[int]:
+        """Votes per project: the ballots that hold it (nothing about who cast them)."""
+        return Counter(
+            project_id for ballot in await self.ballots(edition_id) for project_id in ballot
+        )
 
     async def ballots(self, edition_id: int) -> list[frozenset[int]]:
-        """Every cast ballot as the set of its projects, in no particular order."""
+        """Every ballot as the set of its projects, in no particular order: the published
+        ones, or before the close the sealed ones, opened with the key (provisional)."""
+        if await self.published(edition_id):
+            return [ballot.project_ids for ballot in await self.published_ballots(edition_id)]
+        return [
+            frozenset(self._unsealed(edition_id, voter_id, sealed).project_ids)
+            for voter_id, sealed in await self._sealed(edition_id)
+        ]
+
+    async def _sealed(self, edition_id: int) -> list[tuple[int, str]]:
         rows = await self.session.execute(
+            select(VoterRow.id, VoterRow.sealed_ballot).where(
+                VoterRow.edition_id == edition_id, VoterRow.sealed_ballot.is_not(None)
+            )
+        )
+        return [(voter_id, sealed) for voter_id, sealed in rows if sealed is not None]
+
+    async def published_ballots(self, edition_id: int) -> list[PublishedBallot]:
+        rows = await self.session.execute(
+            select(BallotRow.id, BallotRow.receipt).where(BallotRow.edition_id == edition_id)
+        )
+        receipts = {ballot_id: receipt for ballot_id, receipt in rows}
+        held: dict[str, set[int]] = {ballot_id: set() for ballot_id in receipts}
+        items = await self.session.execute(
             select(BallotItemRow.ballot_id, BallotItemRow.project_id)
             .join(BallotRow, BallotRow.id == BallotItemRow.ballot_id)
             .where(BallotRow.edition_id == edition_id)
         )
-        held: dict[int, set[int]] = {}
-        for ballot_id, project_id in rows:
-            held.setdefault(ballot_id, set()).add(project_id)
-        empty = await self.session.scalar(
-            select(func.count())
-            .select_from(BallotRow)
-            .where(BallotRow.edition_id == edition_id, BallotRow.total_cents == 0)
-        )
-        return [frozenset(projects) for projects in held.values()] + [frozenset()] * int(empty or 0)
+        for ballot_id, project_id in items:
+            held[ballot_id].add(project_id)
+        return [
+            PublishedBallot(receipts[ballot_id], frozenset(projects))
+            for ballot_id, projects in held.items()
+        ]
 
     async def turnout(self, edition_id: int) -> int:
-        return int(
-            await self.session.scalar(
-                select(func.count())
-                .select_from(BallotRow)
-                .where(BallotRow.edition_id == edition_id)
+        if await self.published(edition_id):
+            query = select(func.count()).select_from(BallotRow)
+            query = query.where(BallotRow.edition_id == edition_id)
+        else:
+            query = select(func.count()).select_from(VoterRow)
+            query = query.where(
+                VoterRow.edition_id == edition_id, VoterRow.sealed_ballot.is_not(None)
             )
-            or 0
-        )
-
-
-def _cast(row: BallotRow) -> CastBallot:
-    return CastBallot(
-        project_ids=tuple(item.project_id for item in row.items),
-        total_cents=row.total_cents,
-        version=row.version,
-        receipt=row.receipt,
-        cast_at=row.cast_at,
-    )
+        return int(await self.session.scalar(query) or 0)

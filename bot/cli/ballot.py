@@ -183,16 +183,18 @@ def _title(project: Project, language: str) -> str:
 
 @vote_app.command("close")
 def close_vote() -> None:
-    """End the vote now and open the results."""
+    """End the vote now, publish its ballots and open the results."""
 
     async def close(uow: UnitOfWork, stored: StoredEdition) -> int:
         await uow.editions.set_phase(stored.edition.slug, Phase.VOTE, False)
         await uow.editions.set_phase(stored.edition.slug, Phase.RESULTS, True)
+        await uow.voting.publish(stored.id, datetime.now(UTC))
         return await uow.voting.turnout(stored.id)
 
     ballots = asyncio.run(with_edition(load_settings(), close))
     typer.echo(
-        f"The vote is closed: {ballots} ballots cast. The results are open: `pbbot results`."
+        f"The vote is closed: {ballots} ballots cast, published without their voters. "
+        "The results are open: `pbbot results`."
     )
 
 
@@ -394,8 +396,13 @@ def _export(outcome: EditionResults, language: str, provisional: bool) -> str:
     from bot.reports.results import election_id
 
     election = outcome.election
-    ballots = list(election.ballots)
-    random.SystemRandom().shuffle(ballots)
+    # Each ballot with its receipt (once published), shuffled together.
+    pairs = list(
+        zip(election.ballots, outcome.receipts or [""] * len(election.ballots), strict=True)
+    )
+    random.SystemRandom().shuffle(pairs)
+    ballots = [ballot for ballot, _ in pairs]
+    receipts = [receipt for _, receipt in pairs] if outcome.receipts else None
     whole = all(p.cost % 100 == 0 for p in election.projects) and election.budget % 100 == 0
     if whole:
         election = Election(
@@ -428,7 +435,9 @@ def _export(outcome: EditionResults, language: str, provisional: bool) -> str:
     }
     if provisional:
         meta["comment"] = "provisional figures: exported before the vote was closed"
-    return format_pabulib(election, meta, details)
+    elif receipts:
+        meta["comment"] = "each voter_id is a ballot's receipt: its voter can find it here"
+    return format_pabulib(election, meta, details, voter_ids=receipts)
 
 
 def _pick(texts: Mapping[str, str], language: str) -> str:

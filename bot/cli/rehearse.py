@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from bot.cli.edition import read_edition_file
-from bot.cli.support import fail, load_settings, prepared_engine
+from bot.cli.support import fail, load_settings, prepared_engine, sealer_of
 
 if TYPE_CHECKING:
     from bot.runtime.settings import Settings
@@ -40,7 +40,7 @@ def playground(
 ) -> None:
     """Rehearse the bot in the terminal, with no Telegram and no token."""
     if fresh:
-        for suffix in ("", "-wal", "-shm"):
+        for suffix in ("", "-wal", "-shm", ".key"):
             Path(f"{db}{suffix}").unlink(missing_ok=True)
     source_file = edition or EXAMPLE_EDITION
     checked = read_edition_file(source_file)
@@ -52,7 +52,10 @@ def playground(
             raise fail(f"--on {on!r} is not a date like 2027-04-20") from None
         moment = datetime.combine(day, time(12), tzinfo=checked.zone)
     settings = load_settings(
-        database_url=f"sqlite+aiosqlite:///{db}", staff_ids=[user_id] if staff else []
+        database_url=f"sqlite+aiosqlite:///{db}",
+        staff_ids=[user_id] if staff else [],
+        # The rehearsal's key goes with its file, apart from the real one.
+        secret_key_file=Path(f"{db}.key"),
     )
     logging.basicConfig(level=logging.WARNING)
     source = source_file.read_text(encoding="utf-8")
@@ -81,10 +84,11 @@ async def _playground(
             await uow.editions.save(source, datetime.now(UTC))
             await uow.commit()
     clock = fixed_clock(moment) if moment else None
+    sealer = sealer_of(settings)
     dispatcher = (
-        build_dispatcher(settings, sessionmaker, create_i18n(), clock)
+        build_dispatcher(settings, sessionmaker, create_i18n(), clock, sealer=sealer)
         if clock
-        else build_dispatcher(settings, sessionmaker, create_i18n())
+        else build_dispatcher(settings, sessionmaker, create_i18n(), sealer=sealer)
     )
     simulator = Simulator(dispatcher)
     citizen = simulator.citizen(user_id, lang)

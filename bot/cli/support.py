@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
     from bot.runtime.settings import Settings
     from storage.editions import StoredEdition
+    from storage.sealing import Sealer
     from storage.unit_of_work import UnitOfWork
 
 T = TypeVar("T")
@@ -56,12 +57,31 @@ def bot_token(settings: Settings) -> str | None:
     return token
 
 
+def sealer_of(settings: Settings) -> Sealer:
+    """The key outside the database (created at the first start)."""
+    from storage.keys import open_sealer
+    from storage.sealing import KeyFileError
+
+    try:
+        return open_sealer(settings.secret_key_file)
+    except KeyFileError as error:
+        raise fail(str(error)) from None
+
+
 async def prepared_engine(settings: Settings) -> AsyncEngine:
     from storage.database import create_engine
+    from storage.keys import check_key
     from storage.migrate import upgrade
+    from storage.sealing import KeyFileError
 
     engine = create_engine(settings.database_url)
-    await upgrade(engine)
+    sealer = sealer_of(settings)
+    try:
+        await upgrade(engine, sealer=sealer)
+        await check_key(engine, sealer, settings.secret_key_file)
+    except KeyFileError as error:
+        await engine.dispose()
+        raise fail(str(error)) from None
     return engine
 
 
@@ -74,7 +94,7 @@ async def with_edition(
 
     engine = await prepared_engine(settings)
     try:
-        async with UnitOfWork(create_sessionmaker(engine)) as uow:
+        async with UnitOfWork(create_sessionmaker(engine), sealer=sealer_of(settings)) as uow:
             stored = await uow.editions.current(settings.edition)
             if stored is None:
                 raise fail("no edition is loaded: run `pbbot edition load FILE.toml` first")

@@ -6,7 +6,7 @@ from aiogram.types import Message
 
 from bot.handlers.questionnaires import load_answering, save_answering
 from bot.runtime.callbacks import ConsentButton, MenuButton
-from bot.runtime.fsm_storage import destiny_state
+from bot.runtime.fsm_storage import VOTE_DESTINY, destiny_state
 from bot.runtime.turn import Turn
 from budget.edition import Phase
 from conversations.events import (
@@ -89,7 +89,7 @@ async def has_draft(state: FSMContext) -> bool:
 
 def vote_fsm(state: FSMContext) -> FSMContext:
     """The vote keeps its state apart from the idea form's: neither can overwrite the other."""
-    return destiny_state(state, "vote")
+    return destiny_state(state, VOTE_DESTINY)
 
 
 async def load_vote(state: FSMContext) -> VoteState | None:
@@ -102,13 +102,9 @@ async def vote_status(turn: Turn, state: FSMContext) -> VoteStatus:
     if turn.citizen is None or not turn.edition.is_open(Phase.VOTE, turn.now):
         return VoteStatus.NONE
     voter = await turn.uow.voting.voter(turn.stored.id, turn.citizen.id)
-    ballot = await turn.uow.voting.ballot(voter) if voter else None
+    ballot = await turn.uow.voting.ballot(turn.stored.id, voter) if voter else None
     working = await load_vote(state)
-    if (
-        working is not None
-        and working.chosen
-        and (ballot is None or sorted(ballot.project_ids) != sorted(working.chosen))
-    ):
+    if working is not None and working.chosen is not None and (working.chosen or ballot):
         return VoteStatus.NOT_CAST
     return VoteStatus.CAST if ballot else VoteStatus.NONE
 

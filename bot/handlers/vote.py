@@ -1,6 +1,7 @@
 """The envelope vote in Telegram: /vote and the menu, the vote's buttons, the phone number
 shared through Telegram's contact button, and /ranking."""
 
+import asyncio
 import secrets
 from dataclasses import replace
 
@@ -21,7 +22,7 @@ from conversations import vote
 from conversations.events import ContactIn, Press
 from conversations.replies import Button, Localized, Reply, Text
 from conversations.vote import CastView, VoteContext, VoteOutcome, VoteState
-from storage.voting import PhoneAlreadyUsed, Voter
+from storage.voting import PhoneAlreadyUsed, VoteClosed, Voter
 
 
 def router() -> Router:
@@ -40,7 +41,7 @@ async def vote_context(turn: Turn) -> tuple[VoteContext, Voter | None]:
     assert turn.citizen is not None
     projects = await turn.uow.projects.on_ballot(turn.stored.id)
     voter = await turn.uow.voting.voter(turn.stored.id, turn.citizen.id)
-    ballot = await turn.uow.voting.ballot(voter) if voter else None
+    ballot = await turn.uow.voting.ballot(turn.stored.id, voter) if voter else None
     cast = CastView(ballot.project_ids, ballot.version, ballot.receipt) if ballot else None
     # Each voter sees the projects in an order of their own, the same each time.
     ordered = voter_order(projects, seed=turn.stored.id * 1_000_003 + turn.citizen.id)
@@ -53,8 +54,7 @@ async def open_vote(event: Message | CallbackQuery, turn: Turn, state: FSMContex
         ask_consent(turn, "")
         return
     ctx, _ = await vote_context(turn)
-    outcome = vote.open_vote(await load_vote(state), ctx, secrets.token_hex(3))
-    await apply(outcome, ctx, turn, state)
+    await run(vote.open_vote(await load_vote(state), ctx, secrets.token_hex(3)), ctx, turn, state)
 
 
 async def press_vote_button(
@@ -66,7 +66,7 @@ async def press_vote_button(
         return
     ctx, _ = await vote_context(turn)
     press = Press(callback_data.action, callback_data.arg, callback_data.token, callback_data.seq)
-    await apply(vote.step(working, press, ctx), ctx, turn, state)
+    await run(vote.step(working, press, ctx), ctx, turn, state)
 
 
 async def share_phone(message: Message, turn: Turn, state: FSMContext) -> None:
@@ -77,7 +77,7 @@ async def share_phone(message: Message, turn: Turn, state: FSMContext) -> None:
     contact = message.contact
     own = contact.user_id is not None and contact.user_id == turn.user.id
     ctx, _ = await vote_context(turn)
-    await apply(vote.step(working, ContactIn(contact.phone_number, own), ctx), ctx, turn, state)
+    await run(vote.step(working, ContactIn(contact.phone_number, own), ctx), ctx, turn, state)
 
 
 class AwaitsPhone(Filter):
@@ -94,56 +94,80 @@ async def answer_phone_question(message: Message, turn: Turn, state: FSMContext)
     if turn.citizen is None or working is None:
         return
     ctx, _ = await vote_context(turn)
-    await apply(vote.step(working, event_from_message(message), ctx), ctx, turn, state)
+    await run(vote.step(working, event_from_message(message), ctx), ctx, turn, state)
 
 
-async def apply(outcome: VoteOutcome, ctx: VoteContext, turn: Turn, state: FSMContext) -> None:
-    """Carry out what the vote asks (register, cast, withdraw), then show its screens."""
-    assert turn.citizen is not None
-    working, replies = outcome.state, list(outcome.replies)
-    edition = turn.edition
-    if outcome.register is not None:
-        phone = outcome.register.phone
-        try:
-            await turn.uow.voting.register(
-                turn.stored.id,
-                turn.citizen.id,
-                outcome.register.district,
-                phone_fingerprint(phone, edition.slug) if phone else None,
-                turn.now,
-            )
-        except PhoneAlreadyUsed:
-            working, replies = None, [Reply("vote.phone.used", drop_keyboard=True)]
-    voter = await turn.uow.voting.voter(turn.stored.id, turn.citizen.id)
-    if outcome.cast is not None and working is not None and voter is not None:
-        try:
-            ballot = await turn.uow.voting.cast(
-                turn.stored.id,
-                voter,
-                outcome.cast,
-                ctx.projects,
-                edition.envelope_cents,
-                edition.vote.allow_empty_ballot,
-                turn.now,
-            )
-        except BallotError as refused:
-            working.chosen = [p.id for p in ctx.projects if p.id in set(working.chosen)]
-            replies = [Reply(f"vote.cast.refused.{refused.reason}", notice=True)]
-        else:
-            view = CastView(ballot.project_ids, ballot.version, ballot.receipt)
-            ctx = replace(ctx, cast=view)
-            replies = [vote.screen(working, ctx), vote.receipt(view, ctx)]
-    if outcome.withdraw and working is not None and voter is not None:
-        await turn.uow.voting.withdraw(voter)
-        ctx = replace(ctx, cast=None)
-        replies = [vote.screen(working, ctx), Reply("vote.withdrawn")]
+async def run(outcome: VoteOutcome, ctx: VoteContext, turn: Turn, state: FSMContext) -> None:
+    """Carry out each effect the vote asks for and give it back what came of it, until it has
+    something to show; then keep its state and show it."""
+    while outcome.effect is not None and outcome.state is not None:
+        result, ctx = await carry_out(outcome.effect, ctx, turn)
+        outcome = vote.step(outcome.state, result, ctx)
+    working = outcome.state
     fsm = vote_fsm(state)
     if working is None:
+        await fsm.set_state(None)
         await fsm.set_data({})
-        turn.show(replies, encode_menu)
-    else:
-        await fsm.set_data(working.to_dict())
-        turn.show(replies, encode_vote(working))
+        turn.show(outcome.replies, encode_menu)
+        return
+    # The state's name says, readably, whether a change waits to be cast (for the campaigns
+    # to those with an envelope not cast); what is in the envelope is sealed with the data.
+    await fsm.set_state(vote.UNCAST if working.chosen is not None else None)
+    await fsm.set_data(working.to_dict())
+    turn.show(outcome.replies, encode_vote(working))
+
+
+async def carry_out(
+    effect: vote.Effect, ctx: VoteContext, turn: Turn
+) -> tuple[vote.Result, VoteContext]:
+    assert turn.citizen is not None
+    voting, edition, edition_id = turn.uow.voting, turn.edition, turn.stored.id
+    match effect:
+        case vote.Register(district=district, phone=phone):
+            fingerprint = await phone_hash(turn, phone) if phone else None
+            try:
+                await voting.register(edition_id, turn.citizen.id, district, fingerprint, turn.now)
+            except PhoneAlreadyUsed:
+                return vote.PhoneUsed(), ctx
+            return vote.Registered(), replace(ctx, registered=True)
+        case vote.Cast(project_ids=project_ids):
+            voter = await voting.voter(edition_id, turn.citizen.id)
+            assert voter is not None, "registered before any envelope is shown"
+            try:
+                ballot = await voting.cast(
+                    edition_id,
+                    voter,
+                    project_ids,
+                    ctx.projects,
+                    edition.envelope_cents,
+                    edition.vote.allow_empty_ballot,
+                    turn.now,
+                )
+            except BallotError as refused:
+                return vote.CastRefused(refused.reason), ctx
+            except VoteClosed:
+                return vote.CastRefused("closed"), ctx
+            view = CastView(ballot.project_ids, ballot.version, ballot.receipt)
+            return vote.BallotCast(view), replace(ctx, cast=view)
+        case vote.Withdraw():
+            voter = await voting.voter(edition_id, turn.citizen.id)
+            assert voter is not None
+            try:
+                await voting.withdraw(edition_id, voter)
+            except VoteClosed:
+                return vote.CastRefused("closed"), ctx
+            return vote.BallotWithdrawn(), replace(ctx, cast=None)
+    raise TypeError(effect)
+
+
+async def phone_hash(turn: Turn, phone: str) -> str:
+    """The number's fingerprint, keyed with the key outside the database and slow to compute:
+    worked out in a thread, so that the other chats do not wait for it."""
+    sealer = turn.uow.sealer
+    if sealer is None:
+        raise LookupError("the phone fingerprint needs the key (SECRET_KEY_FILE)")
+    key = sealer.subkey("phone")
+    return await asyncio.to_thread(phone_fingerprint, phone, key, turn.edition.slug)
 
 
 def encode_vote(working: VoteState) -> Encode:

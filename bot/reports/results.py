@@ -26,6 +26,9 @@ class EditionResults:
     results: Results
     election: Election
     turnout: int
+    # Each published ballot's receipt, in the order of `election.ballots`: a voter finds
+    # their own in the export. Empty before the ballots are published.
+    receipts: tuple[str, ...] = ()
 
     def votes(self, project: Project) -> int:
         return self.results.votes.get(election_id(project.id), 0)
@@ -47,7 +50,13 @@ class EditionResults:
 async def edition_results(uow: UnitOfWork, stored: StoredEdition) -> EditionResults:
     edition = stored.edition
     projects = tuple(await uow.projects.on_ballot(stored.id))
-    ballots = await uow.voting.ballots(stored.id)
+    receipts: tuple[str, ...] = ()
+    if await uow.voting.published(stored.id):
+        published = await uow.voting.published_ballots(stored.id)
+        ballots = [ballot.project_ids for ballot in published]
+        receipts = tuple(ballot.receipt for ballot in published)
+    else:
+        ballots = await uow.voting.ballots(stored.id)
     election = Election.of(
         {election_id(project.id): project.cost_cents for project in projects},
         edition.envelope_cents,
@@ -56,4 +65,4 @@ async def edition_results(uow: UnitOfWork, stored: StoredEdition) -> EditionResu
     results = compute_results(
         election, edition.results_rule, voter_budget_increment=SHARE_INCREMENT_CENTS
     )
-    return EditionResults(edition, projects, results, election, len(ballots))
+    return EditionResults(edition, projects, results, election, len(ballots), receipts)

@@ -23,12 +23,13 @@ from bot.handlers import get_routers
 from bot.handlers.results import ResultsCache
 from bot.runtime.chat_locks import ChatLocks
 from bot.runtime.filters import PrivateChat
-from bot.runtime.fsm_storage import DatabaseStorage
+from bot.runtime.fsm_storage import VOTE_DESTINY, DatabaseStorage
 from bot.runtime.render import Renderer
 from bot.runtime.settings import Settings
 from bot.runtime.turn import CitizenCache, EditionCache, TurnMiddleware, UnitOfWorkScope
-from storage.conversation_states import GroupCommit
+from storage.conversation_states import GroupCommit, SealedDestinies
 from storage.database import connections
+from storage.sealing import Sealer
 from storage.unit_of_work import UnitOfWork
 
 COMMANDS = (
@@ -56,13 +57,19 @@ def build_dispatcher(
     clock: Callable[[], datetime] = utc_now,
     events_isolation: BaseEventIsolation | None = None,
     chat_lock_in_database: bool = False,
+    *,
+    sealer: Sealer,
 ) -> Dispatcher:
     # A single process owns a SQLite database, so it may keep what it reads in memory.
     engine = sessionmaker.kw["bind"]
     single_process = engine.dialect.name == "sqlite"
     group_commit = GroupCommit(engine) if single_process else None
+    # The vote's envelope is stored sealed with the key kept outside the database.
+    sealed = SealedDestinies(sealer, frozenset({VOTE_DESTINY}))
     dispatcher = Dispatcher(
-        storage=DatabaseStorage(sessionmaker, cache=single_process, group_commit=group_commit),
+        storage=DatabaseStorage(
+            sessionmaker, cache=single_process, group_commit=group_commit, sealed=sealed
+        ),
         # One update at a time per chat: a double tap is handled after the first one, and sees
         # what the first one changed.
         events_isolation=events_isolation or ChatLocks(),
@@ -76,7 +83,9 @@ def build_dispatcher(
     editions = EditionCache(settings.edition, settings.edition_refresh_seconds)
     # On SQLite, most updates never hold the one connection (group commit): no gate needed.
     gate = None if single_process else connections(engine)
-    dispatcher.update.outer_middleware(UnitOfWorkScope(sessionmaker, group_commit, gate))
+    dispatcher.update.outer_middleware(
+        UnitOfWorkScope(sessionmaker, group_commit, gate, sealer=sealer, sealed_states=sealed)
+    )
     dispatcher.update.outer_middleware(dispatcher.fsm)
     dispatcher.update.outer_middleware(
         TurnMiddleware(

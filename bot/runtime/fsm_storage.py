@@ -12,8 +12,11 @@ from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, StateType, StorageKey
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.conversation_states import Entry, GroupCommit, Stored
+from storage.conversation_states import Entry, GroupCommit, SealedDestinies, Stored
 from storage.unit_of_work import UnitOfWork
+
+# The vote's conversation keeps its state under this destiny, apart from the others.
+VOTE_DESTINY = "vote"
 
 # The unit of work of the update being handled, if any (set by bot.runtime.turn).
 current_unit_of_work: ContextVar[UnitOfWork | None] = ContextVar(
@@ -32,9 +35,12 @@ class DatabaseStorage(BaseStorage):
         sessionmaker: async_sessionmaker[AsyncSession],
         cache: bool = False,
         group_commit: GroupCommit | None = None,
+        sealed: SealedDestinies | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._group_commit = group_commit
+        # The conversations whose data is stored sealed, and opened here when read.
+        self._sealed = sealed
         self._keys = DefaultKeyBuilder(with_bot_id=True, with_destiny=True)
         self._cache: dict[str, Stored] | None = {} if cache else None
 
@@ -42,20 +48,25 @@ class DatabaseStorage(BaseStorage):
         uow = current_unit_of_work.get()
         if uow is None:
             async with UnitOfWork(self._sessionmaker) as own:
-                return (await own.conversation_states.get(key)).entry
+                return self._opened(key, await own.conversation_states.get(key)).entry
         if key in uow.staged_states:
             return uow.staged_states[key]
         if key in uow.read_states:
             return uow.read_states[key].entry
         stored = self._cache.get(key) if self._cache is not None else None
         if stored is None:
-            stored = await uow.conversation_states.get(key)
+            stored = self._opened(key, await uow.conversation_states.get(key))
             if self._cache is not None:
                 self._cache[key] = stored
         if not uow.read_states:
             self._follow(uow)
         uow.read_states[key] = stored
         return stored.entry
+
+    def _opened(self, key: str, stored: Stored) -> Stored:
+        if self._sealed is None:
+            return stored
+        return Stored(self._sealed.decode(key, stored.entry), stored.version)
 
     def _follow(self, uow: UnitOfWork) -> None:
         """Keep the cache in step with what this unit of work commits, or forget."""
@@ -77,7 +88,9 @@ class DatabaseStorage(BaseStorage):
         """Staged in the update's unit of work, written once at its commit."""
         uow = current_unit_of_work.get()
         if uow is None:
-            async with UnitOfWork(self._sessionmaker, self._group_commit) as own:
+            async with UnitOfWork(
+                self._sessionmaker, self._group_commit, sealed_states=self._sealed
+            ) as own:
                 token = current_unit_of_work.set(own)
                 try:
                     await self._write(key, entry)

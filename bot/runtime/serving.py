@@ -26,6 +26,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.jobs.campaigns import Broadcaster
+from bot.jobs.publication import publish_when_closed
 from bot.runtime.chat_locks import ChatLocks, ChatLocksAcross
 from bot.runtime.dispatcher import build_dispatcher, create_bot, utc_now
 from bot.runtime.handling import Outcome, handle_update
@@ -36,8 +37,10 @@ from bot.runtime.render import Renderer
 from bot.runtime.settings import Settings
 from bot.runtime.web import ConfirmingWebhook, Readiness, web_application
 from storage.database import create_engine, create_sessionmaker, is_sqlite
+from storage.keys import check_key, open_sealer
 from storage.liveness import Liveness
 from storage.migrate import current_revision, head_revision, upgrade
+from storage.sealing import KeyFileError, Sealer
 from storage.unit_of_work import UnitOfWork
 
 logger = logging.getLogger("pbbot")
@@ -103,16 +106,24 @@ def _reason(error: BaseException) -> str:
     return f"{type(root).__name__}: {message}"[:200] if message else type(root).__name__
 
 
-async def open_database(settings: Settings, migrate: bool) -> AsyncEngine:
+def open_key(settings: Settings) -> Sealer:
+    try:
+        return open_sealer(settings.secret_key_file)
+    except KeyFileError as error:
+        raise StartupError(str(error)) from None
+
+
+async def open_database(settings: Settings, migrate: bool, sealer: Sealer) -> AsyncEngine:
     """Reach the database and bring its schema up to date (SQLite), or check that it is
-    (PostgreSQL: `pbbot migrate` does it once for every process)."""
+    (PostgreSQL: `pbbot migrate` does it once for every process); check that the key file is
+    this database's."""
     engine = create_engine(settings.database_url)
     where = urlsplit(settings.database_url.replace("+asyncpg", "").replace("+aiosqlite", ""))
     try:
         async with asyncio.timeout(CONNECT_TIMEOUT), engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
         if migrate or is_sqlite(settings.database_url):
-            await upgrade(engine)
+            await upgrade(engine, sealer=sealer)
         else:
             current, head = await current_revision(engine), head_revision()
             if current != head:
@@ -120,6 +131,10 @@ async def open_database(settings: Settings, migrate: bool) -> AsyncEngine:
                     f"the database schema is at {current or 'nothing'}, the bot needs {head}: "
                     "run `pbbot migrate` first"
                 )
+        await check_key(engine, sealer, settings.secret_key_file)
+    except KeyFileError as error:
+        await engine.dispose()
+        raise StartupError(str(error)) from None
     except StartupError:
         await engine.dispose()
         raise
@@ -190,10 +205,12 @@ class Running:
     sessionmaker: async_sessionmaker[AsyncSession]
     bot: Bot
     dispatcher: Dispatcher
+    sealer: Sealer
 
 
 async def start(settings: Settings, migrate: bool) -> Running:
-    engine = await open_database(settings, migrate)
+    sealer = open_key(settings)
+    engine = await open_database(settings, migrate, sealer)
     sessionmaker = create_sessionmaker(engine)
     async with UnitOfWork(sessionmaker) as uow:
         stored = await uow.editions.current(settings.edition)
@@ -214,8 +231,9 @@ async def start(settings: Settings, migrate: bool) -> Running:
         create_i18n(),
         events_isolation=isolation,
         chat_lock_in_database=not settings.redis_url and not is_sqlite(settings.database_url),
+        sealer=sealer,
     )
-    return Running(engine, sessionmaker, bot, dispatcher)
+    return Running(engine, sessionmaker, bot, dispatcher, sealer)
 
 
 async def housekeeping(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
@@ -262,6 +280,9 @@ async def serve(
     jobs = [
         asyncio.create_task(broadcaster.serve()),
         asyncio.create_task(housekeeping(running.sessionmaker)),
+        asyncio.create_task(
+            publish_when_closed(running.sessionmaker, running.sealer, settings.edition, utc_now)
+        ),
     ]
     readiness = Readiness(running.engine, bot)
     allowed = dispatcher.resolve_used_update_types()

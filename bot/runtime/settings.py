@@ -2,6 +2,7 @@
 newcomer has to set."""
 
 import hashlib
+from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
@@ -44,6 +45,9 @@ class Settings(BaseSettings):
     # without, under a lock held in PostgreSQL.
     redis_url: str | None = None
     log_format: Literal["json", "text"] = "json"
+    # The key that seals the secret ballot and fingerprints phone numbers, kept outside the
+    # database; created at the first start. Back it up apart from the database.
+    secret_key_file: Path = Path("pbbot.key")
 
     @field_validator("staff_ids", mode="before")
     @classmethod

@@ -27,8 +27,9 @@ from budget.edition import Edition
 from budget.roles import Role
 from conversations.replies import Button, Reply
 from storage.citizens import Citizen
-from storage.conversation_states import GroupCommit
+from storage.conversation_states import GroupCommit, SealedDestinies
 from storage.editions import StoredEdition
+from storage.sealing import Sealer
 from storage.unit_of_work import AlreadyProcessed, StateConflict, UnitOfWork
 from storage.updates import claim_chat
 
@@ -167,9 +168,14 @@ class UnitOfWorkScope(BaseMiddleware):
         sessionmaker: async_sessionmaker[AsyncSession],
         group_commit: GroupCommit | None = None,
         connections: int | None = None,
+        *,
+        sealer: Sealer,
+        sealed_states: SealedDestinies,
     ) -> None:
         self.sessionmaker = sessionmaker
         self.group_commit = group_commit
+        self.sealer = sealer
+        self.sealed_states = sealed_states
         # Updates take turns for the pool's connections in the order they came (a semaphore is
         # fair; under a burst the pool's own queue lets some updates time out).
         self.gate = asyncio.Semaphore(connections) if connections else None
@@ -189,7 +195,12 @@ class UnitOfWorkScope(BaseMiddleware):
     ) -> Any:
         async with (
             Turnstile(self.gate) as turnstile,
-            UnitOfWork(self.sessionmaker, self.group_commit) as uow,
+            UnitOfWork(
+                self.sessionmaker,
+                self.group_commit,
+                sealer=self.sealer,
+                sealed_states=self.sealed_states,
+            ) as uow,
         ):
             token = current_unit_of_work.set(uow)
             try:

@@ -67,7 +67,8 @@ def test_closing_the_vote_opens_the_results_and_exports_the_election(edition_dir
     code, output = pbbot("vote", "close")
     assert (code, output.strip()) == (
         0,
-        "The vote is closed: 0 ballots cast. The results are open: `pbbot results`.",
+        "The vote is closed: 0 ballots cast, published without their voters. "
+        "The results are open: `pbbot results`.",
     )
     code, output = pbbot("results")
     assert code == 0, output

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.rehearsal.simulator import Citizen
-from storage.tables import BallotItemRow, BallotRow, VoterRow
+from storage.tables import VoterRow
 from tests.support.app import (
     DURING_VOTE,
     App,
@@ -54,10 +54,10 @@ async def test_a_voter_fills_the_envelope_casts_and_gets_a_receipt(vote_app: App
     await citizen.click("✅ Yes, cast my ballot")
     receipt = citizen.shown[-1]
     assert "Your ballot is cast." in receipt.text
-    [ballot] = await vote_app.rows(BallotRow)
+    [ballot] = await vote_app.ballots()
     assert ballot.version == 1
     assert ballot.receipt in receipt.text
-    assert len(await vote_app.rows(BallotItemRow)) == 1
+    assert len(ballot.project_ids) == 1
 
 
 async def test_a_project_that_does_not_fit_says_how_much_to_free(vote_app: App) -> None:
@@ -94,16 +94,16 @@ async def test_casting_again_replaces_the_ballot_and_says_which_version_counts(
     await citizen.click("✅ Cast my ballot")
     await citizen.click("✅ Yes, cast my ballot")
     assert "This is version 2: it replaces your earlier ballot" in citizen.shown[-1].text
-    [ballot] = await vote_app.rows(BallotRow)
+    [ballot] = await vote_app.ballots()
     assert ballot.version == 2
-    assert len(await vote_app.rows(BallotItemRow)) == 2
+    assert len(ballot.project_ids) == 2
 
 
 async def test_an_empty_envelope_cannot_be_cast_when_the_edition_forbids_it(vote_app: App) -> None:
     citizen = await at_envelope(vote_app)
     await citizen.click("✅ Cast my ballot")
     assert citizen.alerts[-1] == "Your envelope is empty. Choose at least one project first."
-    assert await vote_app.count(BallotRow) == 0
+    assert await vote_app.ballots() == []
 
 
 async def test_a_voter_can_withdraw_their_ballot(vote_app: App) -> None:
@@ -116,7 +116,7 @@ async def test_a_voter_can_withdraw_their_ballot(vote_app: App) -> None:
     await citizen.click("🗳 My envelope")
     await citizen.click("🗑 Withdraw my ballot")
     await citizen.click("🗑 Yes, withdraw it")
-    assert await vote_app.count(BallotRow) == 0
+    assert await vote_app.ballots() == []
     assert "Your ballot has been withdrawn" in citizen.shown[-1].text
 
 
@@ -290,7 +290,7 @@ async def test_two_adds_tapped_at_once_when_only_one_fits_add_one(vote_app: App)
     )
     await citizen.click("✅ Cast my ballot")
     await citizen.click("✅ Yes, cast my ballot")
-    [ballot] = await vote_app.rows(BallotRow)
+    [ballot] = await vote_app.ballots()
     assert ballot.total_cents in (18_000_000, 16_954_800)
 
 

@@ -17,7 +17,7 @@ from bot.runtime.settings import Settings
 from bot.runtime.web import ConfirmingWebhook, Readiness, web_application
 from storage.database import create_engine, create_sessionmaker
 from storage.tables import CitizenRow, IdeaRow
-from tests.support.app import _CATALOGUES, AGREE, Clock
+from tests.support.app import _CATALOGUES, AGREE, TEST_SEALER, Clock
 from tests.support.broadcast_bot import bot_on
 from tests.support.deliveries import TOKEN
 from tests.support.fake_bot_api import FakeBotApi
@@ -46,7 +46,9 @@ async def serve(
     api = FakeBotApi()
     api_runner, api_url = await api.start()
     bot = bot_on(api_url)
-    dispatcher = build_dispatcher(Settings(_env_file=None), sessionmaker, _CATALOGUES, Clock())
+    dispatcher = build_dispatcher(
+        Settings(_env_file=None), sessionmaker, _CATALOGUES, Clock(), sealer=TEST_SEALER
+    )
     webhook = ConfirmingWebhook(dispatcher, bot, SECRET)
     app = web_application(Readiness(engine, bot).problems, webhook, "/tg")
     runner = web.AppRunner(app)

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.handlers.common import DRAFT_STATES
 from broadcast.audiences import recipients
 from budget.campaigns import Audience, AudienceKind
+from conversations.vote import UNCAST as UNCAST_STATE
 from storage.tables import CitizenRow, ConversationStateRow
 from storage.unit_of_work import UnitOfWork
 from tests.support.app import idea_in_status
@@ -41,17 +42,18 @@ async def town(sessionmaker: Sessionmaker, edition_id: int) -> None:
                     data={},
                     updated_at=NOW,
                 ),
+                # The envelope's content is sealed; its state's name says a change waits.
                 ConversationStateRow(
                     key=f"fsm:42:{UNCAST}:{UNCAST}:vote",
-                    state=None,
-                    data={"chosen": [projects[1].id]},
+                    state=UNCAST_STATE,
+                    data={"sealed": "..."},
                     updated_at=NOW,
                 ),
                 # The voter reopened the envelope and left it as cast: nothing is waiting.
                 ConversationStateRow(
                     key=f"fsm:42:{VOTED}:{VOTED}:vote",
                     state=None,
-                    data={"chosen": [projects[0].id]},
+                    data={"sealed": "..."},
                     updated_at=NOW,
                 ),
             ]

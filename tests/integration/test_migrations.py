@@ -30,6 +30,7 @@ TABLES = {
     "volunteers",
     "committee_votes",
     "processed_updates",
+    "key_checks",
 }
 
 

@@ -23,11 +23,13 @@ from bot.runtime.chat_locks import ChatLocks, ChatLocksAcross
 from bot.runtime.dispatcher import build_dispatcher
 from bot.runtime.settings import Settings
 from storage.database import create_engine, create_sessionmaker
-from storage.tables import BallotRow, CitizenRow, ConversationStateRow, VoterRow
+from storage.tables import CitizenRow, ConversationStateRow, VoterRow
 from tests.support.app import (
     _CATALOGUES,
     AGREE,
     DURING_VOTE,
+    TEST_SEALER,
+    App,
     Clock,
     put_projects_on_the_ballot,
 )
@@ -81,6 +83,7 @@ async def processes(
             clock,
             events_isolation=await isolation(lock),
             chat_lock_in_database=lock == "postgresql",
+            sealer=TEST_SEALER,
         )
         made.append(Process(engine, dispatcher))
     yield made[0], made[1]
@@ -186,6 +189,5 @@ async def test_adding_two_projects_in_two_processes_at_once_keeps_both(
     await citizen.click("🗳 My envelope")
     await citizen.click("✅ Cast my ballot")
     await citizen.click("✅ Yes, cast my ballot")
-    async with sessionmaker() as session:
-        [ballot] = list(await session.scalars(select(BallotRow)))
-        assert len(ballot.items) == 2, "both projects are in the envelope"
+    [ballot] = await App(sessionmaker).ballots()
+    assert len(ballot.project_ids) == 2, "both projects are in the envelope"

@@ -12,7 +12,16 @@ from budget.ballot import BallotError
 from storage.tables import BallotItemRow, BallotRow, VoterRow
 from storage.unit_of_work import UnitOfWork
 from storage.voting import PhoneAlreadyUsed, Voter
-from tests.support.voting import ENVELOPE, NOW, cast, on_ballot, registered
+from tests.support.app import TEST_SEALER
+from tests.support.voting import (
+    ENVELOPE,
+    NOW,
+    ballot_of,
+    cast,
+    on_ballot,
+    publish,
+    registered,
+)
 
 Sessionmaker = async_sessionmaker[AsyncSession]
 
@@ -25,8 +34,8 @@ async def test_a_ballot_holds_each_project_once_and_casting_again_replaces_it(
     first, second = projects[0].id, projects[2].id
     await cast(sessionmaker, edition_id, voter, [first, first, second], projects)
     await cast(sessionmaker, edition_id, voter, [second], projects)
-    async with UnitOfWork(sessionmaker) as uow:
-        ballot = await uow.voting.ballot(voter)
+    async with UnitOfWork(sessionmaker, sealer=TEST_SEALER) as uow:
+        ballot = await uow.voting.ballot(edition_id, voter)
         votes = await uow.voting.votes(edition_id)
     assert ballot is not None
     assert (ballot.project_ids, ballot.version) == ((second,), 2)
@@ -49,40 +58,31 @@ async def test_a_ballot_that_breaks_a_rule_is_refused(
     with pytest.raises(BallotError) as refused:
         await cast(sessionmaker, edition_id, voter, choose(projects), projects)  # type: ignore[operator]
     assert refused.value.reason == reason
-    async with UnitOfWork(sessionmaker) as uow:
-        assert await uow.voting.ballot(voter) is None
+    assert await ballot_of(sessionmaker, edition_id, voter) is None
 
 
-async def test_the_database_itself_refuses_an_overspent_or_second_ballot(
+async def test_the_database_itself_refuses_an_overspent_published_ballot_or_a_project_twice(
     sessionmaker: Sessionmaker, edition_id: int
 ) -> None:
     projects = await on_ballot(sessionmaker, edition_id)
-    voter = await registered(sessionmaker, edition_id, 1)
-    row = {
-        "edition_id": edition_id,
-        "voter_id": voter.id,
-        "envelope_cents": ENVELOPE,
-        "version": 1,
-        "receipt": "AAA-AAA",
-        "cast_at": NOW,
-    }
+    row = {"edition_id": edition_id, "envelope_cents": ENVELOPE, "receipt": "AAA-AAA"}
     async with sessionmaker() as session:
         with pytest.raises(IntegrityError):
-            await session.execute(insert(BallotRow).values(**row, total_cents=ENVELOPE + 1))
+            await session.execute(
+                insert(BallotRow).values(**row, id="a" * 32, total_cents=ENVELOPE + 1)
+            )
     async with sessionmaker() as session:
-        await session.execute(insert(BallotRow).values(**row, total_cents=100))
-        with pytest.raises(IntegrityError):
-            await session.execute(insert(BallotRow).values(**row, total_cents=100))
+        await session.execute(insert(BallotRow).values(**row, id="b" * 32, total_cents=100))
+        with pytest.raises(IntegrityError):  # the same receipt twice in one edition
+            await session.execute(insert(BallotRow).values(**row, id="c" * 32, total_cents=100))
     async with sessionmaker() as session:
-        ballot_id = await session.scalar(
-            insert(BallotRow).values(**row, total_cents=100).returning(BallotRow.id)
-        )
+        await session.execute(insert(BallotRow).values(**row, id="d" * 32, total_cents=100))
         await session.execute(
-            insert(BallotItemRow).values(ballot_id=ballot_id, project_id=projects[0].id)
+            insert(BallotItemRow).values(ballot_id="d" * 32, project_id=projects[0].id)
         )
         with pytest.raises(IntegrityError):
             await session.execute(
-                insert(BallotItemRow).values(ballot_id=ballot_id, project_id=projects[0].id)
+                insert(BallotItemRow).values(ballot_id="d" * 32, project_id=projects[0].id)
             )
 
 
@@ -101,15 +101,11 @@ async def test_casting_at_once_many_times_leaves_one_consistent_ballot(
     succeeded = [result for result in results if not isinstance(result, BaseException)]
     refused = [result for result in results if isinstance(result, BaseException)]
     assert all(isinstance(error, BallotError) for error in refused), refused
-    async with sessionmaker() as session:
-        ballots = (await session.scalars(select(BallotRow))).all()
-        items = await session.scalar(select(func.count()).select_from(BallotItemRow))
-        voter_row = await session.get(VoterRow, voter.id)
-    assert len(ballots) == 1, "one ballot per voter"
-    [ballot] = ballots
-    assert ballot.total_cents <= ballot.envelope_cents
-    assert items == 2
-    assert voter_row is not None and ballot.version == voter_row.ballots_cast == len(succeeded)
+    ballot = await ballot_of(sessionmaker, edition_id, voter)
+    assert ballot is not None and ballot.total_cents <= ENVELOPE
+    assert len(ballot.project_ids) == 2
+    assert ballot.version == len(succeeded), "each cast counted once, none lost"
+    assert await publish(sessionmaker, edition_id) == 1, "one ballot per voter"
 
 
 async def test_one_ballot_per_phone_number_even_when_two_accounts_register_at_once(

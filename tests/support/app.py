@@ -14,7 +14,9 @@ from bot.rehearsal.simulator import Citizen, Simulator
 from bot.runtime.dispatcher import build_dispatcher
 from bot.runtime.i18n import create_i18n
 from bot.runtime.settings import Settings
+from storage.sealing import Sealer
 from storage.tables import Base
+from storage.voting import CastBallot
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 # Days of the example edition's phases (see examples/namur.toml).
@@ -24,6 +26,8 @@ DURING_ANALYSIS = datetime(2027, 2, 15, 12, tzinfo=BRUSSELS)
 STAFF_ID = 900_001
 
 _CATALOGUES = create_i18n()
+# The key outside the database, as the tests' bots hold it (storage.sealing).
+TEST_SEALER = Sealer(b"pbbot-tests-key-32-bytes-long!!!")
 
 
 @dataclass
@@ -47,7 +51,9 @@ class App:
 
     def start(self) -> None:
         """Start the bot (again): a new dispatcher and session, the same database."""
-        dispatcher = build_dispatcher(self.settings, self.sessionmaker, _CATALOGUES, self.clock)
+        dispatcher = build_dispatcher(
+            self.settings, self.sessionmaker, _CATALOGUES, self.clock, sealer=TEST_SEALER
+        )
         self.simulator = Simulator(dispatcher)
 
     def citizen(self, user_id: int = 1, language_code: str | None = "en") -> Citizen:
@@ -67,6 +73,21 @@ class App:
     async def rows(self, table: type[Base]) -> list[Any]:
         async with self.sessionmaker() as session:
             return list(await session.scalars(select(table)))
+
+    async def ballots(self) -> list[CastBallot]:
+        """The ballots cast, as the bot reads them with its key (they are sealed until the
+        vote closes)."""
+        from storage.tables import VoterRow
+        from storage.unit_of_work import UnitOfWork
+        from storage.voting import Voter
+
+        async with UnitOfWork(self.sessionmaker, sealer=TEST_SEALER) as uow:
+            voters = list(await uow.session.scalars(select(VoterRow)))
+            cast = [
+                await uow.voting.ballot(row.edition_id, Voter(row.id, row.citizen_id, None))
+                for row in voters
+            ]
+        return [ballot for ballot in cast if ballot is not None]
 
 
 AGREE = {

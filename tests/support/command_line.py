@@ -7,6 +7,7 @@ from typer.testing import CliRunner
 
 from bot.cli.main import app
 from storage.database import create_engine, create_sessionmaker
+from storage.keys import open_sealer
 from storage.unit_of_work import UnitOfWork
 
 
@@ -19,7 +20,9 @@ async def cast_ballots(database: Path, ballots: list[list[int]]) -> None:
     """Citizens who registered and cast these ballots (project numbers) through the bot."""
     engine = create_engine(f"sqlite+aiosqlite:///{database}")
     now = datetime.now(UTC)
-    async with UnitOfWork(create_sessionmaker(engine)) as uow:
+    # Sealed with the key the `pbbot` command uses there (SECRET_KEY_FILE's default).
+    sealer = open_sealer(database.parent / "pbbot.key")
+    async with UnitOfWork(create_sessionmaker(engine), sealer=sealer) as uow:
         stored = await uow.editions.current(None)
         assert stored is not None
         projects = await uow.projects.on_ballot(stored.id)

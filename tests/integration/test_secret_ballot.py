@@ -1,0 +1,137 @@
+"""The ballot is secret in the database too: read whole, as someone who stole it (or a backup)
+would, it joins no voter's Telegram id to what they chose; with the key as well, once the vote
+is closed, it still does not. See tests/support/ballot_secrecy.py for how the database is read.
+"""
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.rehearsal.simulator import Citizen
+from storage.tables import ConversationStateRow
+from tests.support.app import (
+    DURING_VOTE,
+    TEST_SEALER,
+    App,
+    add_project,
+    at_envelope,
+    put_projects_on_the_ballot,
+)
+from tests.support.ballot_secrecy import dump, open_sealed, revealed
+from tests.support.voting import publish
+
+# Telegram ids as long as real ones: a number that size in a text is someone's id.
+FIRST = 987_654_321_001
+# Each voter's ballot, by the projects' titles: no two alike, so that each says who cast it.
+CHOICES = [
+    ["Orchards in the schools", "Repair café in Couvin"],
+    ["A cycle lane along the Meuse", "Open-air library"],
+    ["Nature trail for the blind", "Youth music studio"],
+    ["Repair café in Couvin", "Outdoor fitness in Ciney"],
+    ["Open-air library", "Youth music studio", "Repair café in Couvin"],
+]
+
+
+async def cast(citizen: Citizen, titles: list[str]) -> None:
+    await citizen.click("📋 Choose projects")
+    for title in titles:
+        await add_project(citizen, title)
+    await citizen.click("🗳 My envelope")
+    await citizen.click("✅ Cast my ballot")
+    await citizen.click("✅ Yes, cast my ballot")
+
+
+async def a_vote(app: App) -> dict[int, frozenset[int]]:
+    """Voters cast, one changes their ballot, one withdraws theirs, one leaves a change uncast;
+    return what each one's ballot holds (Telegram id -> project ids)."""
+    people = [await at_envelope(app, FIRST + n) for n in range(len(CHOICES) + 1)]
+    for person, titles in zip(people, CHOICES, strict=False):
+        await cast(person, titles)
+    await cast(people[1], ["Nature trail for the blind"])  # changed: this one counts
+    await cast(people[-1], ["Orchards in the schools"])
+    await people[-1].click("🗳 My envelope")
+    await people[-1].click("🗑 Withdraw my ballot")
+    await people[-1].click("🗑 Yes, withdraw it")
+    await people[2].click("🗳 My envelope")
+    await people[2].click("📋 Choose projects")
+    await add_project(people[2], "Orchards in the schools")  # a change, not cast
+    await people[2].click("🗳 My envelope")
+    held = {ballot.receipt: frozenset(ballot.project_ids) for ballot in await app.ballots()}
+    cast_by = {}
+    for person in people[:-1]:
+        receipts = [
+            held_receipt
+            for held_receipt in held
+            if any(held_receipt in shown.text for shown in person.shown)
+        ]
+        cast_by[person.user.id] = held[receipts[-1]]
+    return cast_by
+
+
+@pytest.fixture
+async def voted(
+    sessionmaker: async_sessionmaker[AsyncSession], edition_id: int
+) -> tuple[App, dict[int, frozenset[int]]]:
+    await put_projects_on_the_ballot(sessionmaker, edition_id)
+    app = App(sessionmaker)
+    app.clock.now = DURING_VOTE
+    ballots = await a_vote(app)
+    assert len(set(ballots.values())) == len(ballots), "each ballot says who cast it"
+    return app, ballots
+
+
+async def test_during_the_vote_the_database_alone_joins_no_voter_to_their_choice(
+    voted: tuple[App, dict[int, frozenset[int]]], engine: AsyncEngine
+) -> None:
+    _, ballots = voted
+    assert revealed(await dump(engine), ballots) == {}
+
+
+async def test_during_the_vote_the_key_opens_each_voters_own_ballot(
+    voted: tuple[App, dict[int, frozenset[int]]], engine: AsyncEngine
+) -> None:
+    """As designed: the bot shows voters their ballot and lets them change it, with the key.
+    (And the reading of the database finds what is there to find.)"""
+    _, ballots = voted
+    found = await dump(engine)
+    open_sealed(found, TEST_SEALER)
+    assert revealed(found, ballots) == ballots
+
+
+async def test_after_the_close_nothing_joins_a_voter_to_a_ballot_even_with_the_key(
+    voted: tuple[App, dict[int, frozenset[int]]],
+    engine: AsyncEngine,
+    edition_id: int,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    _, ballots = voted
+    assert await publish(sessionmaker, edition_id) == len(ballots)
+    found = await dump(engine)
+    assert revealed(found, ballots) == {}
+    open_sealed(found, TEST_SEALER)
+    assert revealed(found, ballots) == {}
+    published = {row.values["receipt"] for row in found.rows if row.table == "ballots"}
+    assert len(published) == len(ballots), "every ballot is in the count, under its receipt"
+
+
+async def test_a_choice_left_readable_beside_a_voter_would_be_found(
+    voted: tuple[App, dict[int, frozenset[int]]],
+    engine: AsyncEngine,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    """The reading is no formality: an envelope stored in the clear, as before, is caught."""
+    _, ballots = voted
+    telegram_id, ballot = next(iter(ballots.items()))
+    async with sessionmaker() as session:
+        session.add(
+            ConversationStateRow(
+                key=f"fsm:1:{telegram_id}:{telegram_id}:notes",
+                state=None,
+                data={"chosen": sorted(ballot)},
+                updated_at=datetime.now(UTC),
+                version=1,
+            )
+        )
+        await session.commit()
+    assert revealed(await dump(engine), ballots) == {telegram_id: ballot}
