@@ -6,7 +6,9 @@ import re
 # Telegram allows [A-Za-z0-9_-], up to 64 characters, in a start payload; the bot keeps 32.
 SOURCE_LENGTH = 32
 _NOT_IN_SOURCE = re.compile(r"[^A-Za-z0-9_-]")
-# The payloads that link to an idea (`/start idea_12`) rather than name a channel.
+# The payloads that link to an idea rather than name a channel: `/start i_<share code>`, and
+# `/start idea_12` in links shared before ideas had codes.
+SHARED_IDEA_PREFIX = "i_"
 IDEA_PREFIX = "idea_"
 
 

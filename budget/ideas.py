@@ -51,3 +51,18 @@ DESCRIPTION_MAX = 2000
 LONG_TEXT_MAX = 1000
 ADDRESS_MAX = 200
 ATTACHMENTS_MAX = 10
+
+
+# What citizens may see of an idea: never one moderation has not published (submitted,
+# changes asked, rejected), nor one merged into another.
+PUBLIC_STATUSES = frozenset(
+    {
+        IdeaStatus.PUBLISHED,
+        IdeaStatus.UNDER_ANALYSIS,
+        IdeaStatus.NOT_FEASIBLE,
+        IdeaStatus.RETAINED,
+        IdeaStatus.NOT_RETAINED,
+        IdeaStatus.WINNER,
+        IdeaStatus.NOT_FUNDED,
+    }
+)

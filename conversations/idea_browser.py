@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from budget.edition import Edition, Phase
-from budget.ideas import AuthorKind, IdeaStatus
+from budget.ideas import PUBLIC_STATUSES, AuthorKind, IdeaStatus
 from conversations.events import Event, Press, TextIn, button_number
 from conversations.replies import Button, Localized, Money, Outcome, Reply, Text
 
@@ -33,17 +33,7 @@ TYPED_PER_MESSAGE = 3000
 
 # Everything made public; an idea waiting for moderation, refused, sent back for changes or
 # merged into another is never shown.
-PUBLIC = frozenset(
-    {
-        IdeaStatus.PUBLISHED,
-        IdeaStatus.UNDER_ANALYSIS,
-        IdeaStatus.NOT_FEASIBLE,
-        IdeaStatus.RETAINED,
-        IdeaStatus.NOT_RETAINED,
-        IdeaStatus.WINNER,
-        IdeaStatus.NOT_FUNDED,
-    }
-)
+PUBLIC = PUBLIC_STATUSES
 # Supports and suggestions help the analysis and the committee: they are taken until then.
 OPEN_TO_SUPPORT = frozenset({IdeaStatus.PUBLISHED, IdeaStatus.UNDER_ANALYSIS})
 SUPPORT_PHASES = frozenset({Phase.DEPOSIT, Phase.ANALYSIS})

@@ -36,6 +36,11 @@ class Ideas:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
+    async def shared(self, edition_id: int, code: str) -> IdeaRow | None:
+        return await self.session.scalar(
+            select(IdeaRow).where(IdeaRow.edition_id == edition_id, IdeaRow.share_code == code)
+        )
+
     async def submit(
         self,
         edition_id: int,

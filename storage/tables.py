@@ -1,6 +1,7 @@
 """The tables. Generic column types and named constraints, so that one schema and one set of
 migrations serve SQLite and PostgreSQL alike."""
 
+import secrets
 from datetime import datetime
 from typing import Any
 
@@ -107,6 +108,11 @@ class IdeaRow(Base):
     staff_notes: Mapped[str | None] = mapped_column(CleanText)
     merged_into_id: Mapped[int | None] = mapped_column(
         ForeignKey("ideas.id", ondelete="SET NULL", name="fk_ideas_merged_into_id_ideas")
+    )
+    # What a shared link to the idea carries: random, so that nobody can list ideas by trying
+    # numbers (an idea not published yet is no stranger's business).
+    share_code: Mapped[str] = mapped_column(
+        BoundedString(16), unique=True, default=lambda: secrets.token_urlsafe(8)
     )
 
     attachments: Mapped[list["AttachmentRow"]] = relationship(

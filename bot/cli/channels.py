@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from bot.cli.support import bot_token, fail, load_settings
-from budget.channels import IDEA_PREFIX, SOURCE_LENGTH, clean_source
+from budget.channels import IDEA_PREFIX, SHARED_IDEA_PREFIX, SOURCE_LENGTH, clean_source
 
 # Telegram's usernames: 5 to 32 letters, digits and underscores, beginning with a letter.
 USERNAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{4,31}")
@@ -55,8 +55,11 @@ def link(
             f"source {source!r} would be kept as {kept!r} by the bot (letters, digits, _ and -, "
             f"at most {SOURCE_LENGTH} characters)"
         )
-    if source.startswith(IDEA_PREFIX):
-        raise fail(f"sources beginning with {IDEA_PREFIX!r} are kept for links to ideas")
+    if source.startswith((IDEA_PREFIX, SHARED_IDEA_PREFIX)):
+        raise fail(
+            f"sources beginning with {IDEA_PREFIX!r} or {SHARED_IDEA_PREFIX!r} are kept for "
+            "links to ideas"
+        )
     deep_link = _deep_link(source, bot_username)
     typer.echo(deep_link)
     if qr is not None and kind is not None:

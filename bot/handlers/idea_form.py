@@ -10,6 +10,7 @@ from typing import Any
 from aiogram import Bot, F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
+from aiogram.utils.deep_linking import create_start_link
 
 from bot.handlers.common import (
     DRAFT_STATES,
@@ -22,6 +23,7 @@ from bot.runtime.callbacks import FormButton, MenuButton
 from bot.runtime.filters import NotACommand
 from bot.runtime.render import Encode
 from bot.runtime.turn import Turn, encode_menu
+from budget.channels import SHARED_IDEA_PREFIX
 from budget.districts import district_of
 from budget.ideas import AUTHOR_MAY_EDIT, AuthorKind, IdeaStatus
 from budget.roles import Role
@@ -168,13 +170,13 @@ async def publish(draft: Draft, turn: Turn, bot: Bot) -> list[Reply]:
         turn.stored.id, turn.citizen.id, new_idea(draft), turn.now, district=district
     )
     await tell_staff(turn, idea.id, draft)
-    return [idea_form.published_reply(idea.id, await idea_link(bot, idea.id))]
+    return [idea_form.published_reply(idea.id, await idea_link(bot, idea.share_code))]
 
 
-async def idea_link(bot: Bot, number: int) -> str:
-    """The link that opens an idea in the bot, to share it."""
-    me = await bot.me()
-    return f"https://t.me/{me.username}?start=idea_{number}"
+async def idea_link(bot: Bot, share_code: str) -> str:
+    """The link that opens an idea in the bot, to share it: it carries the idea's share code,
+    which nobody can guess, rather than its number."""
+    return await create_start_link(bot, f"{SHARED_IDEA_PREFIX}{share_code}")
 
 
 async def resubmit(number: int, draft: Draft, turn: Turn) -> list[Reply]:

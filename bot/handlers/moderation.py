@@ -303,7 +303,7 @@ async def tell_idea_author(
     author = await turn.uow.moderation.author(number)
     assert row is not None and author is not None
     shown_reason = moderation.reason_text(reason, turn.edition) if reason else ""
-    link = await idea_link(bot, number)
+    link = await idea_link(bot, row.share_code)
     notice = moderation.tell_author(decision, number, row.title, shown_reason, turn.edition, link)
     turn.show(notice, encode_menu, lang=author.language, chat_id=author.telegram_id)
 

@@ -11,13 +11,16 @@ from bot.handlers.idea_form import resume_form
 from bot.runtime.callbacks import ConsentButton, LanguageButton, MenuButton
 from bot.runtime.staff_access import roles_of
 from bot.runtime.turn import Turn
-from budget.channels import clean_source
-from budget.ideas import IdeaStatus
+from budget.channels import IDEA_PREFIX, SHARED_IDEA_PREFIX, clean_source
+from budget.ideas import PUBLIC_STATUSES, IdeaStatus
+from conversations.events import button_number
 from conversations.menu import help_screen
 from conversations.replies import Button, Reply
 from conversations.welcome import declined, language_choice
+from storage.tables import IdeaRow
 
-HIDDEN_STATUSES = {IdeaStatus.SUBMITTED, IdeaStatus.CHANGES_ASKED}
+# Shared by its author before moderation published it: said to be waiting, nothing more.
+WAITING_FOR_MODERATION = {IdeaStatus.SUBMITTED, IdeaStatus.CHANGES_ASKED}
 
 
 def router() -> Router:
@@ -46,21 +49,30 @@ async def start_bot(
     # Unblocking the bot in Telegram sends /start: campaigns may reach this citizen again.
     await turn.uow.audiences.reachable_again(turn.citizen.id)
     await pause_form(state)
-    number = source.removeprefix("idea_")
-    # Nine digits at most: a number an idea can have, whatever was typed after /start.
-    if source.startswith("idea_") and number.isdigit() and len(number) <= 9:
-        await show_shared_idea(turn, int(number))
+    if source.startswith((SHARED_IDEA_PREFIX, IDEA_PREFIX)):
+        await show_shared_idea(turn, source)
     await show_menu(turn, state)
 
 
-async def show_shared_idea(turn: Turn, number: int) -> None:
-    idea = await turn.uow.ideas.get(number)
+async def show_shared_idea(turn: Turn, payload: str) -> None:
+    """An idea someone shared. Its link carries its share code; a number (the links shared
+    before codes) opens only an idea everyone may see, so that nobody learns anything by
+    trying numbers. An idea a stranger may not see is never shown."""
+    idea: IdeaRow | None = None
+    if payload.startswith(SHARED_IDEA_PREFIX):
+        idea = await turn.uow.ideas.shared(turn.stored.id, payload.removeprefix(SHARED_IDEA_PREFIX))
+    elif (number := button_number(payload.removeprefix(IDEA_PREFIX))) is not None:
+        idea = await turn.uow.ideas.get(number)
+        if idea is not None and IdeaStatus(idea.status) not in PUBLIC_STATUSES:
+            idea = None
     if idea is None or idea.edition_id != turn.stored.id:
-        turn.show(Reply("start.shared_idea.unknown", number=number))
-    elif IdeaStatus(idea.status) in HIDDEN_STATUSES:
-        turn.show(Reply("start.shared_idea.pending", number=number))
+        turn.show(Reply("start.shared_idea.unknown"))
+    elif IdeaStatus(idea.status) in WAITING_FOR_MODERATION:
+        turn.show(Reply("start.shared_idea.pending", number=idea.id))
+    elif IdeaStatus(idea.status) not in PUBLIC_STATUSES:
+        turn.show(Reply("start.shared_idea.unknown"))
     else:
-        turn.show(Reply("start.shared_idea", number=number, title=idea.title))
+        turn.show(Reply("start.shared_idea", number=idea.id, title=idea.title))
 
 
 async def give_consent(

@@ -87,7 +87,7 @@ def test_the_svg_qr_code_is_the_same_symbol_with_its_quiet_zone(workdir: Path) -
             f"{'poster_' + 'x' * 25!r} by the bot (letters, digits, _ and -, at most 32 "
             "characters)",
         ),
-        ("idea_12", "pbbot: sources beginning with 'idea_' are kept for links to ideas"),
+        ("idea_12", "pbbot: sources beginning with 'idea_' or 'i_' are kept for links to ideas"),
     ],
 )
 def test_a_source_the_bot_would_not_keep_as_it_is_is_refused_in_one_line(

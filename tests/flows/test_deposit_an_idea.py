@@ -70,7 +70,7 @@ async def test_a_citizen_deposits_a_complete_idea_and_gets_its_number_and_a_link
     ]
     confirmation = citizen.last.text
     assert f"Your idea no. {idea.id} has been deposited" in confirmation
-    assert f"https://t.me/pbbot_playground_bot?start=idea_{idea.id}" in confirmation
+    assert f"https://t.me/pbbot_playground_bot?start=i_{idea.share_code}" in confirmation
     assert "📣 Share my idea" in citizen.last.labels
     assert await app.count(ConversationStateRow) == 0, "the draft is gone once published"
 

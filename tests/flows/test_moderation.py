@@ -110,8 +110,8 @@ async def test_publishing_tells_the_author_with_the_ideas_number(app: App) -> No
     assert staff.last.text == "✅ Nothing is waiting for moderation."
     assert "🎉 <b>Your idea no. 1 is published!</b>" in author.last.text
     assert "“We could plant an orchard”" in author.last.text
-    assert "https://t.me/pbbot_playground_bot?start=idea_1" in author.last.text
     row = await idea(app)
+    assert f"https://t.me/pbbot_playground_bot?start=i_{row.share_code}" in author.last.text
     assert (row.status, row.published_at) == ("published", app.clock())
     assert await decisions(app) == [(STAFF_ID, "idea_published", "idea:1")]
     [entry] = [e for e in await app.rows(AuditRow) if e.action == "idea_published"]

@@ -5,8 +5,17 @@ from datetime import UTC, datetime
 import pytest
 from aiogram.types import Chat, Message, Update
 
-from storage.tables import CitizenRow, ConversationStateRow
-from tests.support.app import BEFORE_DEPOSIT, DURING_ANALYSIS, App, at_preview, at_title, consented
+from storage.tables import CitizenRow, ConversationStateRow, IdeaRow
+from tests.support.app import (
+    BEFORE_DEPOSIT,
+    DURING_ANALYSIS,
+    App,
+    at_preview,
+    at_title,
+    consented,
+    deposit_idea,
+    publish_everything_pending,
+)
 
 
 async def test_start_welcomes_with_the_edition_and_asks_consent_before_storing_anything(
@@ -141,12 +150,44 @@ async def test_a_draft_left_when_the_deposit_closed_gets_the_closing_date(app: A
     assert await app.count(ConversationStateRow) == 1, "the draft is kept, not thrown away"
 
 
-async def test_a_shared_idea_link_says_it_waits_for_moderation(app: App) -> None:
+async def test_a_shared_idea_link_says_it_waits_for_moderation_and_shows_nothing_of_it(
+    app: App,
+) -> None:
     author = await at_preview(app)
     await author.click("✅ Publish")
+    [row] = await app.rows(IdeaRow)
     friend = await consented(app, 2)
-    await friend.send("/start idea_1")
+    await friend.send(f"/start i_{row.share_code}")
     assert "Idea no. 1 is waiting for moderation." in friend.texts()[-2]
+    assert "orchard" not in " ".join(friend.texts())
+
+
+async def test_an_idea_a_stranger_may_not_see_is_never_shown_by_a_link_nor_by_its_number(
+    app: App,
+) -> None:
+    author = await at_preview(app, title="We could insult the neighbours")
+    await author.click("✅ Publish")
+    [row] = await app.rows(IdeaRow)
+    stranger = await consented(app, 2)
+    await stranger.send("/start idea_1")
+    assert "This link leads to no idea" in stranger.texts()[-2], "a number tells nothing"
+    await reject(app, row.id)
+    await stranger.send(f"/start i_{row.share_code}")
+    assert "This link leads to no idea" in stranger.texts()[-2]
+    assert "insult" not in " ".join(stranger.texts())
+    await stranger.send("/start i_guessed12345")
+    assert "This link leads to no idea" in stranger.texts()[-2]
+
+
+async def test_a_published_idea_opens_by_its_link_and_by_its_number(app: App) -> None:
+    await deposit_idea(app)
+    await publish_everything_pending(app)
+    [row] = await app.rows(IdeaRow)
+    friend = await consented(app, 2)
+    await friend.send(f"/start i_{row.share_code}")
+    assert "We could plant an orchard" in friend.texts()[-2]
+    await friend.send("/start idea_1")
+    assert "We could plant an orchard" in friend.texts()[-2]
 
 
 async def test_the_bot_stays_silent_in_a_group(app: App) -> None:
@@ -166,6 +207,13 @@ async def test_the_bot_stays_silent_in_a_group(app: App) -> None:
 async def test_a_link_to_an_idea_that_does_not_exist_says_so(app: App, payload: str) -> None:
     citizen = await consented(app)
     await citizen.send(f"/start {payload}")
-    if payload == "idea_2":
-        assert "There is no idea no. 2 in this participatory budget." in citizen.texts()[-2]
+    assert "This link leads to no idea of this participatory budget" in citizen.texts()[-2]
     assert "💡 Deposit an idea" in citizen.last.labels
+
+
+async def reject(app: App, number: int) -> None:
+    from sqlalchemy import update
+
+    async with app.sessionmaker() as session:
+        await session.execute(update(IdeaRow).where(IdeaRow.id == number).values(status="rejected"))
+        await session.commit()
