@@ -68,6 +68,9 @@ class CitizenRow(Base):
     unreachable_at: Mapped[datetime | None]
     # Asked for the results announcement when casting a ballot (sent even after /stop).
     wants_results: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Erased on request or at the end of the retention period: the row no longer points to
+    # anyone (storage.personal_data), what hangs on it keeps its place.
+    forgotten_at: Mapped[datetime | None]
 
 
 class IdeaRow(Base):

@@ -30,6 +30,7 @@ from storage.follow_ups import FollowUps
 from storage.ideas import Ideas
 from storage.leases import Leases
 from storage.moderation import Moderation
+from storage.personal_data import PersonalData
 from storage.projects import Projects
 from storage.sealing import Sealer
 from storage.staff import Staff
@@ -91,6 +92,7 @@ class UnitOfWork:
         self.committee = Committee(self.session)
         self.conversation_states = ConversationStates(self.session)
         self.updates = ProcessedUpdates(self.session, self.sealer)
+        self.personal_data = PersonalData(self.session)
         # States as read in this unit of work (with their versions), and those to write.
         self.read_states: dict[str, Stored] = {}
         self.staged_states: dict[str, Entry] = {}

@@ -8,6 +8,7 @@ from bot.cli.audit import audit_app
 from bot.cli.ballot import projects_app, results, vote_app
 from bot.cli.broadcast import broadcast_app
 from bot.cli.channels import link
+from bot.cli.citizens import citizen_app, purge
 from bot.cli.committee import committee_app
 from bot.cli.edition import db_app, edition_app, migrate, phase_app
 from bot.cli.follow_ups import followup_app
@@ -28,6 +29,8 @@ app.add_typer(vote_app, name="vote")
 app.add_typer(broadcast_app, name="broadcast")
 app.add_typer(followup_app, name="followup")
 app.add_typer(committee_app, name="committee")
+app.add_typer(citizen_app, name="citizen")
+app.command()(purge)
 app.add_typer(audit_app, name="audit")
 app.command()(results)
 app.command()(link)

@@ -14,6 +14,7 @@ from bot.handlers import (
     ideas,
     moderation,
     my_ideas,
+    privacy,
     results,
     staff_roles,
     start,
@@ -28,6 +29,7 @@ def get_routers() -> list[Router]:
         start.router(),
         my_ideas.router(),
         campaign_reminders.router(),
+        privacy.router(),
         # While the idea form is being filled in, no other conversation waits for typed text
         # (each one that asks leaves the form first): the form's answers skip the others'
         # filters, which each read a conversation state.

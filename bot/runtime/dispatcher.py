@@ -42,6 +42,7 @@ COMMANDS = (
     "results",
     "language",
     "stop",
+    "privacy",
     "help",
 )
 

@@ -101,6 +101,13 @@ class DatabaseStorage(BaseStorage):
         if await self._read(key) != entry:
             uow.stage_state(key, entry)
 
+    def forget_chat(self, chat_id: int) -> None:
+        """Drop what the cache knows of a chat whose states were erased behind its back."""
+        if self._cache is not None:
+            marker = f":{chat_id}:{chat_id}:"
+            for key in [key for key in self._cache if marker in key]:
+                del self._cache[key]
+
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         name = state.state if isinstance(state, State) else state
         built = self._keys.build(key)

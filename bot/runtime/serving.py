@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.jobs.campaigns import Broadcaster
 from bot.jobs.publication import publish_when_closed
+from bot.jobs.retention import purge_daily
 from bot.runtime.chat_locks import ChatLocks, ChatLocksAcross
 from bot.runtime.dispatcher import build_dispatcher, create_bot, utc_now
 from bot.runtime.handling import Outcome, handle_update
@@ -282,6 +283,14 @@ async def serve(
         asyncio.create_task(housekeeping(running.sessionmaker)),
         asyncio.create_task(
             publish_when_closed(running.sessionmaker, running.sealer, settings.edition, utc_now)
+        ),
+        asyncio.create_task(
+            purge_daily(
+                running.sessionmaker,
+                settings.edition,
+                timedelta(days=settings.retention_days),
+                utc_now,
+            )
         ),
     ]
     readiness = Readiness(running.engine, bot)

@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     # The key that seals the secret ballot and fingerprints phone numbers, kept outside the
     # database; created at the first start. Back it up apart from the database.
     secret_key_file: Path = Path("pbbot.key")
+    # How long personal data is kept once nobody needs it: conversations left untouched, and,
+    # after the vote's close, where citizens came from and how to reach them (followers of
+    # funded projects are told of their progress until then).
+    retention_days: int = Field(default=730, ge=1)
 
     @field_validator("staff_ids", mode="before")
     @classmethod

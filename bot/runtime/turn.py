@@ -81,6 +81,11 @@ class CitizenCache:
             self._known[telegram_id] = citizen
         return citizen
 
+    def forget(self, uow: UnitOfWork, telegram_id: int) -> None:
+        known = self._known
+        if known is not None:
+            uow.after_commit(lambda: known.pop(telegram_id, None))
+
     def remember(self, uow: UnitOfWork, citizen: Citizen) -> None:
         known = self._known
         if known is not None:
@@ -118,6 +123,11 @@ class Turn:
         self.citizens.remember(self.uow, citizen)
         self.citizen, self.lang = citizen, citizen.language
         return citizen
+
+    def forget_citizen(self) -> None:
+        """The citizen's data was erased: from now on this account is a stranger again."""
+        self.citizens.forget(self.uow, self.user.id)
+        self.citizen = None
 
     async def set_language(self, lang: str) -> None:
         if self.citizen is not None:

@@ -11,8 +11,9 @@ from storage.keys import open_sealer
 from storage.unit_of_work import UnitOfWork
 
 
-def pbbot(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(app, list(args))
+def pbbot(*args: str, answer: str | None = None) -> tuple[int, str]:
+    """Run `pbbot ARGS`; `answer` is typed at its questions."""
+    result = CliRunner().invoke(app, list(args), input=answer)
     return result.exit_code, result.output
 
 
