@@ -182,3 +182,23 @@ def test_pbbot_help_lists_run_with_its_webhook_and_workers(workdir: Path) -> Non
     code, output = pbbot("run", "--help")
     assert code == 0
     assert "--webhook" in output and "--workers" in output
+
+
+def test_a_key_file_that_is_not_the_databases_own_is_refused_at_start(
+    edition_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A backup restored with another installation's key (or a new one, the real one lost):
+    the bot refuses to start rather than fail on every ballot."""
+    import base64
+    import secrets
+
+    (edition_dir / "pbbot.key").write_text(
+        base64.urlsafe_b64encode(secrets.token_bytes(32)).decode() + "\n", encoding="ascii"
+    )
+    monkeypatch.setenv("BOT_TOKEN", TOKEN)
+    code, output = pbbot("run")
+    assert (code, output.strip()) == (
+        2,
+        "pbbot: the key file pbbot.key is not this database's: restore the key file kept "
+        "with it (SECRET_KEY_FILE)",
+    )
