@@ -1,7 +1,6 @@
 """Who a campaign run is for, evaluated afresh at each run: a weekly reminder to those who
 have not voted no longer reaches someone who voted since."""
 
-from collections.abc import Collection
 from datetime import UTC, datetime
 
 from budget.campaigns import Audience, AudienceKind
@@ -12,7 +11,8 @@ from storage.unit_of_work import UnitOfWork
 
 # Conversation states are stored under "fsm:<bot>:<chat>:<user>:<destiny>" (the bot's key
 # builder); the chat is the citizen's Telegram id, as the bot talks in private chats only.
-FORM_DESTINY = ":default"
+# The idea form keeps its draft under the first, the vote its envelope under the second.
+FORM_DESTINY = ":form"
 VOTE_DESTINY = ":vote"
 
 
@@ -26,7 +26,6 @@ async def recipients(
     edition_id: int,
     audience: Audience,
     results_announcement: bool,
-    draft_states: Collection[str | None],
     now: datetime | None = None,
 ) -> list[Recipient]:
     """The citizens the run goes to (as of `now`, by default the present moment). Never those
@@ -51,8 +50,8 @@ async def recipients(
     elif kind is AudienceKind.DRAFT:
         chats = {
             _chat_of(key)
-            for key, state, _ in await uow.audiences.conversation_states(FORM_DESTINY)
-            if state in draft_states
+            for key, _, data in await uow.audiences.conversation_states(FORM_DESTINY)
+            if data
         }
         chosen = [c for c in chosen if c.telegram_id in chats]
     elif kind is AudienceKind.UNCAST:

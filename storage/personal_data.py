@@ -91,8 +91,11 @@ class PersonalData:
                 "wants_the_results": citizen.wants_results,
             }
             data.update(await self._held_by(citizen.id))
+        # The chat's own state says only which conversation listens: not one of them.
         data["conversations_in_progress"] = [
-            {"conversation": key.rsplit(":", 1)[-1], "step": state} for key, state in states
+            {"conversation": key.rsplit(":", 1)[-1], "step": state}
+            for key, state in states
+            if not key.endswith(":default")
         ]
         if roles:
             data["staff_roles"] = sorted(roles)

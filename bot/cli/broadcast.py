@@ -48,7 +48,6 @@ def create_campaign(
         raise fail(f"cannot read {file}: {error.strerror}") from None
 
     async def count(uow: UnitOfWork, stored: StoredEdition) -> int:
-        from bot.handlers.common import DRAFT_STATES
         from broadcast.audiences import recipients
 
         try:
@@ -59,9 +58,7 @@ def create_campaign(
         except CampaignError as error:
             reason = REFUSALS[error.reason].format(**error.values)
             raise fail(f"{file}: {reason}; nothing was scheduled") from None
-        people = await recipients(
-            uow, stored.id, campaign.audience, campaign.results_announcement, DRAFT_STATES
-        )
+        people = await recipients(uow, stored.id, campaign.audience, campaign.results_announcement)
         return len(people)
 
     size = asyncio.run(with_edition(settings, count))

@@ -3,15 +3,17 @@ cost after analysis, keep notes, and merge look-alike ideas. Each change is writ
 log, and authors are told in their language what happened to their idea."""
 
 from aiogram import Router
-from aiogram.filters import Command, CommandObject, Filter
+from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
-from bot.handlers.common import event_from_message, leave_typing
+from bot.handlers.common import event_from_message, show_menu
 from bot.handlers.questionnaires import answers_for_card
 from bot.runtime.callbacks import AnalysisButton, FollowUpButton, MergeButton
 from bot.runtime.filters import NotACommand
 from bot.runtime.fsm_storage import destiny_state
+from bot.runtime.listening import listen, stop_listening
 from bot.runtime.render import Encode
 from bot.runtime.staff_access import StaffCommand, is_allowed, refuse_button
 from bot.runtime.turn import Turn
@@ -42,8 +44,14 @@ def router() -> Router:
     router.message.register(propose_merges, Command("merge"), StaffCommand(Role.ANALYST))
     router.callback_query.register(press_analysis_button, AnalysisButton.filter())
     router.callback_query.register(press_merge_button, MergeButton.filter())
-    router.message.register(answer_question, NotACommand(), AwaitsAnswer())
+    router.message.register(answer_question, AnalystAnswer.writing, NotACommand())
     return router
+
+
+class AnalystAnswer(StatesGroup):
+    """An analyst asked to type a reason, a cost, notes or the other idea of a merge."""
+
+    writing = State()
 
 
 # -- what an analyst was asked to type -------------------------------------------------------
@@ -62,18 +70,6 @@ async def load_question(state: FSMContext) -> Awaiting | None:
 
 async def put_question(state: FSMContext, awaiting: Awaiting | None) -> None:
     await question_fsm(state).set_data(awaiting.to_dict() if awaiting else {})
-
-
-class AwaitsAnswer(Filter):
-    """An analyst was asked to type something a moment ago."""
-
-    async def __call__(self, message: Message, turn: Turn, state: FSMContext) -> bool:
-        awaiting = await load_question(state)
-        return (
-            awaiting is not None
-            and not awaiting.lapsed(turn.now)
-            and await is_allowed(turn, Role.ANALYST)
-        )
 
 
 # -- the idea card ---------------------------------------------------------------------------
@@ -202,7 +198,7 @@ async def press_analysis_button(
 
 
 async def ask(turn: Turn, state: FSMContext, awaiting: Awaiting, idea: IdeaRow) -> None:
-    await leave_typing(state, keep="analysis")
+    await listen(state, AnalystAnswer.writing)
     await put_question(state, awaiting)
     alike: list[PairIdea] = []
     if awaiting.question is Question.MERGE_WITH:
@@ -247,13 +243,19 @@ async def judge(
 
 async def answer_question(message: Message, turn: Turn, state: FSMContext) -> None:
     awaiting = await load_question(state)
-    assert awaiting is not None
+    if awaiting is None or awaiting.lapsed(turn.now) or not await is_allowed(turn, Role.ANALYST):
+        # Asked too long ago, or no longer an analyst: what is typed is nobody's answer.
+        await put_question(state, None)
+        await stop_listening(state)
+        await show_menu(turn, state)
+        return
     envelope = Money(turn.edition.envelope_cents, turn.edition.currency)
     answer = analysis.read_answer(awaiting.question, event_from_message(message), envelope)
     if answer.refusal is not None:
         turn.show(answer.refusal)
         return
     await put_question(state, None)
+    await stop_listening(state, AnalystAnswer.writing)
     number, value = awaiting.idea, answer.value
     idea = await turn.uow.analysis.idea(turn.stored.id, number)
     if idea is None:
@@ -272,6 +274,7 @@ async def answer_question(message: Message, turn: Turn, state: FSMContext) -> No
             assert isinstance(value, int)
             if not await show_pair(turn, number, value):
                 await put_question(state, awaiting)
+                await listen(state, AnalystAnswer.writing)
 
 
 async def save_value(turn: Turn, idea: IdeaRow, question: Question, value: object) -> None:

@@ -4,21 +4,17 @@ the buttons of a run's progress message pause, resume or cancel it."""
 import secrets
 
 from aiogram import Router
-from aiogram.filters import Command, Filter
+from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
-from bot.handlers.common import (
-    DRAFT_STATES,
-    event_from_message,
-    leave_typing,
-    show_menu,
-    typing_elsewhere,
-)
+from bot.handlers.common import event_from_message, show_menu
 from bot.jobs.campaign_messages import campaign_message
 from bot.runtime.callbacks import CampaignButton, RunButton
 from bot.runtime.filters import NotACommand
 from bot.runtime.fsm_storage import destiny_state
+from bot.runtime.listening import listen, stop_listening
 from bot.runtime.render import Encode
 from bot.runtime.staff_access import is_allowed, refuse_button
 from bot.runtime.turn import Turn, encode_menu
@@ -37,7 +33,7 @@ def router() -> Router:
     router = Router(name="broadcast")
     router.message.register(start_campaign, Command("broadcast"))
     router.callback_query.register(press_campaign_button, CampaignButton.filter())
-    router.message.register(answer_composer, NotACommand(), Composing())
+    router.message.register(answer_composer, Campaign.composing, NotACommand())
     router.callback_query.register(press_run_button, RunButton.filter())
     return router
 
@@ -56,15 +52,10 @@ async def load_composer(state: FSMContext) -> CampaignForm | None:
     return CampaignForm.from_dict(data) if data else None
 
 
-class Composing(Filter):
+class Campaign(StatesGroup):
     """A staff member composing a campaign, at a step that waits for a text or an image."""
 
-    async def __call__(self, message: Message, state: FSMContext) -> bool:
-        form = await load_composer(state)
-        if form is None or form.step not in TYPED_STEPS:
-            return False
-        # Another conversation opened since asked for typed text: it takes it.
-        return not await typing_elsewhere(state)
+    composing = State()
 
 
 def form_context(turn: Turn) -> FormContext:
@@ -78,7 +69,6 @@ async def start_campaign(message: Message, turn: Turn, state: FSMContext) -> Non
         if turn.citizen is not None:
             await show_menu(turn, state)
         return
-    await leave_typing(state)
     outcome = campaign_form.start(form_context(turn), secrets.token_hex(3))
     await apply(outcome, turn, state)
 
@@ -91,13 +81,14 @@ async def press_campaign_button(
         turn.show(Reply("broadcast.error.old_button", notice=True))
         return
     press = Press(callback_data.action, callback_data.arg, callback_data.token, callback_data.seq)
-    await leave_typing(state)
     await apply(campaign_form.step(form, press, form_context(turn)), turn, state)
 
 
 async def answer_composer(message: Message, turn: Turn, state: FSMContext) -> None:
     form = await load_composer(state)
-    if not await is_staff(turn) or form is None:
+    if not await is_staff(turn) or form is None or form.step not in TYPED_STEPS:
+        await stop_listening(state)
+        await show_menu(turn, state)
         return
     event = event_from_message(message)
     await apply(campaign_form.step(form, event, form_context(turn)), turn, state)
@@ -113,7 +104,6 @@ async def apply(outcome: CampaignOutcome, turn: Turn, state: FSMContext) -> None
             turn.stored.id,
             campaign.audience,
             campaign.results_announcement,
-            DRAFT_STATES,
             turn.now,
         )
         # Exactly what a citizen will get, in the staff member's language if there is a text.
@@ -143,6 +133,10 @@ async def apply(outcome: CampaignOutcome, turn: Turn, state: FSMContext) -> None
             after={"texts": stored.texts, "audience": stored.audience, "schedule": stored.schedule},
         )
         replies.append(Reply("broadcast.created", number=stored.id))
+    if form is not None and form.step in TYPED_STEPS:
+        await listen(state, Campaign.composing)
+    else:
+        await stop_listening(state, Campaign.composing)
     if form is None:
         await fsm.set_data({})
         turn.show(replies, encode_menu)

@@ -6,8 +6,9 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
-from bot.handlers.common import ask_consent, pause_form
+from bot.handlers.common import ask_consent
 from bot.runtime.callbacks import InvitationButton, ReviewButton, SelectionButton, VolunteerButton
+from bot.runtime.listening import stop_listening
 from bot.runtime.staff_access import StaffCommand, is_allowed, refuse_button
 from bot.runtime.turn import Turn, encode_menu
 from budget.edition import Phase
@@ -89,7 +90,7 @@ async def offer_to_volunteer(message: Message, turn: Turn, state: FSMContext) ->
     if turn.citizen is None:
         ask_consent(turn, "")
         return
-    await pause_form(state)
+    await stop_listening(state)
     turn.show(committee.volunteer_screen(await volunteer_context(turn)), encode_committee)
 
 
@@ -249,7 +250,7 @@ async def load_review(turn: Turn) -> Review:
 
 
 async def review_ideas(message: Message, turn: Turn, state: FSMContext) -> None:
-    await pause_form(state)
+    await stop_listening(state)
     if not turn.edition.is_open(Phase.ANALYSIS, turn.now):
         turn.show(committee.review_closed(turn.edition, turn.now))
         return
@@ -325,7 +326,7 @@ async def nothing_to_select(turn: Turn, notice: bool = False) -> Reply:
 
 
 async def show_selection(message: Message, turn: Turn, state: FSMContext) -> None:
-    await pause_form(state)
+    await stop_listening(state)
     view = await selection_view(turn)
     if not view.tallies:
         turn.show(await nothing_to_select(turn))

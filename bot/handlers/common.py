@@ -1,12 +1,10 @@
 """Screens several handlers show: the main menu and the request for consent."""
 
 from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import Message
 
-from bot.handlers.questionnaires import load_answering, save_answering
 from bot.runtime.callbacks import ConsentButton, MenuButton
-from bot.runtime.fsm_storage import VOTE_DESTINY, destiny_state
+from bot.runtime.fsm_storage import FORM_DESTINY, VOTE_DESTINY, destiny_state
 from bot.runtime.turn import Turn
 from budget.edition import Phase
 from conversations.events import (
@@ -17,74 +15,24 @@ from conversations.events import (
     PhotoIn,
     TextIn,
 )
-from conversations.idea_browser import Screen
 from conversations.menu import VoteStatus, main_menu
 from conversations.replies import Button
 from conversations.vote import VoteState
 from conversations.welcome import privacy_notice, welcome
 
 
-class IdeaForm(StatesGroup):
-    filling = State()
-    # Left for another screen (a command); the draft waits behind "Continue my idea".
-    paused = State()
+def form_fsm(state: FSMContext) -> FSMContext:
+    """The idea form keeps its draft under a destiny of its own."""
+    return destiny_state(state, FORM_DESTINY)
 
 
-DRAFT_STATES = {IdeaForm.filling.state, IdeaForm.paused.state}
-
-
-async def pause_form(state: FSMContext) -> None:
-    """Leave the form (and any question waiting for typed text) for another screen: what is
-    typed next is no longer taken as an answer."""
-    await leave_typing(state)
-
-
-# The conversations that wait for typed text, each under its own destiny. Typed text goes to
-# the one that asked last: opening one leaves the questions of the others.
-STAFF_QUESTIONS = ("moderation", "analysis")
-
-
-async def leave_typing(state: FSMContext, keep: str = "") -> None:
-    """Leave every question waiting for typed text but `keep`'s: the idea form ("form"), a
-    questionnaire ("followup"), a suggestion ("suggest"), a moderator's reason, an analyst's
-    answer. Drafts and answers are kept; only the waiting stops."""
-    if keep != "form" and await state.get_state() == IdeaForm.filling.state:
-        await state.set_state(IdeaForm.paused)
-    if keep != "followup":
-        answering = await load_answering(state)
-        if answering.active is not None:
-            answering.active = None
-            await save_answering(state, answering)
-    if keep != "suggest":
-        browser = browser_fsm(state)
-        data = await browser.get_data()
-        if data.get("screen") == Screen.SUGGEST.value:
-            await browser.set_data({**data, "screen": Screen.CARD.value})
-    for destiny in STAFF_QUESTIONS:
-        if keep != destiny:
-            question = destiny_state(state, destiny)
-            if await question.get_data():
-                await question.set_data({})
-
-
-async def typing_elsewhere(state: FSMContext) -> bool:
-    """Whether a conversation other than the campaign composer waits for typed text."""
-    if await state.get_state() == IdeaForm.filling.state:
-        return True
-    if (await load_answering(state)).active is not None:
-        return True
-    if (await browser_fsm(state).get_data()).get("screen") == Screen.SUGGEST.value:
-        return True
-    return any([await destiny_state(state, name).get_data() for name in STAFF_QUESTIONS])
+async def has_draft(state: FSMContext) -> bool:
+    return bool(await form_fsm(state).get_data())
 
 
 def browser_fsm(state: FSMContext) -> FSMContext:
     """The ideas browser keeps its state apart from the idea form's and the vote's."""
     return destiny_state(state, "ideas")
-
-
-async def has_draft(state: FSMContext) -> bool:
-    return await state.get_state() in DRAFT_STATES
 
 
 def vote_fsm(state: FSMContext) -> FSMContext:

@@ -7,11 +7,12 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 
 from aiogram import F, Router
-from aiogram.filters import Command, CommandObject, Filter
+from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
-from bot.handlers.common import IdeaForm, ask_consent, event_from_message, leave_typing
+from bot.handlers.common import ask_consent, event_from_message, show_menu
 from bot.handlers.questionnaires import (
     Answering,
     answer_context,
@@ -23,6 +24,7 @@ from bot.handlers.questionnaires import (
 )
 from bot.runtime.callbacks import FollowUpButton, FollowUpFormButton
 from bot.runtime.filters import NotACommand
+from bot.runtime.listening import listen, stop_listening
 from bot.runtime.staff_access import StaffCommand, is_allowed, refuse_button
 from bot.runtime.turn import Turn
 from budget.edition import Questionnaire
@@ -57,8 +59,14 @@ def router() -> Router:
     router.callback_query.register(send_from_card, FollowUpButton.filter(F.action == "send"))
     router.callback_query.register(open_answers, FollowUpButton.filter(F.action == "answer"))
     router.callback_query.register(press_answer_button, FollowUpFormButton.filter())
-    router.message.register(answer_question, NotACommand(), TypesAnAnswer())
+    router.message.register(answer_question, QuestionnaireAnswers.answering, NotACommand())
     return router
+
+
+class QuestionnaireAnswers(StatesGroup):
+    """An author answering a follow-up questionnaire, one question at a time."""
+
+    answering = State()
 
 
 # -- staff ----------------------------------------------------------------------------------
@@ -219,16 +227,6 @@ async def show_status(turn: Turn, code: str) -> None:
 # -- authors --------------------------------------------------------------------------------
 
 
-class TypesAnAnswer(Filter):
-    """The citizen has a questionnaire open, and is not writing an idea meanwhile (whichever
-    of the two they opened last takes what they type)."""
-
-    async def __call__(self, message: Message, state: FSMContext) -> bool:
-        if await state.get_state() == IdeaForm.filling.state:
-            return False
-        return (await load_answering(state)).typing_into() is not None
-
-
 async def open_answers(
     query: CallbackQuery, callback_data: FollowUpButton, turn: Turn, state: FSMContext
 ) -> None:
@@ -278,6 +276,8 @@ async def answer_question(message: Message, turn: Turn, state: FSMContext) -> No
     answering = await load_answering(state)
     working = answering.typing_into()
     if turn.citizen is None or working is None:
+        await stop_listening(state)
+        await show_menu(turn, state)
         return
     await take(working, event_from_message(message), answering, turn, state)
 
@@ -323,9 +323,11 @@ async def apply(
         else:
             replies.append(follow_up_form.closed_reply(ctx))
     working = outcome.state
-    if working is not None and not working.paused and answering.active != follow_up.id:
+    if working is not None and not working.paused:
         # The idea form's draft, if any, waits behind "Continue my idea" meanwhile.
-        await leave_typing(state, keep="followup")
+        await listen(state, QuestionnaireAnswers.answering)
+    else:
+        await stop_listening(state, QuestionnaireAnswers.answering)
     answering.keep(follow_up.id, working)
     await save_answering(state, answering)
     turn.show(replies, encode_answer(working, follow_up.idea_id, follow_up.questionnaire))

@@ -9,18 +9,14 @@ from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.deep_linking import create_start_link
 
-from bot.handlers.common import (
-    DRAFT_STATES,
-    IdeaForm,
-    ask_consent,
-    event_from_message,
-    leave_typing,
-)
+from bot.handlers.common import ask_consent, event_from_message, form_fsm, show_menu
 from bot.runtime.callbacks import FormButton, MenuButton
 from bot.runtime.filters import NotACommand
+from bot.runtime.listening import listen, stop_listening
 from bot.runtime.render import Encode
 from bot.runtime.turn import Turn, encode_menu
 from budget.channels import SHARED_IDEA_PREFIX
@@ -48,14 +44,20 @@ def router() -> Router:
     )
     router.callback_query.register(edit_idea, MenuButton.filter(F.action == "edit_idea"))
     router.callback_query.register(press_form_button, FormButton.filter())
-    router.message.register(answer_question, IdeaForm.filling, NotACommand())
+    router.message.register(answer_question, IdeaForm.answering, NotACommand())
     return router
 
 
+class IdeaForm(StatesGroup):
+    """A citizen answering the idea form's questions: titles, descriptions, documents, a place,
+    an amount, an image."""
+
+    answering = State()
+
+
 async def load_form(state: FSMContext) -> FormState | None:
-    if await state.get_state() not in DRAFT_STATES:
-        return None
-    return FormState.from_dict(await state.get_data())
+    data = await form_fsm(state).get_data()
+    return FormState.from_dict(data) if data else None
 
 
 def form_context(turn: Turn) -> FormContext:
@@ -120,6 +122,8 @@ async def resume_form(turn: Turn, state: FSMContext, bot: Bot) -> None:
 async def answer_question(message: Message, turn: Turn, state: FSMContext, bot: Bot) -> None:
     form = await load_form(state)
     if form is None:
+        await stop_listening(state)
+        await show_menu(turn, state)
         return
     outcome = idea_form.step(form, event_from_message(message), form_context(turn))
     await apply(outcome, turn, state, bot)
@@ -143,14 +147,13 @@ async def apply(outcome: FormOutcome, turn: Turn, state: FSMContext, bot: Bot) -
     elif outcome.submitted is not None:
         replies += await publish(outcome.submitted, turn, bot)
     if outcome.state is None:
-        await state.clear()
+        await form_fsm(state).set_data({})
+        await stop_listening(state, IdeaForm.answering)
         turn.show(replies, encode_menu)
         return
-    if await state.get_state() != IdeaForm.filling.state:
-        # Opened (or continued) just now: typed text is the form's from here on.
-        await leave_typing(state, keep="form")
-    await state.set_state(IdeaForm.filling)
-    await state.set_data(outcome.state.to_dict())
+    # Opened (or continued) just now: what is typed is the form's from here on.
+    await listen(state, IdeaForm.answering)
+    await form_fsm(state).set_data(outcome.state.to_dict())
     turn.show(replies, encode_form(outcome.state))
 
 

@@ -3,21 +3,16 @@
 import secrets
 
 from aiogram import F, Router
-from aiogram.filters import Command, Filter
+from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
 from aiogram.methods import SendDocument, SendPhoto
 from aiogram.types import CallbackQuery, Message
 
-from bot.handlers.common import (
-    IdeaForm,
-    ask_consent,
-    browser_fsm,
-    event_from_message,
-    leave_typing,
-    pause_form,
-)
+from bot.handlers.common import ask_consent, browser_fsm, event_from_message, show_menu
 from bot.runtime.callbacks import IdeasButton, MenuButton
 from bot.runtime.filters import NotACommand
+from bot.runtime.listening import listen, stop_listening
 from bot.runtime.render import Encode
 from bot.runtime.turn import Turn, encode_menu
 from budget.ideas import AuthorKind, IdeaStatus
@@ -46,8 +41,14 @@ def router() -> Router:
     router.message.register(open_browser, Command("ideas"))
     router.callback_query.register(open_browser, MenuButton.filter(F.action == "ideas"))
     router.callback_query.register(press_browser_button, IdeasButton.filter())
-    router.message.register(send_suggestion, NotACommand(), WritesSuggestion())
+    router.message.register(send_suggestion, Suggestion.writing, NotACommand())
     return router
+
+
+class Suggestion(StatesGroup):
+    """A citizen writing a suggestion to an idea's author."""
+
+    writing = State()
 
 
 async def load_browser(state: FSMContext) -> BrowseState | None:
@@ -55,21 +56,11 @@ async def load_browser(state: FSMContext) -> BrowseState | None:
     return BrowseState.from_dict(data) if data else None
 
 
-class WritesSuggestion(Filter):
-    """The citizen was asked for a suggestion and has not gone back to their idea draft."""
-
-    async def __call__(self, message: Message, state: FSMContext) -> bool:
-        if await state.get_state() == IdeaForm.filling.state:
-            return False
-        working = await load_browser(state)
-        return working is not None and working.screen is Screen.SUGGEST
-
-
 async def open_browser(event: Message | CallbackQuery, turn: Turn, state: FSMContext) -> None:
     if turn.citizen is None:
         ask_consent(turn, "")
         return
-    await pause_form(state)
+    await stop_listening(state)
     working = await load_browser(state)
     ctx = await browse_context(turn, None, None)
     outcome = idea_browser.open_browser(working, ctx, secrets.token_hex(3))
@@ -93,7 +84,9 @@ async def press_browser_button(
 
 async def send_suggestion(message: Message, turn: Turn, state: FSMContext) -> None:
     working = await load_browser(state)
-    if turn.citizen is None or working is None:
+    if turn.citizen is None or working is None or working.screen is not Screen.SUGGEST:
+        await stop_listening(state)
+        await show_menu(turn, state)
         return
     event = event_from_message(message)
     ctx = await browse_context(turn, working, event)
@@ -175,7 +168,9 @@ async def apply(outcome: BrowseOutcome, turn: Turn, state: FSMContext) -> None:
         await browsing.suggest(suggestion.idea_id, citizen_id, suggestion.text, turn.now)
     if working.screen is Screen.SUGGEST:
         # What is typed next is the suggestion, not an answer to the idea form.
-        await leave_typing(state, keep="suggest")
+        await listen(state, Suggestion.writing)
+    else:
+        await stop_listening(state, Suggestion.writing)
     await browser_fsm(state).set_data(working.to_dict())
     turn.show(replies, encode_browser(working))
     for attachment in outcome.files:

@@ -5,15 +5,17 @@ their own language. Every decision is taken once, whoever presses first, and aud
 from dataclasses import replace
 
 from aiogram import Bot, Router
-from aiogram.filters import Command, Filter
+from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
-from bot.handlers.common import IdeaForm, event_from_message, leave_typing, pause_form
+from bot.handlers.common import event_from_message, show_menu
 from bot.handlers.idea_form import idea_link
 from bot.runtime.callbacks import ModerationButton
 from bot.runtime.filters import NotACommand
 from bot.runtime.fsm_storage import destiny_state
+from bot.runtime.listening import listen, stop_listening
 from bot.runtime.render import Encode
 from bot.runtime.staff_access import StaffCommand, is_allowed, refuse_button
 from bot.runtime.turn import Turn, encode_menu
@@ -41,8 +43,14 @@ def router() -> Router:
     router = Router(name="moderation")
     router.message.register(list_pending, Command("pending"), StaffCommand(Role.MODERATOR))
     router.callback_query.register(press_moderation_button, ModerationButton.filter())
-    router.message.register(receive_reason, NotACommand(), AwaitsReason())
+    router.message.register(receive_reason, ModerationReason.writing, NotACommand())
     return router
+
+
+class ModerationReason(StatesGroup):
+    """A moderator writing why an idea is sent back or rejected."""
+
+    writing = State()
 
 
 def moderation_fsm(state: FSMContext) -> FSMContext:
@@ -59,16 +67,8 @@ async def stop_awaiting(state: FSMContext) -> Awaiting | None:
     awaiting = await load_awaiting(state)
     if awaiting is not None:
         await moderation_fsm(state).set_data({})
+    await stop_listening(state, ModerationReason.writing)
     return awaiting
-
-
-class AwaitsReason(Filter):
-    """A moderator chose to write a reason, and has not gone back to an idea draft since."""
-
-    async def __call__(self, message: Message, state: FSMContext) -> bool:
-        if await state.get_state() == IdeaForm.filling.state:
-            return False
-        return await load_awaiting(state) is not None
 
 
 def encode_for(item: Item, version: str = "") -> Encode:
@@ -85,7 +85,7 @@ def encode_for(item: Item, version: str = "") -> Encode:
 
 
 async def list_pending(message: Message, turn: Turn, state: FSMContext) -> None:
-    await pause_form(state)
+    await stop_listening(state)
     await stop_awaiting(state)
     await show_next(turn, after=None)
 
@@ -129,7 +129,10 @@ async def press_moderation_button(
 
 async def receive_reason(message: Message, turn: Turn, state: FSMContext) -> None:
     awaiting = await load_awaiting(state)
-    assert awaiting is not None
+    if awaiting is None:
+        await stop_listening(state)
+        await show_menu(turn, state)
+        return
     item = Item(Kind.IDEA, awaiting.number)
     if not await is_allowed(turn, Role.MODERATOR):
         await stop_awaiting(state)
@@ -213,9 +216,8 @@ async def wait_for_reason(
         await show_changed(turn, item)
         return
     awaiting = Awaiting(item.number, decision, seen=version)
-    await leave_typing(state, keep="moderation")
     # What is typed next is the reason, not an answer to the moderator's own idea draft.
-    await pause_form(state)
+    await listen(state, ModerationReason.writing)
     await moderation_fsm(state).set_data(awaiting.to_dict())
     turn.show(moderation.ask_reason(awaiting), encode_for(item, version))
 

@@ -6,8 +6,9 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
-from bot.handlers.common import ask_consent, has_draft, pause_form
+from bot.handlers.common import ask_consent, has_draft
 from bot.runtime.callbacks import MenuButton
+from bot.runtime.listening import stop_listening
 from bot.runtime.turn import Turn
 from budget.edition import Phase
 from budget.ideas import AUTHOR_MAY_EDIT, IdeaStatus
@@ -29,7 +30,7 @@ async def list_my_ideas(event: Message | CallbackQuery, turn: Turn, state: FSMCo
     if turn.citizen is None:
         ask_consent(turn, "")
         return
-    await pause_form(state)
+    await stop_listening(state)
     rows = await turn.uow.ideas.of_citizen(turn.stored.id, turn.citizen.id)
     edition = turn.edition
     # The form that changes an idea is the deposit's: open only while deposits are.

@@ -6,9 +6,10 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from babel import Locale
 
-from bot.handlers.common import IdeaForm, ask_consent, pause_form, show_menu
-from bot.handlers.idea_form import resume_form
+from bot.handlers.common import ask_consent, show_menu
+from bot.handlers.idea_form import IdeaForm, resume_form
 from bot.runtime.callbacks import ConsentButton, LanguageButton, MenuButton
+from bot.runtime.listening import listening, stop_listening
 from bot.runtime.staff_access import roles_of
 from bot.runtime.turn import Turn
 from budget.channels import IDEA_PREFIX, SHARED_IDEA_PREFIX, clean_source
@@ -48,7 +49,7 @@ async def start_bot(
         return
     # Unblocking the bot in Telegram sends /start: campaigns may reach this citizen again.
     await turn.uow.audiences.reachable_again(turn.citizen.id)
-    await pause_form(state)
+    await stop_listening(state)
     if source.startswith((SHARED_IDEA_PREFIX, IDEA_PREFIX)):
         await show_shared_idea(turn, source)
     await show_menu(turn, state)
@@ -127,7 +128,7 @@ async def set_language(
         return
     await turn.set_language(lang)
     turn.show(Reply("language.changed"))
-    if await state.get_state() == IdeaForm.filling.state:
+    if await listening(state, IdeaForm.answering):
         await resume_form(turn, state, bot)
     else:
         await show_menu(turn, state)

@@ -6,13 +6,15 @@ import secrets
 from dataclasses import replace
 
 from aiogram import F, Router
-from aiogram.filters import Command, Filter
+from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
-from bot.handlers.common import ask_consent, event_from_message, load_vote, vote_fsm
+from bot.handlers.common import ask_consent, event_from_message, load_vote, show_menu, vote_fsm
 from bot.runtime.callbacks import MenuButton, VoteButton
 from bot.runtime.filters import NotACommand, SharesContact
+from bot.runtime.listening import listen, stop_listening
 from bot.runtime.render import Encode
 from bot.runtime.turn import Turn, encode_menu
 from budget.ballot import BallotError, voter_order
@@ -30,8 +32,9 @@ def router() -> Router:
     router.message.register(open_vote, Command("vote"))
     router.callback_query.register(open_vote, MenuButton.filter(F.action == "vote"))
     router.callback_query.register(press_vote_button, VoteButton.filter())
-    router.message.register(share_phone, SharesContact())
-    router.message.register(answer_phone_question, NotACommand(), AwaitsPhone())
+    router.message.register(share_phone, Phone.asked, SharesContact())
+    router.message.register(answer_phone_question, Phone.asked, NotACommand())
+    router.message.register(refuse_unasked_contact, SharesContact())
     router.message.register(show_ranking, Command("ranking"))
     router.callback_query.register(show_ranking, MenuButton.filter(F.action == "ranking"))
     return router
@@ -72,6 +75,7 @@ async def press_vote_button(
 async def share_phone(message: Message, turn: Turn, state: FSMContext) -> None:
     working = await load_vote(state)
     if turn.citizen is None or working is None or message.contact is None:
+        await stop_listening(state, Phone.asked)
         turn.show(Reply("vote.phone.unexpected", drop_keyboard=True))
         return
     contact = message.contact
@@ -80,18 +84,23 @@ async def share_phone(message: Message, turn: Turn, state: FSMContext) -> None:
     await run(vote.step(working, ContactIn(contact.phone_number, own), ctx), ctx, turn, state)
 
 
-class AwaitsPhone(Filter):
-    """The voter was asked for their phone number and has not shared it yet."""
+class Phone(StatesGroup):
+    """A voter asked for their phone number, through Telegram's contact button."""
 
-    async def __call__(self, message: Message, state: FSMContext) -> bool:
-        working = await load_vote(state)
-        return working is not None and working.screen is vote.Screen.PHONE
+    asked = State()
+
+
+async def refuse_unasked_contact(message: Message, turn: Turn) -> None:
+    """A contact card nobody asked for: thanked, and forgotten."""
+    turn.show(Reply("vote.phone.unexpected", drop_keyboard=True))
 
 
 async def answer_phone_question(message: Message, turn: Turn, state: FSMContext) -> None:
     """Anything but the contact button, where the phone number is asked: ask again."""
     working = await load_vote(state)
-    if turn.citizen is None or working is None:
+    if turn.citizen is None or working is None or working.screen is not vote.Screen.PHONE:
+        await stop_listening(state)
+        await show_menu(turn, state)
         return
     ctx, _ = await vote_context(turn)
     await run(vote.step(working, event_from_message(message), ctx), ctx, turn, state)
@@ -105,6 +114,10 @@ async def run(outcome: VoteOutcome, ctx: VoteContext, turn: Turn, state: FSMCont
         outcome = vote.step(outcome.state, result, ctx)
     working = outcome.state
     fsm = vote_fsm(state)
+    if working is not None and working.screen is vote.Screen.PHONE:
+        await listen(state, Phone.asked)
+    else:
+        await stop_listening(state, Phone.asked)
     if working is None:
         await fsm.set_state(None)
         await fsm.set_data({})

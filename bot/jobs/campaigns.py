@@ -17,7 +17,6 @@ from aiogram.methods import EditMessageText, SendMessage, TelegramMethod
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.handlers.common import DRAFT_STATES
 from bot.jobs.campaign_messages import campaign_message
 from bot.jobs.campaign_sending import telegram_send
 from bot.jobs.follow_up_reminders import remind_follow_ups
@@ -151,7 +150,6 @@ class Broadcaster:
                     stored_edition.id,
                     campaign.audience,
                     campaign.results_announcement,
-                    DRAFT_STATES,
                     now,
                 )
                 await uow.campaigns.enqueue(run.id, people, now)

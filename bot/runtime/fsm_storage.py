@@ -17,6 +17,9 @@ from storage.unit_of_work import UnitOfWork
 
 # The vote's conversation keeps its state under this destiny, apart from the others.
 VOTE_DESTINY = "vote"
+# The idea form's draft, likewise; the chat's own state (the default destiny) says only which
+# conversation listens to what is typed (bot.runtime.listening).
+FORM_DESTINY = "form"
 
 # The unit of work of the update being handled, if any (set by bot.runtime.turn).
 current_unit_of_work: ContextVar[UnitOfWork | None] = ContextVar(

@@ -5,13 +5,13 @@ from typing import Any
 
 import pytest
 
-from storage.tables import ConversationStateRow, IdeaRow
+from storage.tables import IdeaRow
 from tests.support.app import App, at_preview, at_title, change_answer
 
 
 async def draft_of(app: App) -> dict[str, Any]:
-    [row] = await app.rows(ConversationStateRow)
-    return dict(row.data)
+    [draft] = await app.drafts()
+    return draft
 
 
 async def test_title_over_140_characters_is_refused_with_the_count(app: App) -> None:

@@ -72,7 +72,7 @@ async def test_a_citizen_who_unblocks_the_bot_gets_campaigns_again(
 
     async def audience() -> list[int]:
         async with UnitOfWork(sessionmaker) as uow:
-            people = await recipients(uow, edition_id, Audience(AudienceKind.EVERYONE), True, ())
+            people = await recipients(uow, edition_id, Audience(AudienceKind.EVERYONE), True)
         return [person.chat_id for person in people]
 
     assert await audience() == []

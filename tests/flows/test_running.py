@@ -113,7 +113,7 @@ def test_on_postgresql_the_bot_waits_for_pbbot_migrate_which_two_can_run_at_once
         url = f"{base}/{name}"
         result = run_pbbot(workdir, DATABASE_URL=url)
         assert one_line(result) == (
-            "pbbot: the database schema is at nothing, the bot needs 0010: "
+            "pbbot: the database schema is at nothing, the bot needs 0011: "
             "run `pbbot migrate` first"
         )
         env = {**os.environ, "DATABASE_URL": url}

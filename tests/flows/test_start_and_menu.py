@@ -147,7 +147,7 @@ async def test_a_draft_left_when_the_deposit_closed_gets_the_closing_date(app: A
     app.clock.now = DURING_ANALYSIS
     await citizen.click("✅ Publish")
     assert citizen.alerts[-1] == "The deposit of ideas closed on 31 January 2027."
-    assert await app.count(ConversationStateRow) == 1, "the draft is kept, not thrown away"
+    assert len(await app.drafts()) == 1, "the draft is kept, not thrown away"
 
 
 async def test_a_shared_idea_link_says_it_waits_for_moderation_and_shows_nothing_of_it(

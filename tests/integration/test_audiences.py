@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.handlers.common import DRAFT_STATES
 from broadcast.audiences import recipients
 from budget.campaigns import Audience, AudienceKind
 from conversations.vote import UNCAST as UNCAST_STATE
@@ -37,9 +36,9 @@ async def town(sessionmaker: Sessionmaker, edition_id: int) -> None:
         uow.session.add_all(
             [
                 ConversationStateRow(
-                    key=f"fsm:42:{DRAFTING}:{DRAFTING}:default",
-                    state="IdeaForm:filling",
-                    data={},
+                    key=f"fsm:42:{DRAFTING}:{DRAFTING}:form",
+                    state=None,
+                    data={"token": "abc", "step": "title"},
                     updated_at=NOW,
                 ),
                 # The envelope's content is sealed; its state's name says a change waits.
@@ -77,7 +76,7 @@ async def audience(
     results: bool = False,
 ) -> list[int]:
     async with UnitOfWork(sessionmaker) as uow:
-        people = await recipients(uow, edition_id, Audience(kind, value), results, DRAFT_STATES)
+        people = await recipients(uow, edition_id, Audience(kind, value), results)
     return sorted(person.chat_id for person in people)
 
 
@@ -115,9 +114,7 @@ async def test_authors_with_a_follow_up_to_answer_are_those_who_have_one_open(
         await uow.follow_ups.answer(answered.id, {"carrier": "me"}, NOW)
         await uow.commit()
     async with UnitOfWork(sessionmaker) as uow:
-        people = await recipients(
-            uow, edition_id, Audience(AudienceKind.FOLLOW_UP), False, DRAFT_STATES, NOW
-        )
+        people = await recipients(uow, edition_id, Audience(AudienceKind.FOLLOW_UP), False, NOW)
     assert [person.chat_id for person in people] == [VOTED], (
         "not answered, not past its deadline, not stopped"
     )
@@ -160,9 +157,7 @@ async def test_a_run_starts_once_per_due_moment_and_queues_each_citizen_once(
         async with UnitOfWork(sessionmaker) as uow:
             run = await uow.campaigns.start_run(campaign.id, NOW, NOW)
             if run is not None:
-                people = await recipients(
-                    uow, edition_id, Audience(AudienceKind.EVERYONE), False, DRAFT_STATES
-                )
+                people = await recipients(uow, edition_id, Audience(AudienceKind.EVERYONE), False)
                 await uow.campaigns.enqueue(run.id, people, NOW)
                 await uow.campaigns.enqueue(run.id, people, NOW)
             await uow.commit()

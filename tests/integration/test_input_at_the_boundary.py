@@ -55,8 +55,8 @@ async def test_a_draft_holding_nul_characters_survives_a_restart_on_both_databas
     await citizen.click("💡 Deposit an idea")
     await citizen.click("🙋 Myself")
     await citizen.send("A lone \ud800 half and a \x00 NUL")
-    [row] = await app.rows(ConversationStateRow)
-    assert row.data["draft"]["title"] == "A lone  half and a  NUL"
+    [draft] = await app.drafts()
+    assert draft["draft"]["title"] == "A lone  half and a  NUL"
     app.start()
     citizen = app.citizen()
     await citizen.send("/start")

@@ -162,3 +162,41 @@ async def test_the_upgrade_stops_on_a_running_vote_whose_phones_it_cannot_carry_
     async with engine.begin() as connection:
         await connection.execute(text("DELETE FROM voters"))
     await upgrade(engine)
+
+
+async def test_idea_drafts_move_to_their_own_destiny_and_keep_their_chat_listening(
+    engine: AsyncEngine,
+) -> None:
+    await downgrade(engine, "0010")
+    now = datetime(2026, 12, 1, 12, tzinfo=UTC)
+    async with engine.begin() as connection:
+        for chat, state in ((1, "IdeaForm:filling"), (2, "IdeaForm:paused")):
+            await connection.execute(
+                text(
+                    "INSERT INTO conversation_states (key, state, data, updated_at, version) "
+                    "VALUES (:key, :state, :data, :now, 3)"
+                ),
+                {
+                    "key": f"fsm:9:{chat}:{chat}:default",
+                    "state": state,
+                    "data": '{"token": "abc", "step": "title"}',
+                    "now": now,
+                },
+            )
+    await upgrade(engine)
+    async with engine.connect() as connection:
+        rows = {
+            key: (state, data)
+            for key, state, data in await connection.execute(
+                text("SELECT key, state, data FROM conversation_states ORDER BY key")
+            )
+        }
+    loaded = {
+        key: (state, data if isinstance(data, dict) else __import__("json").loads(data))
+        for key, (state, data) in rows.items()
+    }
+    assert loaded == {
+        "fsm:9:1:1:default": ("IdeaForm:answering", {}),
+        "fsm:9:1:1:form": (None, {"token": "abc", "step": "title"}),
+        "fsm:9:2:2:form": (None, {"token": "abc", "step": "title"}),
+    }

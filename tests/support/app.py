@@ -74,6 +74,13 @@ class App:
         async with self.sessionmaker() as session:
             return list(await session.scalars(select(table)))
 
+    async def drafts(self) -> list[dict[str, Any]]:
+        """The idea drafts kept (the idea form's conversation data)."""
+        from storage.tables import ConversationStateRow
+
+        rows = await self.rows(ConversationStateRow)
+        return [dict(row.data) for row in rows if row.key.endswith(":form") and row.data]
+
     async def ballots(self) -> list[CastBallot]:
         """The ballots cast, as the bot reads them with its key (they are sealed until the
         vote closes)."""
