@@ -1,11 +1,13 @@
 """The idea form: one question at a time, a preview where any field can be changed, publish.
 
 A plain state machine. `start` opens a draft, `step` takes one event and returns the new state
-with the replies to show; a published draft comes back in `FormOutcome.submitted` for the caller
-to store. Every step checks that the deposit phase is open.
+with the replies to show. Publishing is an effect: the step asks for it (`Publish`), the caller
+stores the idea and gives back what came of it (`Published`, `Replaced`, `DecidedMeanwhile`),
+and the step that takes it says what the author sees. Every step checks that the deposit phase
+is open.
 
 `edit` opens an idea already deposited, at its preview, for its author to change while
-moderation has not published it; publishing then replaces the idea (`FormOutcome.idea_id`).
+moderation has not published it; publishing then replaces the idea (`Publish.idea_id`).
 """
 
 from dataclasses import dataclass, field
@@ -210,12 +212,43 @@ class FormContext:
     now: datetime
 
 
+@dataclass(frozen=True)
+class Publish:
+    """Store the complete draft: a new idea, or in place of `idea_id` (changed by its
+    author)."""
+
+    draft: Draft
+    idea_id: int | None
+
+
+@dataclass(frozen=True)
+class Published:
+    number: int
+    link: str
+
+
+@dataclass(frozen=True)
+class Replaced:
+    """The idea, changed by its author, waits for moderation again."""
+
+    number: int
+
+
+@dataclass(frozen=True)
+class DecidedMeanwhile:
+    """Moderation decided while the author was changing the idea: the decision stands."""
+
+    number: int
+    status: str
+
+
+Result = Published | Replaced | DecidedMeanwhile
+
+
 @dataclass
 class FormOutcome(Outcome):
     state: FormState | None = None
-    submitted: Draft | None = None
-    # The idea the submitted draft replaces; None for a new idea.
-    idea_id: int | None = None
+    effect: Publish | None = None
 
 
 def start(ctx: FormContext, token: str) -> FormOutcome:
@@ -240,7 +273,18 @@ def resume(state: FormState, ctx: FormContext) -> FormOutcome:
     return FormOutcome(state, [Reply("form.resumed"), ask(state, ctx)])
 
 
-def step(state: FormState, event: Event, ctx: FormContext) -> FormOutcome:
+def step(state: FormState, event: Event | Result, ctx: FormContext) -> FormOutcome:
+    match event:
+        case Published(number=number, link=link):
+            return FormOutcome(None, [published_reply(number, link)])
+        case Replaced(number=number):
+            menu = [[Button("menu.open", "menu")]]
+            return FormOutcome(None, [Reply("moderation.edit.saved", number=number, buttons=menu)])
+        case DecidedMeanwhile(number=number, status=status):
+            status_text = Text(f"status.{status}")
+            return FormOutcome(
+                None, [Reply("moderation.edit.too_late", number=number, status=status_text)]
+            )
     if not ctx.edition.is_open(Phase.DEPOSIT, ctx.now):
         notice = isinstance(event, Press)
         return FormOutcome(state, [closed_reply(ctx, notice=notice)])
@@ -370,7 +414,7 @@ def _publish(state: FormState, ctx: FormContext) -> FormOutcome:
         outcome = _show(state, missing, ctx)
         outcome.replies.insert(0, Reply("form.error.missing"))
         return outcome
-    return FormOutcome(None, [], submitted=draft, idea_id=state.idea_id)
+    return FormOutcome(state, [], effect=Publish(draft, state.idea_id))
 
 
 # -- answering questions ------------------------------------------------------------------

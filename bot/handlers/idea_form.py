@@ -141,11 +141,17 @@ async def press_form_button(
 
 
 async def apply(outcome: FormOutcome, turn: Turn, state: FSMContext, bot: Bot) -> None:
-    replies = list(outcome.replies)
-    if outcome.submitted is not None and outcome.idea_id is not None:
-        replies += await resubmit(outcome.idea_id, outcome.submitted, turn)
-    elif outcome.submitted is not None:
-        replies += await publish(outcome.submitted, turn, bot)
+    """Carry out what the form asks (publish), give it back what came of it, then keep its
+    state and show what it says."""
+    while outcome.effect is not None and outcome.state is not None:
+        effect = outcome.effect
+        result = await (
+            resubmit(effect.idea_id, effect.draft, turn)
+            if effect.idea_id is not None
+            else publish(effect.draft, turn, bot)
+        )
+        outcome = idea_form.step(outcome.state, result, form_context(turn))
+    replies = outcome.replies
     if outcome.state is None:
         await form_fsm(state).set_data({})
         await stop_listening(state, IdeaForm.answering)
@@ -166,14 +172,14 @@ def encode_form(form: FormState) -> Encode:
     return encode
 
 
-async def publish(draft: Draft, turn: Turn, bot: Bot) -> list[Reply]:
+async def publish(draft: Draft, turn: Turn, bot: Bot) -> idea_form.Result:
     assert turn.citizen is not None
     district = district_of(draft.address, turn.edition)
     idea = await turn.uow.ideas.submit(
         turn.stored.id, turn.citizen.id, new_idea(draft), turn.now, district=district
     )
     await tell_staff(turn, idea.id, draft)
-    return [idea_form.published_reply(idea.id, await idea_link(bot, idea.share_code))]
+    return idea_form.Published(idea.id, await idea_link(bot, idea.share_code))
 
 
 async def idea_link(bot: Bot, share_code: str) -> str:
@@ -182,21 +188,17 @@ async def idea_link(bot: Bot, share_code: str) -> str:
     return await create_start_link(bot, f"{SHARED_IDEA_PREFIX}{share_code}")
 
 
-async def resubmit(number: int, draft: Draft, turn: Turn) -> list[Reply]:
+async def resubmit(number: int, draft: Draft, turn: Turn) -> idea_form.Result:
     """The author's changes replace the idea, which waits for moderation again."""
     assert turn.citizen is not None
     district = district_of(draft.address, turn.edition)
     before = await turn.uow.ideas.resubmit(number, turn.citizen.id, new_idea(draft), district)
     if before is None:
-        # Moderation decided while the author was changing it; the decision stands.
         row = await turn.uow.ideas.get(number)
-        if row is None:
-            return [Reply("error.invalid_button")]
-        status = Text(f"status.{row.status}")
-        return [Reply("moderation.edit.too_late", number=number, status=status)]
+        return idea_form.DecidedMeanwhile(number, row.status if row else IdeaStatus.REJECTED.value)
     if before is IdeaStatus.CHANGES_ASKED:
         await tell_moderator(turn, number, draft.title or "")
-    return [Reply("moderation.edit.saved", number=number, buttons=[[Button("menu.open", "menu")]])]
+    return idea_form.Replaced(number)
 
 
 async def tell_moderator(turn: Turn, number: int, title: str) -> None:

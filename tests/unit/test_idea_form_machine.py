@@ -91,9 +91,13 @@ def test_a_published_draft_comes_out_whole_and_ends_the_conversation() -> None:
     )
     assert state.step is Step.PREVIEW
     outcome = press(state, "publish")
-    assert outcome.state is None
-    assert outcome.submitted is not None
-    assert (outcome.submitted.title, outcome.submitted.image_file_id) == ("T", "img")
+    assert isinstance(outcome.effect, idea_form.Publish)
+    assert (outcome.effect.draft.title, outcome.effect.draft.image_file_id) == ("T", "img")
+    assert outcome.replies == [], "nothing is said before the idea is stored"
+    assert outcome.state is not None
+    stored = idea_form.step(outcome.state, idea_form.Published(12, "https://t.me/x"), OPEN)
+    assert stored.state is None, "the conversation ends once the idea is stored"
+    assert stored.replies[0].texts[0].params["number"] == 12
 
 
 def test_a_press_from_an_earlier_question_changes_nothing() -> None:
