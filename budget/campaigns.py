@@ -37,13 +37,6 @@ class Audience:
     kind: AudienceKind
     value: str | None = None
 
-    def to_dict(self) -> dict[str, str]:
-        return {"kind": self.kind.value, **({"value": self.value} if self.value else {})}
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, str]) -> "Audience":
-        return cls(AudienceKind(data["kind"]), data.get("value"))
-
 
 class ButtonKind(StrEnum):
     VOTE = "vote"
@@ -87,34 +80,6 @@ class Schedule:
         while day <= self.end:
             yield datetime.combine(day, self.hour, tzinfo=zone).astimezone(UTC)
             day += timedelta(days=7)
-
-    def to_dict(self) -> dict[str, object]:
-        data: dict[str, object] = {"kind": self.kind.value}
-        if self.at:
-            data["at"] = self.at.isoformat()
-        if self.kind is ScheduleKind.WEEKLY:
-            assert self.hour and self.start and self.end
-            data.update(
-                weekday=self.weekday,
-                hour=self.hour.strftime("%H:%M"),
-                start=self.start.isoformat(),
-                end=self.end.isoformat(),
-            )
-        return data
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, object]) -> "Schedule":
-        kind = ScheduleKind(str(data["kind"]))
-        at = datetime.fromisoformat(str(data["at"])) if data.get("at") else None
-        if kind is not ScheduleKind.WEEKLY:
-            return cls(kind, at=at)
-        return cls(
-            kind,
-            weekday=int(str(data["weekday"])),
-            hour=time.fromisoformat(str(data["hour"])),
-            start=date.fromisoformat(str(data["start"])),
-            end=date.fromisoformat(str(data["end"])),
-        )
 
 
 @dataclass(frozen=True)

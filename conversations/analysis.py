@@ -6,11 +6,10 @@ Plain functions and one small state, `Awaiting`: what a staff member was asked t
 caller reads and writes the ideas, and checks who may press what."""
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import Any
 
 from budget.edition import Edition, Phase
 from budget.ideas import AuthorKind, IdeaStatus
@@ -246,25 +245,6 @@ class Awaiting:
 
     def lapsed(self, now: datetime) -> bool:
         return now - self.asked_at > ANSWER_WITHIN
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "idea": self.idea,
-            "question": self.question.value,
-            "status": self.status.value,
-            "feasible": self.feasible,
-            "asked_at": self.asked_at.isoformat(),
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "Awaiting":
-        return cls(
-            idea=data["idea"],
-            question=Question(data["question"]),
-            status=IdeaStatus(data["status"]),
-            feasible=data["feasible"],
-            asked_at=datetime.fromisoformat(data["asked_at"]),
-        )
 
 
 def ask(awaiting: Awaiting, title: str, estimate: Money, alike: Sequence["PairIdea"] = ()) -> Reply:

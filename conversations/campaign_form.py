@@ -28,6 +28,7 @@ from budget.campaigns import (
     html_problem,
 )
 from budget.edition import Edition
+from budget.serialise import load
 from conversations.events import Event, PhotoIn, Press, TextIn
 from conversations.replies import Button, Localized, Outcome, Reply, Text
 
@@ -65,44 +66,13 @@ class CampaignForm:
     audience: dict[str, str] = field(default_factory=lambda: {"kind": "everyone"})
     schedule: dict[str, Any] = field(default_factory=lambda: {"kind": "now"})
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "token": self.token,
-            "step": self.step.value,
-            "seq": self.seq,
-            "html": self.html,
-            "language": self.language,
-            "texts": dict(self.texts),
-            "image": self.image,
-            "button": self.button,
-            "button_url": self.button_url,
-            "audience": dict(self.audience),
-            "schedule": dict(self.schedule),
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "CampaignForm":
-        return cls(
-            token=data["token"],
-            step=Step(data["step"]),
-            seq=data["seq"],
-            html=data["html"],
-            language=data["language"],
-            texts=dict(data["texts"]),
-            image=data["image"],
-            button=data["button"],
-            button_url=data["button_url"],
-            audience=dict(data["audience"]),
-            schedule=dict(data["schedule"]),
-        )
-
     def campaign(self) -> Campaign:
         first = next((text for text in self.texts.values() if text), "")
         return Campaign(
             name=first[:40].strip() or "campaign",
             texts={lang: text for lang, text in self.texts.items() if text},
-            audience=Audience.from_dict(self.audience),
-            schedule=Schedule.from_dict(self.schedule),
+            audience=load(Audience, self.audience),
+            schedule=load(Schedule, self.schedule),
             image=self.image,
             button=ButtonKind(self.button) if self.button else None,
             button_url=self.button_url,
@@ -239,7 +209,7 @@ def _typed(form: CampaignForm, event: Event, ctx: FormContext) -> CampaignOutcom
         if last < first:
             return _again(form, Reply("broadcast.weekly.end_before_start"))
         form.schedule.update(hour=hour, start=first.isoformat(), end=last.isoformat())
-        schedule = Schedule.from_dict(form.schedule)
+        schedule = load(Schedule, form.schedule)
         if not any(m > ctx.now for m in schedule.due_times(ctx.edition.zone, ctx.now)):
             return _again(form, Reply("broadcast.weekly.past"))
         return _to_preview(form, ctx)
@@ -383,7 +353,7 @@ def _ask(form: CampaignForm, ctx: FormContext) -> Reply:
 
 def preview_summary(form: CampaignForm, ctx: FormContext, audience_size: int) -> Reply:
     """Under the message as citizens will see it: who gets it and when; confirm or change."""
-    schedule = Schedule.from_dict(form.schedule)
+    schedule = load(Schedule, form.schedule)
     texts = [Text("broadcast.preview.header")]
     kind = AudienceKind(form.audience["kind"])
     texts.append(

@@ -93,32 +93,6 @@ class AnswerState:
     editing: bool = False
     paused: bool = False
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "version": 1,
-            "token": self.token,
-            "follow_up": self.follow_up,
-            "screen": self.screen.value,
-            "index": self.index,
-            "seq": self.seq,
-            "answers": dict(self.answers),
-            "editing": self.editing,
-            "paused": self.paused,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "AnswerState":
-        return cls(
-            token=data["token"],
-            follow_up=data["follow_up"],
-            screen=Screen(data["screen"]),
-            index=data["index"],
-            seq=data["seq"],
-            answers=dict(data["answers"]),
-            editing=data["editing"],
-            paused=data["paused"],
-        )
-
 
 @dataclass(frozen=True)
 class AnswerContext:

@@ -12,7 +12,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
 from budget.edition import Edition, Phase
 from budget.ideas import PUBLIC_STATUSES, AuthorKind, IdeaStatus
@@ -66,32 +65,6 @@ class BrowseState:
     district: str | None = None
     status: str | None = None
     card: int | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "version": 1,
-            "token": self.token,
-            "screen": self.screen.value,
-            "seq": self.seq,
-            "page": self.page,
-            "theme": self.theme,
-            "district": self.district,
-            "status": self.status,
-            "card": self.card,
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "BrowseState":
-        return cls(
-            token=data["token"],
-            screen=Screen(data["screen"]),
-            seq=data["seq"],
-            page=data["page"],
-            theme=data["theme"],
-            district=data["district"],
-            status=data["status"],
-            card=data["card"],
-        )
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ moderation has not published it; publishing then replaces the idea (`Publish.ide
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
 from budget.edition import Edition, Phase
 from budget.ideas import (
@@ -172,38 +171,6 @@ class FormState:
     cancel_from: Step | None = None
     # The idea being changed, or None for a new one.
     idea_id: int | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        draft = dict(vars(self.draft))
-        draft["attachments"] = [vars(attachment).copy() for attachment in self.draft.attachments]
-        return {
-            "version": 1,
-            "token": self.token,
-            "step": self.step.value,
-            "seq": self.seq,
-            "draft": draft,
-            "history": [step.value for step in self.history],
-            "editing": self.editing,
-            "cancel_from": self.cancel_from.value if self.cancel_from else None,
-            "idea_id": self.idea_id,
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "FormState":
-        draft = dict(data["draft"])
-        draft["attachments"] = [Attachment(**item) for item in draft.get("attachments", [])]
-        if draft.get("author_kind"):
-            draft["author_kind"] = AuthorKind(draft["author_kind"])
-        return cls(
-            token=data["token"],
-            step=Step(data["step"]),
-            seq=data["seq"],
-            draft=Draft(**draft),
-            history=[Step(item) for item in data["history"]],
-            editing=data["editing"],
-            cancel_from=Step(data["cancel_from"]) if data.get("cancel_from") else None,
-            idea_id=data.get("idea_id"),
-        )
 
 
 @dataclass(frozen=True)

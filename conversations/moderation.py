@@ -8,7 +8,6 @@ the caller, once each, whoever presses first (see storage.moderation)."""
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from typing import Any
 
 from budget.edition import Edition
 from budget.ideas import IdeaStatus
@@ -110,23 +109,6 @@ class Awaiting:
     decision: Decision
     reason: str | None = None
     seen: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "version": 1,
-            "number": self.number,
-            "decision": self.decision.value,
-            "reason": self.reason,
-            "seen": self.seen,
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Awaiting | None":
-        if not data:
-            return None
-        # A reason begun before fingerprints were kept matches no idea: the fresh card is shown.
-        seen = data.get("seen", "")
-        return cls(data["number"], Decision(data["decision"]), data.get("reason"), seen)
 
 
 def next_item(queue: list[Item], after: Item | None) -> Item | None:

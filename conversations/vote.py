@@ -14,7 +14,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
 from budget.ballot import Envelope, Project
 from budget.edition import Edition, Phase
@@ -61,34 +60,6 @@ class VoteState:
     card: int | None = None
     # Chosen while checking eligibility, before the voter is registered.
     home_district: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "version": 1,
-            "token": self.token,
-            "screen": self.screen.value,
-            "seq": self.seq,
-            "chosen": None if self.chosen is None else list(self.chosen),
-            "page": self.page,
-            "theme": self.theme,
-            "district": self.district,
-            "card": self.card,
-            "home_district": self.home_district,
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "VoteState":
-        return cls(
-            token=data["token"],
-            screen=Screen(data["screen"]),
-            seq=data["seq"],
-            chosen=None if data["chosen"] is None else list(data["chosen"]),
-            page=data["page"],
-            theme=data["theme"],
-            district=data["district"],
-            card=data["card"],
-            home_district=data["home_district"],
-        )
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import typer
 from bot.cli.support import fail, load_settings, with_edition
 from budget.campaign_file import CampaignFileError, parse_campaign
 from budget.campaigns import CampaignError, check_campaign
+from budget.serialise import dump
 
 if TYPE_CHECKING:
     from storage.editions import StoredEdition
@@ -78,8 +79,8 @@ def create_campaign(
             image=campaign.image,
             button=campaign.button.value if campaign.button else None,
             button_url=campaign.button_url,
-            audience=campaign.audience.to_dict(),
-            schedule=campaign.schedule.to_dict(),
+            audience=dump(campaign.audience),
+            schedule=dump(campaign.schedule),
             results_announcement=campaign.results_announcement,
             created_by=settings.staff_ids[0] if settings.staff_ids else 0,
             now=datetime.now(UTC),

@@ -19,6 +19,7 @@ from bot.runtime.staff_access import StaffCommand, is_allowed, refuse_button
 from bot.runtime.turn import Turn
 from budget.ideas import AuthorKind, IdeaStatus
 from budget.roles import Role
+from budget.serialise import dump, load
 from budget.similarity import LookAlike, alike, look_alikes, most_alike
 from conversations import analysis
 from conversations.analysis import (
@@ -65,11 +66,11 @@ def question_fsm(state: FSMContext) -> FSMContext:
 
 async def load_question(state: FSMContext) -> Awaiting | None:
     data = await question_fsm(state).get_data()
-    return Awaiting.from_dict(data) if data else None
+    return load(Awaiting, data) if data else None
 
 
 async def put_question(state: FSMContext, awaiting: Awaiting | None) -> None:
-    await question_fsm(state).set_data(awaiting.to_dict() if awaiting else {})
+    await question_fsm(state).set_data(dump(awaiting) if awaiting else {})
 
 
 # -- the idea card ---------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from bot.runtime.staff_access import is_allowed, refuse_button
 from bot.runtime.turn import Turn, encode_menu
 from broadcast.audiences import recipients
 from budget.roles import Role
+from budget.serialise import dump, load
 from conversations import campaign_form
 from conversations.campaign_form import CampaignForm, CampaignOutcome, FormContext, Step
 from conversations.events import Press
@@ -49,7 +50,7 @@ def composer_fsm(state: FSMContext) -> FSMContext:
 
 async def load_composer(state: FSMContext) -> CampaignForm | None:
     data = await composer_fsm(state).get_data()
-    return CampaignForm.from_dict(data) if data else None
+    return load(CampaignForm, data) if data else None
 
 
 class Campaign(StatesGroup):
@@ -119,8 +120,8 @@ async def apply(outcome: CampaignOutcome, turn: Turn, state: FSMContext) -> None
             image=campaign.image,
             button=campaign.button.value if campaign.button else None,
             button_url=campaign.button_url,
-            audience=campaign.audience.to_dict(),
-            schedule=campaign.schedule.to_dict(),
+            audience=dump(campaign.audience),
+            schedule=dump(campaign.schedule),
             results_announcement=campaign.results_announcement,
             created_by=turn.user.id,
             now=turn.now,
@@ -141,7 +142,7 @@ async def apply(outcome: CampaignOutcome, turn: Turn, state: FSMContext) -> None
         await fsm.set_data({})
         turn.show(replies, encode_menu)
     else:
-        await fsm.set_data(form.to_dict())
+        await fsm.set_data(dump(form))
         turn.show(replies, encode_composer(form))
 
 

@@ -7,6 +7,7 @@ from bot.runtime.callbacks import ConsentButton, MenuButton
 from bot.runtime.fsm_storage import FORM_DESTINY, VOTE_DESTINY, destiny_state
 from bot.runtime.turn import Turn
 from budget.edition import Phase
+from budget.serialise import load
 from conversations.events import (
     DocumentIn,
     Event,
@@ -42,7 +43,7 @@ def vote_fsm(state: FSMContext) -> FSMContext:
 
 async def load_vote(state: FSMContext) -> VoteState | None:
     data = await vote_fsm(state).get_data()
-    return VoteState.from_dict(data) if data else None
+    return load(VoteState, data) if data else None
 
 
 async def vote_status(turn: Turn, state: FSMContext) -> VoteStatus:

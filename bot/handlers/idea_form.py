@@ -23,6 +23,7 @@ from budget.channels import SHARED_IDEA_PREFIX
 from budget.districts import district_of
 from budget.ideas import AUTHOR_MAY_EDIT, AuthorKind, IdeaStatus
 from budget.roles import Role
+from budget.serialise import dump, load
 from conversations import idea_form, moderation
 from conversations.events import (
     Press,
@@ -57,7 +58,7 @@ class IdeaForm(StatesGroup):
 
 async def load_form(state: FSMContext) -> FormState | None:
     data = await form_fsm(state).get_data()
-    return FormState.from_dict(data) if data else None
+    return load(FormState, data) if data else None
 
 
 def form_context(turn: Turn) -> FormContext:
@@ -159,7 +160,7 @@ async def apply(outcome: FormOutcome, turn: Turn, state: FSMContext, bot: Bot) -
         return
     # Opened (or continued) just now: what is typed is the form's from here on.
     await listen(state, IdeaForm.answering)
-    await form_fsm(state).set_data(outcome.state.to_dict())
+    await form_fsm(state).set_data(dump(outcome.state))
     turn.show(replies, encode_form(outcome.state))
 
 

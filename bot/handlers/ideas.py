@@ -16,6 +16,7 @@ from bot.runtime.listening import listen, stop_listening
 from bot.runtime.render import Encode
 from bot.runtime.turn import Turn, encode_menu
 from budget.ideas import AuthorKind, IdeaStatus
+from budget.serialise import dump, load
 from conversations import idea_browser
 from conversations.events import Event, Press
 from conversations.idea_browser import (
@@ -53,7 +54,7 @@ class Suggestion(StatesGroup):
 
 async def load_browser(state: FSMContext) -> BrowseState | None:
     data = await browser_fsm(state).get_data()
-    return BrowseState.from_dict(data) if data else None
+    return load(BrowseState, data) if data else None
 
 
 async def open_browser(event: Message | CallbackQuery, turn: Turn, state: FSMContext) -> None:
@@ -171,7 +172,7 @@ async def apply(outcome: BrowseOutcome, turn: Turn, state: FSMContext) -> None:
         await listen(state, Suggestion.writing)
     else:
         await stop_listening(state, Suggestion.writing)
-    await browser_fsm(state).set_data(working.to_dict())
+    await browser_fsm(state).set_data(dump(working))
     turn.show(replies, encode_browser(working))
     for attachment in outcome.files:
         turn.send(file_message(attachment, turn.chat_id))

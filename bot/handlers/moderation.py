@@ -20,6 +20,7 @@ from bot.runtime.render import Encode
 from bot.runtime.staff_access import StaffCommand, is_allowed, refuse_button
 from bot.runtime.turn import Turn, encode_menu
 from budget.roles import Role
+from budget.serialise import dump, load
 from conversations import moderation
 from conversations.moderation import (
     IDEA_STATUS,
@@ -59,7 +60,8 @@ def moderation_fsm(state: FSMContext) -> FSMContext:
 
 
 async def load_awaiting(state: FSMContext) -> Awaiting | None:
-    return Awaiting.from_dict(await moderation_fsm(state).get_data())
+    data = await moderation_fsm(state).get_data()
+    return load(Awaiting, data) if data else None
 
 
 async def stop_awaiting(state: FSMContext) -> Awaiting | None:
@@ -143,7 +145,7 @@ async def receive_reason(message: Message, turn: Turn, state: FSMContext) -> Non
         turn.show(reason, encode_for(item))
         return
     written = replace(awaiting, reason=reason)
-    await moderation_fsm(state).set_data(written.to_dict())
+    await moderation_fsm(state).set_data(dump(written))
     turn.show(moderation.confirm_reason(written), encode_for(item, awaiting.seen))
 
 
@@ -218,7 +220,7 @@ async def wait_for_reason(
     awaiting = Awaiting(item.number, decision, seen=version)
     # What is typed next is the reason, not an answer to the moderator's own idea draft.
     await listen(state, ModerationReason.writing)
-    await moderation_fsm(state).set_data(awaiting.to_dict())
+    await moderation_fsm(state).set_data(dump(awaiting))
     turn.show(moderation.ask_reason(awaiting), encode_for(item, version))
 
 

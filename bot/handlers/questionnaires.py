@@ -15,6 +15,7 @@ from bot.runtime.fsm_storage import destiny_state
 from bot.runtime.render import Encode
 from bot.runtime.turn import Turn, encode_menu
 from budget.edition import Edition, QuestionKind, Questionnaire
+from budget.serialise import dump, load
 from conversations.follow_up_form import (
     AnswerContext,
     AnswerState,
@@ -97,18 +98,6 @@ class Answering:
     forms: dict[int, AnswerState] = field(default_factory=dict)
     active: int | None = None
 
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "Answering":
-        forms = {int(key): AnswerState.from_dict(form) for key, form in data["forms"].items()}
-        return cls(forms, data["active"])
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "version": 1,
-            "forms": {str(key): form.to_dict() for key, form in self.forms.items()},
-            "active": self.active,
-        }
-
     def by_token(self, token: str) -> AnswerState | None:
         return next((form for form in self.forms.values() if form.token == token), None)
 
@@ -133,11 +122,11 @@ def answering_fsm(state: FSMContext) -> FSMContext:
 
 async def load_answering(state: FSMContext) -> Answering:
     data = await answering_fsm(state).get_data()
-    return Answering.from_dict(data) if data else Answering()
+    return load(Answering, data) if data else Answering()
 
 
 async def save_answering(state: FSMContext, answering: Answering) -> None:
-    await answering_fsm(state).set_data(answering.to_dict() if answering.forms else {})
+    await answering_fsm(state).set_data(dump(answering) if answering.forms else {})
 
 
 async def answer_context(turn: Turn, follow_up: FollowUp) -> AnswerContext | None:

@@ -20,6 +20,7 @@ from bot.runtime.turn import Turn, encode_menu
 from budget.ballot import BallotError, voter_order
 from budget.edition import Phase
 from budget.eligibility import phone_fingerprint
+from budget.serialise import dump
 from conversations import vote
 from conversations.events import ContactIn, Press
 from conversations.replies import Button, Localized, Reply, Text
@@ -126,7 +127,7 @@ async def run(outcome: VoteOutcome, ctx: VoteContext, turn: Turn, state: FSMCont
     # The state's name says, readably, whether a change waits to be cast (for the campaigns
     # to those with an envelope not cast); what is in the envelope is sealed with the data.
     await fsm.set_state(vote.UNCAST if working.chosen is not None else None)
-    await fsm.set_data(working.to_dict())
+    await fsm.set_data(dump(working))
     turn.show(outcome.replies, encode_vote(working))
 
 

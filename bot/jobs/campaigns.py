@@ -29,6 +29,7 @@ from broadcast.limiter import RateLimiter
 from broadcast.schedule import due_run, next_run
 from budget.campaigns import Audience, ButtonKind, Campaign, Schedule
 from budget.edition import Edition
+from budget.serialise import load
 from conversations.replies import Text
 from storage.campaigns import StoredCampaign, StoredRun
 from storage.deliveries import Delivery
@@ -45,8 +46,8 @@ def campaign_of(stored: StoredCampaign) -> Campaign:
     return Campaign(
         name=stored.name,
         texts=stored.texts,
-        audience=Audience.from_dict(stored.audience),
-        schedule=Schedule.from_dict(stored.schedule),
+        audience=load(Audience, stored.audience),
+        schedule=load(Schedule, stored.schedule),
         image=stored.image,
         button=ButtonKind(stored.button) if stored.button else None,
         button_url=stored.button_url,

@@ -10,6 +10,8 @@ from bot.rehearsal.simulator import Citizen
 from bot.runtime.callbacks import RunButton
 from bot.runtime.i18n import create_i18n
 from bot.runtime.render import Renderer
+from budget.campaigns import Audience, AudienceKind, Schedule, ScheduleKind
+from budget.serialise import load
 from storage.tables import CampaignRow
 from storage.unit_of_work import UnitOfWork
 from tests.support.app import DURING_VOTE, STAFF_ID, App, consented
@@ -60,8 +62,8 @@ async def test_staff_compose_a_campaign_and_see_it_as_citizens_will(app: App) ->
         "fr": "Avez-vous voté ? Il reste une semaine.",
         "en": "Have you voted? One week left. <3 & more",
     }
-    assert campaign.audience == {"kind": "not_voted"}
-    assert campaign.schedule == {"kind": "now"}
+    assert load(Audience, campaign.audience) == Audience(AudienceKind.NOT_VOTED)
+    assert load(Schedule, campaign.schedule) == Schedule(ScheduleKind.NOW)
 
 
 async def test_an_audience_of_nobody_is_said_and_cannot_be_confirmed(app: App) -> None:

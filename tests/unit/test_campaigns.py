@@ -20,6 +20,7 @@ from budget.campaigns import (
 )
 from budget.edition import Edition
 from budget.edition_file import parse_edition
+from budget.serialise import dump, load
 from tests.conftest import EXAMPLE_EDITION
 
 NOW = datetime(2027, 4, 20, 10, tzinfo=UTC)
@@ -188,4 +189,4 @@ def test_a_weekly_schedule_given_moments_for_its_days_keeps_the_days(edition: Ed
     )
     schedule = parse_campaign(source, edition.timezone).schedule
     assert schedule == WEEKLY
-    assert Schedule.from_dict(schedule.to_dict()) == WEEKLY, "it is read back as it was stored"
+    assert load(Schedule, dump(schedule)) == WEEKLY, "it is read back as it was stored"

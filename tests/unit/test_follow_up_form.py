@@ -11,6 +11,7 @@ import pytest
 
 from budget.edition_file import parse_edition
 from budget.money import AmountError
+from budget.serialise import dump, load
 from conversations import follow_up_form
 from conversations.events import DocumentIn, OtherIn, PhotoIn, Press, TextIn
 from conversations.follow_up_form import (
@@ -151,7 +152,7 @@ def test_after_the_deadline_nothing_is_taken() -> None:
 
 def test_the_state_survives_a_round_trip_through_json() -> None:
     state = answered(*REQUIRED_ONLY, ("later",))
-    again = AnswerState.from_dict(json.loads(json.dumps(state.to_dict())))
+    again = load(AnswerState, json.loads(json.dumps(dump(state))))
     assert again == state
     assert again.paused
 

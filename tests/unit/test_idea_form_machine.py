@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from budget.edition_file import parse_edition
+from budget.serialise import dump, load
 from conversations import idea_form
 from conversations.events import DocumentIn, LocationIn, OtherIn, PhotoIn, Press, TextIn
 from conversations.idea_form import FormContext, FormOutcome, FormState, Step
@@ -146,8 +147,8 @@ def test_a_draft_survives_being_written_as_json_and_read_back() -> None:
         DocumentIn("d1", "plan.pdf", "application/pdf"),
         PhotoIn("p1"),
     )
-    stored = json.loads(json.dumps(state.to_dict()))
-    assert FormState.from_dict(stored) == state
+    stored = json.loads(json.dumps(dump(state)))
+    assert load(FormState, stored) == state
 
 
 def test_an_optional_answer_can_be_left_empty_again_from_the_preview() -> None:
