@@ -37,6 +37,20 @@ _MOMENT = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})[ T](\d{1,2}:\d{2})\s*$")
 _WEEKLY = re.compile(r"^\s*(\d{1,2}:\d{2})\s+(\d{4}-\d{2}-\d{2})\s+(\d{4}-\d{2}-\d{2})\s*$")
 
 
+class ComposeAction(StrEnum):
+    """What the campaign composer's buttons ask for; the encoder accepts nothing else."""
+
+    AUDIENCE = "audience"
+    VALUE = "value"
+    SCHEDULE = "schedule"
+    WEEKDAY = "weekday"
+    FORMAT = "format"
+    BUTTON = "button"
+    SKIP = "skip"
+    CONFIRM = "confirm"
+    CANCEL = "cancel"
+
+
 class Step(StrEnum):
     FORMAT = "format"
     TEXT = "text"
@@ -102,7 +116,7 @@ def step(form: CampaignForm, event: Event, ctx: FormContext) -> CampaignOutcome:
     if isinstance(event, Press):
         if event.token != form.token or event.seq != form.seq:
             return CampaignOutcome(form, [Reply("broadcast.error.old_button", notice=True)])
-        if event.action == "cancel":
+        if event.action == ComposeAction.CANCEL:
             return CampaignOutcome(None, [Reply("broadcast.cancelled", edit=True)])
         return _press(form, event, ctx)
     return _typed(form, event, ctx)
@@ -111,33 +125,33 @@ def step(form: CampaignForm, event: Event, ctx: FormContext) -> CampaignOutcome:
 def _press(form: CampaignForm, press: Press, ctx: FormContext) -> CampaignOutcome:
     action, arg, now = press.action, press.arg, form.step
     edition = ctx.edition
-    if now is Step.FORMAT and action == "format":
+    if now is Step.FORMAT and action == ComposeAction.FORMAT:
         form.html = arg == "html"
         return _go(form, Step.TEXT, ctx)
-    if now is Step.TEXT and action == "skip":
+    if now is Step.TEXT and action == ComposeAction.SKIP:
         return _next_language(form, ctx)
-    if now is Step.IMAGE and action == "skip":
+    if now is Step.IMAGE and action == ComposeAction.SKIP:
         form.image = None
         return _go(form, Step.BUTTON, ctx)
-    if now is Step.BUTTON and action == "button":
+    if now is Step.BUTTON and action == ComposeAction.BUTTON:
         if arg == "none":
             form.button, form.button_url = None, None
             return _go(form, Step.AUDIENCE, ctx)
         if arg in {kind.value for kind in ButtonKind}:
             form.button = arg
             return _go(form, Step.LINK if arg == ButtonKind.LINK else Step.AUDIENCE, ctx)
-    if now is Step.AUDIENCE and action == "audience" and arg in set(AudienceKind):
+    if now is Step.AUDIENCE and action == ComposeAction.AUDIENCE and arg in set(AudienceKind):
         form.audience = {"kind": arg}
         if AudienceKind(arg) in WITH_VALUE:
             return _go(form, Step.AUDIENCE_VALUE, ctx)
         return _go(form, Step.SCHEDULE, ctx)
-    if now is Step.AUDIENCE_VALUE and action == "value":
+    if now is Step.AUDIENCE_VALUE and action == ComposeAction.VALUE:
         kind = AudienceKind(form.audience["kind"])
         valid = arg in edition.languages if kind is AudienceKind.LANGUAGE else edition.district(arg)
         if valid:
             form.audience = {"kind": kind.value, "value": arg}
             return _go(form, Step.SCHEDULE, ctx)
-    if now is Step.SCHEDULE and action == "schedule":
+    if now is Step.SCHEDULE and action == ComposeAction.SCHEDULE:
         if arg == ScheduleKind.NOW:
             form.schedule = {"kind": "now"}
             return _to_preview(form, ctx)
@@ -145,12 +159,12 @@ def _press(form: CampaignForm, press: Press, ctx: FormContext) -> CampaignOutcom
             return _go(form, Step.AT, ctx)
         if arg == ScheduleKind.WEEKLY:
             return _go(form, Step.WEEKDAY, ctx)
-    if now is Step.WEEKDAY and action == "weekday" and arg in WEEKDAYS:
+    if now is Step.WEEKDAY and action == ComposeAction.WEEKDAY and arg in WEEKDAYS:
         form.schedule = {"kind": "weekly", "weekday": WEEKDAYS.index(arg)}
         return _go(form, Step.WEEKLY, ctx)
-    if now is Step.PREVIEW and action == "audience":
+    if now is Step.PREVIEW and action == ComposeAction.AUDIENCE:
         return _go(form, Step.AUDIENCE, ctx)
-    if now is Step.PREVIEW and action == "confirm":
+    if now is Step.PREVIEW and action == ComposeAction.CONFIRM:
         campaign = form.campaign()
         try:
             check_campaign(campaign, edition, ctx.now)
@@ -270,7 +284,7 @@ def _refusal(error: CampaignError) -> Reply:
 
 
 def _cancel_row() -> list[Button]:
-    return [Button("broadcast.button.cancel", "cancel")]
+    return [Button("broadcast.button.cancel", ComposeAction.CANCEL)]
 
 
 def _ask(form: CampaignForm, ctx: FormContext) -> Reply:
@@ -280,8 +294,8 @@ def _ask(form: CampaignForm, ctx: FormContext) -> Reply:
             return Reply(
                 "broadcast.ask.format",
                 buttons=[
-                    [Button("broadcast.button.plain", "format", "plain")],
-                    [Button("broadcast.button.html", "format", "html")],
+                    [Button("broadcast.button.plain", ComposeAction.FORMAT, "plain")],
+                    [Button("broadcast.button.html", ComposeAction.FORMAT, "html")],
                     _cancel_row(),
                 ],
             )
@@ -293,21 +307,21 @@ def _ask(form: CampaignForm, ctx: FormContext) -> Reply:
                 number=form.language + 1,
                 total=len(edition.languages),
                 limit=TEXT_LIMIT,
-                buttons=[[Button("broadcast.button.skip", "skip")], _cancel_row()],
+                buttons=[[Button("broadcast.button.skip", ComposeAction.SKIP)], _cancel_row()],
             )
         case Step.IMAGE:
             return Reply(
                 "broadcast.ask.image",
-                buttons=[[Button("broadcast.button.no_image", "skip")], _cancel_row()],
+                buttons=[[Button("broadcast.button.no_image", ComposeAction.SKIP)], _cancel_row()],
             )
         case Step.BUTTON:
             return Reply(
                 "broadcast.ask.button",
                 buttons=[
-                    [Button("broadcast.button.open_vote", "button", "vote")],
-                    [Button("broadcast.button.open_form", "button", "deposit")],
-                    [Button("broadcast.button.link", "button", "link")],
-                    [Button("broadcast.button.no_button", "button", "none")],
+                    [Button("broadcast.button.open_vote", ComposeAction.BUTTON, "vote")],
+                    [Button("broadcast.button.open_form", ComposeAction.BUTTON, "deposit")],
+                    [Button("broadcast.button.link", ComposeAction.BUTTON, "link")],
+                    [Button("broadcast.button.no_button", ComposeAction.BUTTON, "none")],
                     _cancel_row(),
                 ],
             )
@@ -315,35 +329,42 @@ def _ask(form: CampaignForm, ctx: FormContext) -> Reply:
             return Reply("broadcast.ask.link", buttons=[_cancel_row()])
         case Step.AUDIENCE:
             rows = [
-                [Button(f"broadcast.audience.{kind.value}", "audience", kind.value)]
+                [Button(f"broadcast.audience.{kind.value}", ComposeAction.AUDIENCE, kind.value)]
                 for kind in AudienceKind
             ]
             return Reply("broadcast.ask.audience", buttons=[*rows, _cancel_row()])
         case Step.AUDIENCE_VALUE:
             if form.audience["kind"] == AudienceKind.LANGUAGE:
                 options = [
-                    Button(Localized({"": LANGUAGE_NAMES.get(lang, lang)}), "value", lang)
+                    Button(
+                        Localized({"": LANGUAGE_NAMES.get(lang, lang)}), ComposeAction.VALUE, lang
+                    )
                     for lang in edition.languages
                 ]
                 key = "broadcast.ask.language"
             else:
-                options = [Button(Localized(d.name), "value", d.code) for d in edition.districts]
+                options = [
+                    Button(Localized(d.name), ComposeAction.VALUE, d.code)
+                    for d in edition.districts
+                ]
                 key = "broadcast.ask.district"
             return Reply(key, buttons=[*([option] for option in options), _cancel_row()])
         case Step.SCHEDULE:
             return Reply(
                 "broadcast.ask.schedule",
                 buttons=[
-                    [Button("broadcast.button.now", "schedule", "now")],
-                    [Button("broadcast.button.at", "schedule", "at")],
-                    [Button("broadcast.button.weekly", "schedule", "weekly")],
+                    [Button("broadcast.button.now", ComposeAction.SCHEDULE, "now")],
+                    [Button("broadcast.button.at", ComposeAction.SCHEDULE, "at")],
+                    [Button("broadcast.button.weekly", ComposeAction.SCHEDULE, "weekly")],
                     _cancel_row(),
                 ],
             )
         case Step.AT:
             return Reply("broadcast.ask.at", timezone=edition.timezone, buttons=[_cancel_row()])
         case Step.WEEKDAY:
-            days = [Button(f"broadcast.weekday.{day}", "weekday", day) for day in WEEKDAYS]
+            days = [
+                Button(f"broadcast.weekday.{day}", ComposeAction.WEEKDAY, day) for day in WEEKDAYS
+            ]
             rows = [days[i : i + 2] for i in range(0, len(days), 2)]
             return Reply("broadcast.ask.weekday", buttons=[*rows, _cancel_row()])
         case Step.WEEKLY:
@@ -395,7 +416,7 @@ def preview_summary(form: CampaignForm, ctx: FormContext, audience_size: int) ->
     if audience_size == 0:
         texts.append(Text("broadcast.preview.nobody"))
     else:
-        rows.append([Button("broadcast.button.confirm", "confirm")])
-    rows.append([Button("broadcast.button.change_audience", "audience")])
+        rows.append([Button("broadcast.button.confirm", ComposeAction.CONFIRM)])
+    rows.append([Button("broadcast.button.change_audience", ComposeAction.AUDIENCE)])
     rows.append(_cancel_row())
     return Reply(*texts, buttons=rows)

@@ -71,6 +71,22 @@ def remind_from(deadline: datetime, zone: ZoneInfo) -> datetime:
 # -- the state ------------------------------------------------------------------------------
 
 
+class AnswerAction(StrEnum):
+    """What a questionnaire's buttons ask for; the encoder accepts nothing else."""
+
+    ANSWER = "answer"
+    YES_NO = "yes_no"
+    CHOICE = "choice"
+    SKIP = "skip"
+    KEEP = "keep"
+    BACK = "back"
+    LATER = "later"
+    SUMMARY = "summary"
+    CHANGE = "change"
+    FIELD = "field"
+    SEND = "send"
+
+
 class Screen(StrEnum):
     QUESTION = "question"
     SUMMARY = "summary"
@@ -139,7 +155,7 @@ def invitation(
             title=title,
             day=day,
         ),
-        buttons=[[Button("followup.button.answer", "answer")]],
+        buttons=[[Button("followup.button.answer", AnswerAction.ANSWER)]],
     )
 
 
@@ -202,34 +218,34 @@ def _current(state: AnswerState, ctx: AnswerContext) -> Question:
 
 def _press(state: AnswerState, press: Press, ctx: AnswerContext) -> AnswerOutcome:
     action, arg, screen = press.action, press.arg, state.screen
-    if action == "later":
+    if action == AnswerAction.LATER:
         return _pause(state, ctx)
-    if action == "back":
+    if action == AnswerAction.BACK:
         return _back(state, ctx)
     if screen is Screen.QUESTION:
         question = _current(state, ctx)
         code, kind = question.code, question.kind
-        if action == "skip" and not question.required:
+        if action == AnswerAction.SKIP and not question.required:
             state.answers.pop(code, None)
             return _advance(state, ctx)
-        if action == "keep" and code in state.answers:
+        if action == AnswerAction.KEEP and code in state.answers:
             return _advance(state, ctx)
-        if action == "yes_no" and kind is QuestionKind.YES_NO and arg in {"yes", "no"}:
+        if action == AnswerAction.YES_NO and kind is QuestionKind.YES_NO and arg in {"yes", "no"}:
             state.answers[code] = arg == "yes"
             return _advance(state, ctx)
-        if action == "choice" and kind is QuestionKind.CHOICE and _option(arg, question):
+        if action == AnswerAction.CHOICE and kind is QuestionKind.CHOICE and _option(arg, question):
             state.answers[code] = int(arg)
             return _advance(state, ctx)
-    if screen is Screen.SUMMARY and action == "send":
+    if screen is Screen.SUMMARY and action == AnswerAction.SEND:
         return _send(state, ctx)
-    if screen is Screen.SUMMARY and action == "change":
+    if screen is Screen.SUMMARY and action == AnswerAction.CHANGE:
         return _show(state, Screen.FIELDS, ctx)
-    if screen is Screen.FIELDS and action == "field":
+    if screen is Screen.FIELDS and action == AnswerAction.FIELD:
         codes = [question.code for question in ctx.questions]
         if arg in codes:
             state.index, state.editing = codes.index(arg), True
             return _show(state, Screen.QUESTION, ctx)
-    if screen is Screen.FIELDS and action == "summary":
+    if screen is Screen.FIELDS and action == AnswerAction.SUMMARY:
         return _show(state, Screen.SUMMARY, ctx)
     return AnswerOutcome(state, [Reply("followup.error.invalid_button", notice=True)])
 
@@ -247,7 +263,7 @@ def _pause(state: AnswerState, ctx: AnswerContext) -> AnswerOutcome:
             Reply(
                 "followup.paused",
                 day=ctx.last_day,
-                buttons=[[Button("followup.button.continue", "answer")]],
+                buttons=[[Button("followup.button.continue", AnswerAction.ANSWER)]],
             )
         ],
     )
@@ -405,25 +421,25 @@ def ask(state: AnswerState, ctx: AnswerContext) -> Reply:
     if kind is QuestionKind.YES_NO:
         rows.append(
             [
-                Button("followup.answer.yes", "yes_no", "yes"),
-                Button("followup.answer.no", "yes_no", "no"),
+                Button("followup.answer.yes", AnswerAction.YES_NO, "yes"),
+                Button("followup.answer.no", AnswerAction.YES_NO, "no"),
             ]
         )
     if kind is QuestionKind.CHOICE:
         rows += [
-            [Button(Localized(option), "choice", str(index))]
+            [Button(Localized(option), AnswerAction.CHOICE, str(index))]
             for index, option in enumerate(question.options)
         ]
     if code in state.answers:
         value = answer_value(question, state.answers[code], ctx.currency)
         texts.append(Text("followup.current", value=value))
-        rows.append([Button("followup.button.keep", "keep")])
+        rows.append([Button("followup.button.keep", AnswerAction.KEEP)])
     if not question.required:
         label = "followup.button.clear" if code in state.answers else "followup.button.skip"
-        rows.append([Button(label, "skip")])
-    navigation = [Button("followup.button.later", "later")]
+        rows.append([Button(label, AnswerAction.SKIP)])
+    navigation = [Button("followup.button.later", AnswerAction.LATER)]
     if state.editing or state.index > 0:
-        navigation.insert(0, Button("followup.button.back", "back"))
+        navigation.insert(0, Button("followup.button.back", AnswerAction.BACK))
     rows.append(navigation)
     return Reply(*texts, buttons=rows)
 
@@ -469,19 +485,22 @@ def _summary(state: AnswerState, ctx: AnswerContext) -> Reply:
     return Reply(
         *texts,
         buttons=[
-            [Button("followup.button.send", "send")],
-            [Button("followup.button.change", "change")],
-            [Button("followup.button.back", "back"), Button("followup.button.later", "later")],
+            [Button("followup.button.send", AnswerAction.SEND)],
+            [Button("followup.button.change", AnswerAction.CHANGE)],
+            [
+                Button("followup.button.back", AnswerAction.BACK),
+                Button("followup.button.later", AnswerAction.LATER),
+            ],
         ],
     )
 
 
 def _fields(ctx: AnswerContext) -> Reply:
     rows = [
-        [Button(_short(question.text, number), "field", question.code)]
+        [Button(_short(question.text, number), AnswerAction.FIELD, question.code)]
         for number, question in enumerate(ctx.questions, start=1)
     ]
-    rows.append([Button("followup.button.back", "summary")])
+    rows.append([Button("followup.button.back", AnswerAction.SUMMARY)])
     return Reply("followup.fields.ask", buttons=rows)
 
 

@@ -16,6 +16,7 @@ from enum import StrEnum
 from budget.edition import Edition, Phase
 from budget.ideas import PUBLIC_STATUSES, AuthorKind, IdeaStatus
 from conversations.events import Event, Press, TextIn, button_number
+from conversations.menu import MenuAction
 from conversations.replies import Button, Localized, Money, Outcome, Reply, Text
 
 PAGE_SIZE = 5
@@ -41,6 +42,28 @@ IDEA_ACTIONS = frozenset({"card", "support", "withdraw", "suggest", "files", "fu
 # Presses that mean the same whichever screen they come from: two quick taps on Support (the
 # second from a card not yet redrawn) make one support, and nothing else.
 TOGGLES = frozenset({"support", "withdraw"})
+
+
+class BrowseAction(StrEnum):
+    """What the published ideas' buttons ask for; the encoder accepts nothing else."""
+
+    LIST = "list"
+    PAGE = "page"
+    CARD = "card"
+    FULL = "full"
+    FILES = "files"
+    SUPPORT = "support"
+    WITHDRAW = "withdraw"
+    SUGGEST = "suggest"
+    SUGGESTIONS = "suggestions"
+    CANCEL = "cancel"
+    THEMES = "themes"
+    THEME = "theme"
+    DISTRICTS = "districts"
+    DISTRICT = "district"
+    STATUSES = "statuses"
+    STATUS = "status"
+    CLEAR = "clear"
 
 
 class Screen(StrEnum):
@@ -186,15 +209,17 @@ def screen(state: BrowseState, ctx: BrowseContext, edit: bool = True) -> Reply:
         case Screen.THEMES:
             themes = [(t.code, Localized(t.label)) for t in ctx.edition.themes]
             counts = Counter(idea.theme for idea in ctx.ideas)
-            return _choices("ideas.filter.theme.ask", "theme", themes, counts, edit)
+            return _choices("ideas.filter.theme.ask", BrowseAction.THEME, themes, counts, edit)
         case Screen.DISTRICTS:
             districts = [(d.code, Localized(d.name)) for d in ctx.edition.districts]
             counts = Counter(idea.district or "" for idea in ctx.ideas)
-            return _choices("ideas.filter.district.ask", "district", districts, counts, edit)
+            return _choices(
+                "ideas.filter.district.ask", BrowseAction.DISTRICT, districts, counts, edit
+            )
         case Screen.STATUSES:
             statuses = [(s.value, Text(f"status.{s.value}")) for s in IdeaStatus]
             counts = Counter(idea.status.value for idea in ctx.ideas)
-            return _choices("ideas.filter.status.ask", "status", statuses, counts, edit)
+            return _choices("ideas.filter.status.ask", BrowseAction.STATUS, statuses, counts, edit)
         case Screen.CARD | Screen.SUGGEST if ctx.card is not None:
             return _card(ctx.card, ctx, edit)
     return _list(state, ctx, edit)
@@ -211,31 +236,42 @@ def _press(state: BrowseState, press: Press, ctx: BrowseContext) -> BrowseOutcom
         if number is None or card is None or card.id != number:
             return BrowseOutcome(state, [Reply("ideas.error.unknown_idea", notice=True)])
         return _press_on_card(state, action, card, ctx)
-    if action == "page" and current is Screen.LIST and number is not None:
+    if action == BrowseAction.PAGE and current is Screen.LIST and number is not None:
         state.page = min(number, _pages(state, ctx) - 1)
         return _show(state, Screen.LIST, ctx)
-    if action in {"themes", "districts", "statuses"} and current is Screen.LIST:
+    if (
+        action in {BrowseAction.THEMES, BrowseAction.DISTRICTS, BrowseAction.STATUSES}
+        and current is Screen.LIST
+    ):
         return _show(state, Screen(action), ctx)
-    if action == "theme" and current is Screen.THEMES and (arg == "" or ctx.edition.theme(arg)):
+    if (
+        action == BrowseAction.THEME
+        and current is Screen.THEMES
+        and (arg == "" or ctx.edition.theme(arg))
+    ):
         state.theme, state.page = arg or None, 0
         return _show(state, Screen.LIST, ctx)
     if (
-        action == "district"
+        action == BrowseAction.DISTRICT
         and current is Screen.DISTRICTS
         and (arg == "" or ctx.edition.district(arg))
     ):
         state.district, state.page = arg or None, 0
         return _show(state, Screen.LIST, ctx)
-    if action == "status" and current is Screen.STATUSES and (arg == "" or arg in PUBLIC):
+    if (
+        action == BrowseAction.STATUS
+        and current is Screen.STATUSES
+        and (arg == "" or arg in PUBLIC)
+    ):
         state.status, state.page = arg or None, 0
         return _show(state, Screen.LIST, ctx)
-    if action == "clear" and current is Screen.LIST:
+    if action == BrowseAction.CLEAR and current is Screen.LIST:
         state.theme = state.district = state.status = None
         state.page = 0
         return _show(state, Screen.LIST, ctx)
-    if action == "list" and current is not Screen.LIST:
+    if action == BrowseAction.LIST and current is not Screen.LIST:
         return _show(state, Screen.LIST, ctx)
-    if action == "cancel" and current is Screen.SUGGEST:
+    if action == BrowseAction.CANCEL and current is Screen.SUGGEST:
         return _show(state, Screen.CARD if ctx.card else Screen.LIST, ctx)
     return _invalid(state)
 
@@ -243,7 +279,7 @@ def _press(state: BrowseState, press: Press, ctx: BrowseContext) -> BrowseOutcom
 def _press_on_card(
     state: BrowseState, action: str, card: IdeaCard, ctx: BrowseContext
 ) -> BrowseOutcome:
-    if action == "card":
+    if action == BrowseAction.CARD:
         state.card = card.id
         outcome = _show(state, Screen.CARD, ctx, edit=card.image is None)
         if card.image is not None:
@@ -252,13 +288,13 @@ def _press_on_card(
             photo = Reply(Text("ideas.card.photo", title=card.title), photo=card.image)
             outcome.replies.insert(0, photo)
         return outcome
-    if action == "files":
+    if action == BrowseAction.FILES:
         if not card.attachments:
             return _invalid(state)
         return BrowseOutcome(state, [], files=card.attachments)
-    if action == "full":
+    if action == BrowseAction.FULL:
         return BrowseOutcome(state, _full_texts(card))
-    if action == "suggestions":
+    if action == BrowseAction.SUGGESTIONS:
         return BrowseOutcome(state, _all_suggestions(card))
     closed = _closed(card, ctx)
     if closed is not None:
@@ -267,7 +303,7 @@ def _press_on_card(
         # Drawn by the caller once the support is counted, with the count as it is then.
         state.card, state.screen = card.id, Screen.CARD
         state.seq += 1
-        if action == "support":
+        if action == BrowseAction.SUPPORT:
             return BrowseOutcome(state, [], support=card.id)
         return BrowseOutcome(state, [], withdraw=card.id)
     if card.own:
@@ -300,7 +336,7 @@ def _suggestion(state: BrowseState, event: Event, ctx: BrowseContext) -> BrowseO
     card = ctx.card
     if card is None:
         return _show(state, Screen.LIST, ctx, edit=False, before=Reply("ideas.error.unknown_idea"))
-    cancel = [[Button("ideas.button.cancel", "cancel")]]
+    cancel = [[Button("ideas.button.cancel", BrowseAction.CANCEL)]]
     closed = _closed(card, ctx)
     if closed is not None:
         state.screen = Screen.CARD
@@ -374,19 +410,19 @@ def _list(state: BrowseState, ctx: BrowseContext, edit: bool) -> Reply:
     for number, idea in enumerate(shown, start=state.page * PAGE_SIZE + 1):
         texts.append(_line(number, idea, ctx))
         label = Text("ideas.button.card", number=number, title=_short(idea.title))
-        rows.append([Button(label, "card", str(idea.id))])
+        rows.append([Button(label, BrowseAction.CARD, str(idea.id))])
     rows.append(_filter_buttons(ctx))
     if filtered:
-        rows.append([Button("ideas.button.clear", "clear")])
+        rows.append([Button("ideas.button.clear", BrowseAction.CLEAR)])
     navigation = []
     if state.page > 0:
-        navigation.append(Button("ideas.button.previous", "page", str(state.page - 1)))
+        navigation.append(Button("ideas.button.previous", BrowseAction.PAGE, str(state.page - 1)))
     if state.page < pages - 1:
-        navigation.append(Button("ideas.button.next", "page", str(state.page + 1)))
+        navigation.append(Button("ideas.button.next", BrowseAction.PAGE, str(state.page + 1)))
     rows.append(navigation)
     if not ctx.ideas and ctx.edition.is_open(Phase.DEPOSIT, ctx.now):
-        rows.append([Button("menu.deposit", "deposit")])
-    rows.append([Button("menu.open", "menu")])
+        rows.append([Button("menu.deposit", MenuAction.DEPOSIT)])
+    rows.append([Button("menu.open", MenuAction.MENU)])
     # Each idea takes two lines: a blank line between them keeps them apart on a phone.
     return Reply(*texts, edit=edit, buttons=rows)
 
@@ -408,9 +444,13 @@ def _filter_buttons(ctx: BrowseContext) -> list[Button]:
     """A filter is offered where it can narrow the list: while every idea is published, say,
     a filter by status would only say so again."""
     filters = [
-        ("ideas.button.theme", "themes", len({idea.theme for idea in ctx.ideas})),
-        ("ideas.button.district", "districts", len({idea.district for idea in ctx.ideas})),
-        ("ideas.button.status", "statuses", len({idea.status for idea in ctx.ideas})),
+        ("ideas.button.theme", BrowseAction.THEMES, len({idea.theme for idea in ctx.ideas})),
+        (
+            "ideas.button.district",
+            BrowseAction.DISTRICTS,
+            len({idea.district for idea in ctx.ideas}),
+        ),
+        ("ideas.button.status", BrowseAction.STATUSES, len({idea.status for idea in ctx.ideas})),
     ]
     return [Button(label, action) for label, action, kinds in filters if kinds > 1]
 
@@ -433,7 +473,7 @@ def _short(title: str) -> str:
 
 def _choices(
     key: str,
-    action: str,
+    action: BrowseAction,
     choices: Sequence[tuple[str, Localized | Text]],
     counts: Counter[str],
     edit: bool,
@@ -447,7 +487,7 @@ def _choices(
     ]
     rows = [options[i : i + 2] for i in range(0, len(options), 2)]
     rows.append([Button("ideas.filter.all", action, "")])
-    rows.append([Button("ideas.button.list", "list")])
+    rows.append([Button("ideas.button.list", BrowseAction.LIST)])
     return Reply(key, edit=edit, buttons=rows)
 
 
@@ -500,22 +540,22 @@ def _card_buttons(card: IdeaCard, ctx: BrowseContext) -> list[list[Button]]:
     rows: list[list[Button]] = []
     if _closed(card, ctx) is None:
         if card.id in ctx.supported:
-            rows.append([Button("ideas.button.withdraw", "withdraw", idea)])
+            rows.append([Button("ideas.button.withdraw", BrowseAction.WITHDRAW, idea)])
         else:
-            rows.append([Button("ideas.button.support", "support", idea)])
+            rows.append([Button("ideas.button.support", BrowseAction.SUPPORT, idea)])
         if not card.own:
-            rows.append([Button("ideas.button.suggest", "suggest", idea)])
+            rows.append([Button("ideas.button.suggest", BrowseAction.SUGGEST, idea)])
     if _is_cut(card):
-        rows.append([Button("ideas.button.full", "full", idea)])
+        rows.append([Button("ideas.button.full", BrowseAction.FULL, idea)])
     if card.attachments:
         label = Text("ideas.button.files", count=len(card.attachments))
-        rows.append([Button(label, "files", idea)])
+        rows.append([Button(label, BrowseAction.FILES, idea)])
     if len(card.suggestions) > SUGGESTIONS_ON_CARD or any(
         len(s) > SUGGESTION_ON_CARD_MAX for s in card.suggestions
     ):
         label = Text("ideas.button.suggestions", count=len(card.suggestions))
-        rows.append([Button(label, "suggestions", idea)])
-    rows.append([Button("ideas.button.list", "list")])
+        rows.append([Button(label, BrowseAction.SUGGESTIONS, idea)])
+    rows.append([Button("ideas.button.list", BrowseAction.LIST)])
     return rows
 
 
@@ -573,5 +613,5 @@ def _ask_suggestion(card: IdeaCard) -> Reply:
         "ideas.suggest.ask",
         title=card.title,
         limit=SUGGESTION_MAX,
-        buttons=[[Button("ideas.button.cancel", "cancel")]],
+        buttons=[[Button("ideas.button.cancel", BrowseAction.CANCEL)]],
     )

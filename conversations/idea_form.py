@@ -26,9 +26,29 @@ from budget.ideas import (
 )
 from budget.money import AmountError, parse_amount
 from conversations.events import DocumentIn, Event, LocationIn, PhotoIn, Press, TextIn
+from conversations.menu import MenuAction
 from conversations.replies import Button, Localized, Money, Outcome, Reply, Text
 
 PREVIEW_TEXT_MAX = 500
+
+
+class FormAction(StrEnum):
+    """What the idea form's buttons ask for; the encoder accepts nothing else."""
+
+    AUTHOR = "author"
+    THEME = "theme"
+    SKIP = "skip"
+    KEEP = "keep"
+    DONE = "done"
+    BACK = "back"
+    CANCEL = "cancel"
+    DISCARD = "discard"
+    CONTINUE = "continue"
+    PREVIEW = "preview"
+    CHANGE = "change"
+    FIELD = "field"
+    PUBLISH = "publish"
+    SHARE = "share"
 
 
 class Step(StrEnum):
@@ -245,7 +265,7 @@ def step(state: FormState, event: Event | Result, ctx: FormContext) -> FormOutco
         case Published(number=number, link=link):
             return FormOutcome(None, [published_reply(number, link)])
         case Replaced(number=number):
-            menu = [[Button("menu.open", "menu")]]
+            menu = [[Button("menu.open", MenuAction.MENU)]]
             return FormOutcome(None, [Reply("moderation.edit.saved", number=number, buttons=menu)])
         case DecidedMeanwhile(number=number, status=status):
             status_text = Text(f"status.{status}")
@@ -279,7 +299,10 @@ def published_reply(number: int, link: str) -> Reply:
         "form.published",
         number=number,
         link=link,
-        buttons=[[Button("form.button.share", "share", url=share)], [Button("menu.open", "menu")]],
+        buttons=[
+            [Button("form.button.share", FormAction.SHARE, url=share)],
+            [Button("menu.open", MenuAction.MENU)],
+        ],
     )
 
 
@@ -288,43 +311,43 @@ def published_reply(number: int, link: str) -> Reply:
 
 def _press(state: FormState, press: Press, ctx: FormContext) -> FormOutcome:
     action, arg, draft, current = press.action, press.arg, state.draft, state.step
-    if action == "cancel" and current is not Step.CANCEL:
+    if action == FormAction.CANCEL and current is not Step.CANCEL:
         state.cancel_from = current
         return _show(state, Step.CANCEL, ctx)
-    if action == "back":
+    if action == FormAction.BACK:
         return _back(state, ctx)
-    if current is Step.CANCEL and action == "discard":
-        menu = [[Button("menu.open", "menu")]]
+    if current is Step.CANCEL and action == FormAction.DISCARD:
+        menu = [[Button("menu.open", MenuAction.MENU)]]
         if state.idea_id is not None:
             return FormOutcome(
                 None, [Reply("moderation.edit.dropped", number=state.idea_id, buttons=menu)]
             )
         return FormOutcome(None, [Reply("form.discarded", buttons=menu)])
-    if current is Step.CANCEL and action == "continue":
+    if current is Step.CANCEL and action == FormAction.CONTINUE:
         return _show(state, state.cancel_from or Step.AUTHOR, ctx)
-    if action == "skip" and current in OPTIONAL:
+    if action == FormAction.SKIP and current in OPTIONAL:
         draft.clear(current)
         return _advance(state, ctx)
-    if action == "keep" and current in QUESTIONS and draft.has(current):
+    if action == FormAction.KEEP and current in QUESTIONS and draft.has(current):
         return _advance(state, ctx)
-    if current is Step.AUTHOR and action == "author" and arg in set(AuthorKind):
+    if current is Step.AUTHOR and action == FormAction.AUTHOR and arg in set(AuthorKind):
         draft.author_kind = AuthorKind(arg)
         if not draft.needs_organisation:
             draft.organisation = None
         return _advance(state, ctx)
-    if current is Step.THEME and action == "theme" and ctx.edition.theme(arg):
+    if current is Step.THEME and action == FormAction.THEME and ctx.edition.theme(arg):
         draft.theme = arg
         return _advance(state, ctx)
-    if current is Step.ATTACHMENTS and action == "done":
+    if current is Step.ATTACHMENTS and action == FormAction.DONE:
         return _advance(state, ctx)
-    if current is Step.PREVIEW and action == "publish":
+    if current is Step.PREVIEW and action == FormAction.PUBLISH:
         return _publish(state, ctx)
-    if current is Step.PREVIEW and action == "change":
+    if current is Step.PREVIEW and action == FormAction.CHANGE:
         return _show(state, Step.FIELDS, ctx)
-    if current is Step.FIELDS and action == "field" and arg in set(QUESTIONS):
+    if current is Step.FIELDS and action == FormAction.FIELD and arg in set(QUESTIONS):
         state.editing = True
         return _show(state, Step(arg), ctx)
-    if current is Step.FIELDS and action == "preview":
+    if current is Step.FIELDS and action == FormAction.PREVIEW:
         return _show(state, Step.PREVIEW, ctx)
     return FormOutcome(state, [Reply("form.error.invalid_button", notice=True)])
 
@@ -476,10 +499,15 @@ def ask(state: FormState, ctx: FormContext) -> Reply:
     if current is Step.CANCEL:
         if state.idea_id is not None:
             confirm = Text("moderation.edit.cancel_confirm", number=state.idea_id)
-            discard = Button("moderation.edit.button_drop", "discard")
+            discard = Button("moderation.edit.button_drop", FormAction.DISCARD)
         else:
-            confirm, discard = Text("form.cancel.confirm"), Button("form.button.discard", "discard")
-        return Reply(confirm, buttons=[[discard], [Button("form.button.continue", "continue")]])
+            confirm, discard = (
+                Text("form.cancel.confirm"),
+                Button("form.button.discard", FormAction.DISCARD),
+            )
+        return Reply(
+            confirm, buttons=[[discard], [Button("form.button.continue", FormAction.CONTINUE)]]
+        )
     texts = [_progress(state), Text(_question_key(state))]
     if current is Step.BUDGET:
         texts[-1] = Text(
@@ -487,22 +515,25 @@ def ask(state: FormState, ctx: FormContext) -> Reply:
         )
     rows: list[list[Button]] = []
     if current is Step.AUTHOR:
-        rows += [[Button(f"form.author.{kind.value}", "author", kind.value)] for kind in AuthorKind]
+        rows += [
+            [Button(f"form.author.{kind.value}", FormAction.AUTHOR, kind.value)]
+            for kind in AuthorKind
+        ]
     if current is Step.THEME:
-        themes = [Button(Localized(t.label), "theme", t.code) for t in ctx.edition.themes]
+        themes = [Button(Localized(t.label), FormAction.THEME, t.code) for t in ctx.edition.themes]
         rows += [themes[i : i + 2] for i in range(0, len(themes), 2)]
     if current is Step.ATTACHMENTS and draft.attachments:
         texts.append(Text("form.attachments.count", count=len(draft.attachments)))
-        rows.append([Button("form.button.done", "done")])
+        rows.append([Button("form.button.done", FormAction.DONE)])
     elif draft.has(current):
         texts.append(Text("form.current", value=_current_value(state, ctx)))
-        rows.append([Button("form.button.keep", "keep")])
+        rows.append([Button("form.button.keep", FormAction.KEEP)])
     if current in OPTIONAL:
         label = "form.button.clear" if draft.has(current) else "form.button.skip"
-        rows.append([Button(label, "skip")])
-    navigation = [Button("form.button.cancel", "cancel")]
+        rows.append([Button(label, FormAction.SKIP)])
+    navigation = [Button("form.button.cancel", FormAction.CANCEL)]
     if state.editing or state.history:
-        navigation.insert(0, Button("form.button.back", "back"))
+        navigation.insert(0, Button("form.button.back", FormAction.BACK))
     rows.append(navigation)
     return Reply(*texts, buttons=rows)
 
@@ -568,10 +599,13 @@ def _preview(state: FormState, ctx: FormContext) -> Reply:
         else Text("form.preview.asks_suggestions")
     )
     if state.idea_id is None:
-        header, publish = Text("form.preview.header"), Button("form.button.publish", "publish")
+        header, publish = (
+            Text("form.preview.header"),
+            Button("form.button.publish", FormAction.PUBLISH),
+        )
     else:
         header = Text("moderation.edit.preview_header", number=state.idea_id)
-        publish = Button("moderation.edit.button_save", "publish")
+        publish = Button("moderation.edit.button_save", FormAction.PUBLISH)
     texts = [
         header,
         Text("form.preview.title", value=draft.title or ""),
@@ -586,21 +620,21 @@ def _preview(state: FormState, ctx: FormContext) -> Reply:
         Text("form.preview.budget", value=Money(draft.budget_cents or 0, edition.currency)),
         Text("form.preview.check"),
     ]
-    navigation = [Button("form.button.cancel", "cancel")]
+    navigation = [Button("form.button.cancel", FormAction.CANCEL)]
     # An idea opened for changes starts at its preview: there is no question to go back to.
     if state.history:
-        navigation.insert(0, Button("form.button.back", "back"))
+        navigation.insert(0, Button("form.button.back", FormAction.BACK))
     return Reply(
         *texts,
         compact=True,
         photo=draft.image_file_id,
-        buttons=[[publish], [Button("form.button.change", "change")], navigation],
+        buttons=[[publish], [Button("form.button.change", FormAction.CHANGE)], navigation],
     )
 
 
 def _fields(state: FormState) -> Reply:
     shown = [q for q in QUESTIONS if q is not Step.ORGANISATION]
-    buttons = [Button(f"form.field.{q.value}", "field", q.value) for q in shown]
+    buttons = [Button(f"form.field.{q.value}", FormAction.FIELD, q.value) for q in shown]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-    rows.append([Button("form.button.back", "preview")])
+    rows.append([Button("form.button.back", FormAction.PREVIEW)])
     return Reply("form.fields.ask", buttons=rows)

@@ -7,6 +7,30 @@ from budget.edition import Edition, Phase
 from conversations.replies import Button, Localized, Reply, Text
 
 
+class MenuAction(StrEnum):
+    """What a button outside any screen asks for: the menu's entries, and the lasting buttons
+    (on a receipt, a campaign message, a notice) that open one of them afresh."""
+
+    MENU = "menu"
+    CONTINUE = "continue"
+    DEPOSIT = "deposit"
+    IDEAS = "ideas"
+    VOTE = "vote"
+    RANKING = "ranking"
+    RESULTS = "results"
+    MY_IDEAS = "my_ideas"
+    LANGUAGE = "language"
+    HELP = "help"
+    EDIT_IDEA = "edit_idea"
+    WANT_RESULTS = "want_results"
+    STOP_REMINDERS = "stop_reminders"
+    REMINDERS_ON = "reminders_on"
+    PRIVACY = "privacy"
+    PRIVACY_EXPORT = "privacy_export"
+    PRIVACY_ERASE = "privacy_erase"
+    PRIVACY_ERASE_CONFIRM = "privacy_erase_confirm"
+
+
 class VoteStatus(StrEnum):
     """Where a voter's envelope stands, as the menu tells it."""
 
@@ -23,23 +47,25 @@ def main_menu(
     texts = [Text("menu.header", edition=Localized(edition.name)), _phase_line(edition, now)]
     if phase is Phase.DEPOSIT:
         if has_draft:
-            rows.append([Button("menu.continue", "continue")])
+            rows.append([Button("menu.continue", MenuAction.CONTINUE)])
             texts.append(Text("menu.draft_waiting"))
         else:
-            rows.append([Button("menu.deposit", "deposit")])
+            rows.append([Button("menu.deposit", MenuAction.DEPOSIT)])
     # While ideas take supports and suggestions; the vote and the results take over after.
     if phase in (Phase.DEPOSIT, Phase.ANALYSIS):
-        rows.append([Button("ideas.menu", "ideas")])
+        rows.append([Button("ideas.menu", MenuAction.IDEAS)])
     if phase is Phase.VOTE:
-        rows.append([Button("menu.vote", "vote")])
+        rows.append([Button("menu.vote", MenuAction.VOTE)])
         if vote is not VoteStatus.NONE:
             texts.append(Text(f"menu.vote.{vote.value}"))
     if phase is Phase.VOTE and edition.vote.show_ranking:
-        rows.append([Button("menu.ranking", "ranking")])
+        rows.append([Button("menu.ranking", MenuAction.RANKING)])
     if phase is Phase.RESULTS:
-        rows.append([Button("menu.results", "results")])
-    rows.append([Button("menu.my_ideas", "my_ideas")])
-    rows.append([Button("menu.language", "language"), Button("menu.help", "help")])
+        rows.append([Button("menu.results", MenuAction.RESULTS)])
+    rows.append([Button("menu.my_ideas", MenuAction.MY_IDEAS)])
+    rows.append(
+        [Button("menu.language", MenuAction.LANGUAGE), Button("menu.help", MenuAction.HELP)]
+    )
     return Reply(*texts, buttons=rows)
 
 
@@ -64,4 +90,4 @@ def help_screen(edition: Edition, staff: bool = False) -> Reply:
     texts.append(Text("help.contact", email=contact.email, phone=contact.phone))
     if contact.website:
         texts.append(Text("help.website", website=contact.website))
-    return Reply(*texts, buttons=[[Button("menu.open", "menu")]])
+    return Reply(*texts, buttons=[[Button("menu.open", MenuAction.MENU)]])

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from budget.ideas import IdeaStatus
+from conversations.menu import MenuAction
 from conversations.moderation import edit_button
 from conversations.replies import Button, Reply, Text
 
@@ -24,8 +25,8 @@ class IdeaLine:
 def my_ideas(ideas: Sequence[IdeaLine], has_draft: bool) -> Reply:
     rows = [[edit_button(idea.number)] for idea in ideas if idea.editable]
     if has_draft:
-        rows.append([Button("menu.continue", "continue")])
-    rows.append([Button("menu.open", "menu")])
+        rows.append([Button("menu.continue", MenuAction.CONTINUE)])
+    rows.append([Button("menu.open", MenuAction.MENU)])
     if not ideas:
         texts = [Text("my_ideas.none")]
     else:

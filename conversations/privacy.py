@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import date
 
+from conversations.menu import MenuAction
 from conversations.replies import Button, Reply, Text
 
 
@@ -55,9 +56,9 @@ def privacy_screen(kept: Kept, language_name: str, edition_contact: str) -> Repl
         *texts,
         compact=True,
         buttons=[
-            [Button("privacy.button.export", "privacy_export")],
-            [Button("privacy.button.erase", "privacy_erase")],
-            [Button("menu.open", "menu")],
+            [Button("privacy.button.export", MenuAction.PRIVACY_EXPORT)],
+            [Button("privacy.button.erase", MenuAction.PRIVACY_ERASE)],
+            [Button("menu.open", MenuAction.MENU)],
         ],
     )
 
@@ -76,8 +77,8 @@ def confirm_erasure(ballot_cast: bool, published_ideas: int) -> Reply:
         *texts,
         edit=True,
         buttons=[
-            [Button("privacy.button.erase_confirm", "privacy_erase_confirm")],
-            [Button("privacy.button.back", "privacy")],
+            [Button("privacy.button.erase_confirm", MenuAction.PRIVACY_ERASE_CONFIRM)],
+            [Button("privacy.button.back", MenuAction.PRIVACY)],
         ],
     )
 

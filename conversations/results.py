@@ -6,6 +6,7 @@ from datetime import datetime
 
 from budget.ballot import Project
 from budget.edition import Edition, Phase
+from conversations.menu import MenuAction
 from conversations.replies import Button, Localized, Money, Reply, Text
 
 
@@ -39,7 +40,7 @@ def results_screen(edition: Edition, funded: Sequence[Funded], turnout: int) -> 
     if not funded:
         texts.append(Text("results.none"))
     texts.append(Text(f"results.rule.{edition.results_rule.value}"))
-    return Reply(*texts, compact=True, buttons=[[Button("menu.open", "menu")]])
+    return Reply(*texts, compact=True, buttons=[[Button("menu.open", MenuAction.MENU)]])
 
 
 def not_yet(edition: Edition, now: datetime) -> Reply:

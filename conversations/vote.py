@@ -18,6 +18,7 @@ from enum import StrEnum
 from budget.ballot import Envelope, Project
 from budget.edition import Edition, Phase
 from conversations.events import ContactIn, Event, Press, button_number
+from conversations.menu import MenuAction
 from conversations.replies import Button, Localized, Money, Outcome, Reply, Text
 
 PAGE_SIZE = 5
@@ -25,10 +26,33 @@ PAGE_SIZE = 5
 UNCAST = "uncast"
 BAR_WIDTH = 10
 TITLE_ON_BUTTON = 24
+
+
+class VoteAction(StrEnum):
+    """What the vote's buttons ask for; the encoder accepts nothing else."""
+
+    ADD = "add"
+    REMOVE = "remove"
+    CARD = "card"
+    CAST = "cast"
+    CONFIRM_CAST = "confirm_cast"
+    WITHDRAW = "withdraw"
+    CONFIRM_WITHDRAW = "confirm_withdraw"
+    ENVELOPE = "envelope"
+    LIST = "list"
+    PAGE = "page"
+    THEMES = "themes"
+    THEME = "theme"
+    DISTRICTS = "districts"
+    DISTRICT = "district"
+    HOME = "home"
+    RESIDENT = "resident"
+
+
 # Presses that mean the same whichever screen of this envelope they come from: on a slow
 # connection a voter taps Add on two projects before the list is redrawn, and both count
 # (each checked against the envelope as it is by then).
-TOGGLES = frozenset({"add", "remove"})
+TOGGLES = frozenset({VoteAction.ADD, VoteAction.REMOVE})
 
 
 class Screen(StrEnum):
@@ -233,8 +257,8 @@ def receipt(ballot: CastView, ctx: VoteContext) -> Reply:
         *texts,
         compact=True,
         buttons=[
-            [Button("vote.button.envelope", "vote")],
-            [Button("vote.button.tell_results", "want_results")],
+            [Button("vote.button.envelope", MenuAction.VOTE)],
+            [Button("vote.button.tell_results", MenuAction.WANT_RESULTS)],
         ],
     )
 
@@ -245,52 +269,60 @@ def receipt(ballot: CastView, ctx: VoteContext) -> Reply:
 def _press(state: VoteState, press: Press, ctx: VoteContext) -> VoteOutcome:
     action, arg = press.action, press.arg
     current = state.screen
-    if current is Screen.RESIDENT and action == "resident":
+    if current is Screen.RESIDENT and action == VoteAction.RESIDENT:
         if arg != "yes":
             return VoteOutcome(None, [Reply("vote.not_eligible", edit=True)])
         if ctx.edition.vote.ask_district and ctx.edition.districts:
             return _show(state, Screen.DISTRICT, ctx)
         return _after_district(state, ctx)
-    if current is Screen.DISTRICT and action == "home" and ctx.edition.district(arg):
+    if current is Screen.DISTRICT and action == VoteAction.HOME and ctx.edition.district(arg):
         state.home_district = arg
         return _after_district(state, ctx)
     if not ctx.registered:
         return _invalid(state)
-    if action in {"add", "remove"}:
-        return _toggle(state, action, arg, ctx)
-    if action == "envelope":
+    if action in {VoteAction.ADD, VoteAction.REMOVE}:
+        return _toggle(state, VoteAction(action), arg, ctx)
+    if action == VoteAction.ENVELOPE:
         return _show(state, Screen.ENVELOPE, ctx)
-    if action == "list":
+    if action == VoteAction.LIST:
         return _show(state, Screen.LIST, ctx)
-    if action == "page" and current is Screen.LIST and button_number(arg) is not None:
+    if action == VoteAction.PAGE and current is Screen.LIST and button_number(arg) is not None:
         state.page = max(0, min(button_number(arg) or 0, _pages(state, ctx) - 1))
         return _show(state, Screen.LIST, ctx)
-    if action in {"themes", "districts"} and current is Screen.LIST:
-        return _show(state, Screen.THEMES if action == "themes" else Screen.DISTRICTS, ctx)
-    if action == "theme" and current is Screen.THEMES and (arg == "" or ctx.edition.theme(arg)):
+    if action in {VoteAction.THEMES, VoteAction.DISTRICTS} and current is Screen.LIST:
+        return _show(state, Screen.THEMES if action == VoteAction.THEMES else Screen.DISTRICTS, ctx)
+    if (
+        action == VoteAction.THEME
+        and current is Screen.THEMES
+        and (arg == "" or ctx.edition.theme(arg))
+    ):
         state.theme, state.page = arg or None, 0
         return _show(state, Screen.LIST, ctx)
     if (
-        action == "district"
+        action == VoteAction.DISTRICT
         and current is Screen.DISTRICTS
         and (arg == "" or ctx.edition.district(arg))
     ):
         state.district, state.page = arg or None, 0
         return _show(state, Screen.LIST, ctx)
-    if action == "card" and (number := button_number(arg)) is not None and ctx.project(number):
+    if (
+        action == VoteAction.CARD
+        and (number := button_number(arg)) is not None
+        and ctx.project(number)
+    ):
         state.card = number
         return _show(state, Screen.CARD, ctx)
-    if action == "cast" and current is Screen.ENVELOPE:
+    if action == VoteAction.CAST and current is Screen.ENVELOPE:
         if not chosen(state, ctx) and not ctx.edition.vote.allow_empty_ballot:
             return VoteOutcome(state, [Reply("vote.cast.empty_refused", notice=True)])
         return _show(state, Screen.CONFIRM_CAST, ctx)
-    if action == "confirm_cast" and current is Screen.CONFIRM_CAST:
+    if action == VoteAction.CONFIRM_CAST and current is Screen.CONFIRM_CAST:
         state.screen = Screen.ENVELOPE
         state.seq += 1
         return VoteOutcome(state, [], effect=Cast(tuple(chosen(state, ctx))))
-    if action == "withdraw" and current is Screen.ENVELOPE and ctx.cast is not None:
+    if action == VoteAction.WITHDRAW and current is Screen.ENVELOPE and ctx.cast is not None:
         return _show(state, Screen.CONFIRM_WITHDRAW, ctx)
-    if action == "confirm_withdraw" and current is Screen.CONFIRM_WITHDRAW:
+    if action == VoteAction.CONFIRM_WITHDRAW and current is Screen.CONFIRM_WITHDRAW:
         state.screen = Screen.ENVELOPE
         state.seq += 1
         return VoteOutcome(state, [], effect=Withdraw())
@@ -313,13 +345,13 @@ def _registered(state: VoteState, ctx: VoteContext, phone: str | None) -> VoteOu
     return VoteOutcome(state, [], effect=Register(state.home_district, phone))
 
 
-def _toggle(state: VoteState, action: str, arg: str, ctx: VoteContext) -> VoteOutcome:
+def _toggle(state: VoteState, action: VoteAction, arg: str, ctx: VoteContext) -> VoteOutcome:
     number = button_number(arg)
     project = ctx.project(number) if number is not None else None
     if project is None:
         return _invalid(state)
     envelope = _envelope(state, ctx)
-    if action == "add" and not envelope.holds(project):
+    if action == VoteAction.ADD and not envelope.holds(project):
         if not envelope.fits(project):
             return VoteOutcome(
                 state,
@@ -334,7 +366,7 @@ def _toggle(state: VoteState, action: str, arg: str, ctx: VoteContext) -> VoteOu
                 ],
             )
         _change(state, [*chosen(state, ctx), project.id], ctx)
-    elif action == "remove":
+    elif action == VoteAction.REMOVE:
         _change(state, [held for held in chosen(state, ctx) if held != project.id], ctx)
     return _show(state, state.screen, ctx)
 
@@ -369,8 +401,8 @@ def screen(state: VoteState, ctx: VoteContext, edit: bool = True) -> Reply:
                 territory=ctx.edition.territory,
                 edit=edit,
                 buttons=[
-                    [Button("vote.button.resident_yes", "resident", "yes")],
-                    [Button("vote.button.resident_no", "resident", "no")],
+                    [Button("vote.button.resident_yes", VoteAction.RESIDENT, "yes")],
+                    [Button("vote.button.resident_no", VoteAction.RESIDENT, "no")],
                 ],
             )
         case Screen.DISTRICT:
@@ -378,7 +410,8 @@ def screen(state: VoteState, ctx: VoteContext, edit: bool = True) -> Reply:
                 "vote.ask.district",
                 edit=edit,
                 buttons=[
-                    [Button(Localized(d.name), "home", d.code)] for d in ctx.edition.districts
+                    [Button(Localized(d.name), VoteAction.HOME, d.code)]
+                    for d in ctx.edition.districts
                 ],
             )
         case Screen.PHONE:
@@ -386,11 +419,16 @@ def screen(state: VoteState, ctx: VoteContext, edit: bool = True) -> Reply:
         case Screen.LIST:
             return _list(state, ctx, edit)
         case Screen.THEMES:
-            options = [Button(Localized(t.label), "theme", t.code) for t in ctx.edition.themes]
-            return _choices("vote.filter.theme.ask", options, "theme", edit)
+            options = [
+                Button(Localized(t.label), VoteAction.THEME, t.code) for t in ctx.edition.themes
+            ]
+            return _choices("vote.filter.theme.ask", options, VoteAction.THEME, edit)
         case Screen.DISTRICTS:
-            options = [Button(Localized(d.name), "district", d.code) for d in ctx.edition.districts]
-            return _choices("vote.filter.district.ask", options, "district", edit)
+            options = [
+                Button(Localized(d.name), VoteAction.DISTRICT, d.code)
+                for d in ctx.edition.districts
+            ]
+            return _choices("vote.filter.district.ask", options, VoteAction.DISTRICT, edit)
         case Screen.CARD:
             return _card(state, ctx, edit)
         case Screen.CONFIRM_CAST:
@@ -404,8 +442,8 @@ def screen(state: VoteState, ctx: VoteContext, edit: bool = True) -> Reply:
                 ),
                 edit=edit,
                 buttons=[
-                    [Button("vote.button.confirm_cast", "confirm_cast")],
-                    [Button("vote.button.back", "envelope")],
+                    [Button("vote.button.confirm_cast", VoteAction.CONFIRM_CAST)],
+                    [Button("vote.button.back", VoteAction.ENVELOPE)],
                 ],
             )
         case Screen.CONFIRM_WITHDRAW:
@@ -413,8 +451,8 @@ def screen(state: VoteState, ctx: VoteContext, edit: bool = True) -> Reply:
                 "vote.withdraw.confirm",
                 edit=edit,
                 buttons=[
-                    [Button("vote.button.confirm_withdraw", "confirm_withdraw")],
-                    [Button("vote.button.back", "envelope")],
+                    [Button("vote.button.confirm_withdraw", VoteAction.CONFIRM_WITHDRAW)],
+                    [Button("vote.button.back", VoteAction.ENVELOPE)],
                 ],
             )
     return _envelope_screen(state, ctx, edit)
@@ -466,16 +504,22 @@ def _envelope_screen(state: VoteState, ctx: VoteContext, edit: bool) -> Reply:
     else:
         texts.append(Text("vote.envelope.changed", receipt=cast.receipt))
     rows = [
-        [Button(Text("vote.button.remove_named", title=_short(p.title)), "remove", str(p.id))]
+        [
+            Button(
+                Text("vote.button.remove_named", title=_short(p.title)),
+                VoteAction.REMOVE,
+                str(p.id),
+            )
+        ]
         for p in envelope.chosen
     ]
-    rows.append([Button("vote.button.projects", "list")])
+    rows.append([Button("vote.button.projects", VoteAction.LIST)])
     if cast is None or state.chosen is not None:
         # Nothing to cast when the envelope is the ballot already cast.
-        rows.append([Button("vote.button.cast", "cast")])
+        rows.append([Button("vote.button.cast", VoteAction.CAST)])
     if cast is not None:
-        rows.append([Button("vote.button.withdraw", "withdraw")])
-    rows.append([Button("menu.open", "menu")])
+        rows.append([Button("vote.button.withdraw", VoteAction.WITHDRAW)])
+    rows.append([Button("menu.open", MenuAction.MENU)])
     return Reply(*texts, compact=True, edit=edit, buttons=rows)
 
 
@@ -523,31 +567,33 @@ def _list(state: VoteState, ctx: VoteContext, edit: bool) -> Reply:
         texts.append(_list_line(number, project, envelope, ctx))
         title = _short(project.title)
         toggle = (
-            Button("vote.button.remove", "remove", str(project.id))
+            Button("vote.button.remove", VoteAction.REMOVE, str(project.id))
             if envelope.holds(project)
-            else Button("vote.button.add", "add", str(project.id))
+            else Button("vote.button.add", VoteAction.ADD, str(project.id))
         )
         rows.append(
             [
                 Button(
-                    Text("vote.button.card", number=number, title=title), "card", str(project.id)
+                    Text("vote.button.card", number=number, title=title),
+                    VoteAction.CARD,
+                    str(project.id),
                 ),
                 toggle,
             ]
         )
     rows.append(
         [
-            Button("vote.button.filter_theme", "themes"),
-            Button("vote.button.filter_district", "districts"),
+            Button("vote.button.filter_theme", VoteAction.THEMES),
+            Button("vote.button.filter_district", VoteAction.DISTRICTS),
         ]
     )
     navigation = []
     if state.page > 0:
-        navigation.append(Button("vote.button.previous", "page", str(state.page - 1)))
+        navigation.append(Button("vote.button.previous", VoteAction.PAGE, str(state.page - 1)))
     if state.page < pages - 1:
-        navigation.append(Button("vote.button.next", "page", str(state.page + 1)))
+        navigation.append(Button("vote.button.next", VoteAction.PAGE, str(state.page + 1)))
     rows.append(navigation)
-    rows.append([Button("vote.button.envelope", "envelope")])
+    rows.append([Button("vote.button.envelope", VoteAction.ENVELOPE)])
     return Reply(*texts, compact=True, edit=edit, buttons=rows)
 
 
@@ -574,7 +620,7 @@ def _list_line(number: int, project: Project, envelope: Envelope, ctx: VoteConte
     return Text("vote.list.line", **values)
 
 
-def _choices(key: str, options: list[Button], action: str, edit: bool) -> Reply:
+def _choices(key: str, options: list[Button], action: VoteAction, edit: bool) -> Reply:
     rows = [options[i : i + 2] for i in range(0, len(options), 2)]
     rows.append([Button("vote.filter.all", action, "")])
     return Reply(key, edit=edit, buttons=rows)
@@ -600,13 +646,13 @@ def _card(state: VoteState, ctx: VoteContext, edit: bool) -> Reply:
         texts.append(Text("vote.card.place", place=project.place))
     if envelope.holds(project):
         texts.append(Text("vote.card.chosen"))
-        toggle = Button("vote.button.remove", "remove", str(project.id))
+        toggle = Button("vote.button.remove", VoteAction.REMOVE, str(project.id))
     else:
         if not envelope.fits(project):
             texts.append(
                 Text("vote.card.too_big", free=_money(envelope.shortfall_cents(project), ctx))
             )
-        toggle = Button("vote.button.add", "add", str(project.id))
+        toggle = Button("vote.button.add", VoteAction.ADD, str(project.id))
     photo = project.image
     return Reply(
         *texts,
@@ -616,5 +662,5 @@ def _card(state: VoteState, ctx: VoteContext, edit: bool) -> Reply:
         edit=edit,
         photo=photo,
         keep_photo=True,
-        buttons=[[toggle], [Button("vote.button.list", "list")]],
+        buttons=[[toggle], [Button("vote.button.list", VoteAction.LIST)]],
     )

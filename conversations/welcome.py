@@ -1,9 +1,16 @@
 """The first contact: a welcome naming the edition, the privacy notice and the consent."""
 
 from collections.abc import Sequence
+from enum import StrEnum
 
 from budget.edition import Edition
+from conversations.menu import MenuAction
 from conversations.replies import Button, Localized, Reply, Text
+
+
+class ConsentAction(StrEnum):
+    AGREE = "agree"
+    DECLINE = "decline"
 
 
 def welcome(edition: Edition) -> Reply:
@@ -15,9 +22,9 @@ def privacy_notice(edition: Edition) -> Reply:
     return Reply(
         Text("privacy.notice", organiser=edition.territory, email=edition.contact.email),
         buttons=[
-            [Button("privacy.button.agree", "agree")],
-            [Button("privacy.button.decline", "decline")],
-            [Button("menu.language", "language")],
+            [Button("privacy.button.agree", ConsentAction.AGREE)],
+            [Button("privacy.button.decline", ConsentAction.DECLINE)],
+            [Button("menu.language", MenuAction.LANGUAGE)],
         ],
     )
 
@@ -27,5 +34,7 @@ def declined() -> Reply:
 
 
 def language_choice(languages: Sequence[str], names: dict[str, str]) -> Reply:
-    buttons = [Button(Localized({code: names[code]}), "language", code) for code in languages]
+    buttons = [
+        Button(Localized({code: names[code]}), MenuAction.LANGUAGE, code) for code in languages
+    ]
     return Reply("language.ask", buttons=[buttons[i : i + 2] for i in range(0, len(buttons), 2)])

@@ -10,11 +10,10 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.handlers.common import event_from_message, show_menu
 from bot.handlers.questionnaires import answers_for_card
-from bot.runtime.callbacks import AnalysisButton, FollowUpButton, MergeButton
+from bot.runtime.callbacks import AnalysisButton, Encode, FollowUpButton, MergeButton
 from bot.runtime.filters import NotACommand
 from bot.runtime.fsm_storage import destiny_state
 from bot.runtime.listening import listen, stop_listening
-from bot.runtime.render import Encode
 from bot.runtime.staff_access import StaffCommand, is_allowed, refuse_button
 from bot.runtime.turn import Turn
 from budget.ideas import AuthorKind, IdeaStatus

@@ -11,20 +11,19 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.handlers.common import event_from_message, show_menu
 from bot.jobs.campaign_messages import campaign_message
-from bot.runtime.callbacks import CampaignButton, RunButton
+from bot.runtime.callbacks import CampaignButton, Encode, RunButton, encode_menu, encode_screen
 from bot.runtime.filters import NotACommand
 from bot.runtime.fsm_storage import destiny_state
 from bot.runtime.listening import listen, stop_listening
-from bot.runtime.render import Encode
 from bot.runtime.staff_access import is_allowed, refuse_button
-from bot.runtime.turn import Turn, encode_menu
+from bot.runtime.turn import Turn
 from broadcast.audiences import recipients
 from budget.roles import Role
 from budget.serialise import dump, load
 from conversations import campaign_form
 from conversations.campaign_form import CampaignForm, CampaignOutcome, FormContext, Step
 from conversations.events import Press
-from conversations.replies import Button, Reply
+from conversations.replies import Reply
 
 # The steps where the composer waits for something typed or sent rather than a button.
 TYPED_STEPS = {Step.TEXT, Step.IMAGE, Step.LINK, Step.AT, Step.WEEKLY}
@@ -147,12 +146,7 @@ async def apply(outcome: CampaignOutcome, turn: Turn, state: FSMContext) -> None
 
 
 def encode_composer(form: CampaignForm) -> Encode:
-    def encode(button: Button) -> str:
-        return CampaignButton(
-            token=form.token, seq=form.seq, action=button.action, arg=button.arg
-        ).pack()
-
-    return encode
+    return encode_screen(CampaignButton, form.token, form.seq)
 
 
 async def press_run_button(query: CallbackQuery, callback_data: RunButton, turn: Turn) -> None:

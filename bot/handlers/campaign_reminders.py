@@ -8,15 +8,22 @@ from aiogram.types import CallbackQuery, Message
 from bot.handlers.common import ask_consent
 from bot.runtime.callbacks import MenuButton
 from bot.runtime.turn import Turn
+from conversations.menu import MenuAction
 from conversations.replies import Button, Reply
 
 
 def router() -> Router:
     router = Router(name="reminders")
     router.message.register(stop_reminders, Command("stop"))
-    router.callback_query.register(stop_reminders, MenuButton.filter(F.action == "stop_reminders"))
-    router.callback_query.register(restart_reminders, MenuButton.filter(F.action == "reminders_on"))
-    router.callback_query.register(ask_for_results, MenuButton.filter(F.action == "want_results"))
+    router.callback_query.register(
+        stop_reminders, MenuButton.filter(F.action == MenuAction.STOP_REMINDERS)
+    )
+    router.callback_query.register(
+        restart_reminders, MenuButton.filter(F.action == MenuAction.REMINDERS_ON)
+    )
+    router.callback_query.register(
+        ask_for_results, MenuButton.filter(F.action == MenuAction.WANT_RESULTS)
+    )
     return router
 
 
@@ -30,8 +37,8 @@ async def stop_reminders(event: Message | CallbackQuery, turn: Turn) -> None:
         Reply(
             "reminders.stopped",
             buttons=[
-                [Button("reminders.button.restart", "reminders_on")],
-                [Button("menu.open", "menu")],
+                [Button("reminders.button.restart", MenuAction.REMINDERS_ON)],
+                [Button("menu.open", MenuAction.MENU)],
             ],
         )
     )
@@ -42,7 +49,9 @@ async def restart_reminders(query: CallbackQuery, turn: Turn) -> None:
         ask_consent(turn, "")
         return
     await turn.uow.citizens.set_reminders(turn.citizen.id, on=True, now=turn.now)
-    turn.show(Reply("reminders.restarted", edit=True, buttons=[[Button("menu.open", "menu")]]))
+    turn.show(
+        Reply("reminders.restarted", edit=True, buttons=[[Button("menu.open", MenuAction.MENU)]])
+    )
 
 
 async def ask_for_results(query: CallbackQuery, turn: Turn) -> None:

@@ -7,10 +7,16 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from bot.handlers.common import ask_consent
-from bot.runtime.callbacks import InvitationButton, ReviewButton, SelectionButton, VolunteerButton
+from bot.runtime.callbacks import (
+    InvitationButton,
+    ReviewButton,
+    SelectionButton,
+    VolunteerButton,
+    encode_menu,
+)
 from bot.runtime.listening import stop_listening
 from bot.runtime.staff_access import StaffCommand, is_allowed, refuse_button
-from bot.runtime.turn import Turn, encode_menu
+from bot.runtime.turn import Turn
 from budget.edition import Phase
 from budget.ideas import IdeaStatus
 from budget.roles import Role

@@ -19,7 +19,7 @@ from conversations.events import (
 from conversations.menu import VoteStatus, main_menu
 from conversations.replies import Button
 from conversations.vote import VoteState
-from conversations.welcome import privacy_notice, welcome
+from conversations.welcome import ConsentAction, privacy_notice, welcome
 
 
 def form_fsm(state: FSMContext) -> FSMContext:
@@ -67,7 +67,7 @@ def ask_consent(turn: Turn, source: str, lang: str | None = None) -> None:
     lang = lang or turn.lang
 
     def encode(button: Button) -> str:
-        if button.action in {"agree", "decline"}:
+        if isinstance(button.action, ConsentAction):
             return ConsentButton(action=button.action, lang=lang, source=source).pack()
         return MenuButton(action=button.action, arg=source).pack()
 

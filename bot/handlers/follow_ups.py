@@ -39,6 +39,7 @@ from conversations.follow_up_form import (
     default_last_day,
     last_day,
 )
+from conversations.menu import MenuAction
 from conversations.replies import Button, Localized, Reply, Text
 from storage.follow_ups import FollowUp
 
@@ -317,7 +318,7 @@ async def apply(
                 "followup.thanks",
                 questionnaire=Localized(ctx.questionnaire.title),
                 number=ctx.idea,
-                buttons=[[Button("menu.open", "menu")]],
+                buttons=[[Button("menu.open", MenuAction.MENU)]],
             )
             replies.append(thanks)
         else:

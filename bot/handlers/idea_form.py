@@ -14,11 +14,10 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.deep_linking import create_start_link
 
 from bot.handlers.common import ask_consent, event_from_message, form_fsm, show_menu
-from bot.runtime.callbacks import FormButton, MenuButton
+from bot.runtime.callbacks import Encode, FormButton, MenuButton, encode_menu, encode_screen
 from bot.runtime.filters import NotACommand
 from bot.runtime.listening import listen, stop_listening
-from bot.runtime.render import Encode
-from bot.runtime.turn import Turn, encode_menu
+from bot.runtime.turn import Turn
 from budget.channels import SHARED_IDEA_PREFIX
 from budget.districts import district_of
 from budget.ideas import AUTHOR_MAY_EDIT, AuthorKind, IdeaStatus
@@ -30,6 +29,7 @@ from conversations.events import (
     button_number,
 )
 from conversations.idea_form import Attachment, Draft, FormContext, FormOutcome, FormState
+from conversations.menu import MenuAction
 from conversations.moderation import Decision, Kind
 from conversations.replies import Button, Localized, Money, Reply, Text
 from storage.ideas import NewIdea
@@ -41,9 +41,9 @@ logger = logging.getLogger(__name__)
 def router() -> Router:
     router = Router(name="idea_form")
     router.callback_query.register(
-        open_form, MenuButton.filter(F.action.in_({"deposit", "continue"}))
+        open_form, MenuButton.filter(F.action.in_({MenuAction.DEPOSIT, MenuAction.CONTINUE}))
     )
-    router.callback_query.register(edit_idea, MenuButton.filter(F.action == "edit_idea"))
+    router.callback_query.register(edit_idea, MenuButton.filter(F.action == MenuAction.EDIT_IDEA))
     router.callback_query.register(press_form_button, FormButton.filter())
     router.message.register(answer_question, IdeaForm.answering, NotACommand())
     return router
@@ -165,12 +165,7 @@ async def apply(outcome: FormOutcome, turn: Turn, state: FSMContext, bot: Bot) -
 
 
 def encode_form(form: FormState) -> Encode:
-    def encode(button: Button) -> str:
-        return FormButton(
-            token=form.token, seq=form.seq, action=button.action, arg=button.arg
-        ).pack()
-
-    return encode
+    return encode_screen(FormButton, form.token, form.seq)
 
 
 async def publish(draft: Draft, turn: Turn, bot: Bot) -> idea_form.Result:

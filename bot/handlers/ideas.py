@@ -10,11 +10,10 @@ from aiogram.methods import SendDocument, SendPhoto
 from aiogram.types import CallbackQuery, Message
 
 from bot.handlers.common import ask_consent, browser_fsm, event_from_message, show_menu
-from bot.runtime.callbacks import IdeasButton, MenuButton
+from bot.runtime.callbacks import Encode, IdeasButton, MenuButton, encode_screen
 from bot.runtime.filters import NotACommand
 from bot.runtime.listening import listen, stop_listening
-from bot.runtime.render import Encode
-from bot.runtime.turn import Turn, encode_menu
+from bot.runtime.turn import Turn
 from budget.ideas import AuthorKind, IdeaStatus
 from budget.serialise import dump, load
 from conversations import idea_browser
@@ -30,17 +29,16 @@ from conversations.idea_browser import (
     Listed,
     Screen,
 )
-from conversations.replies import Button, Reply
+from conversations.menu import MenuAction
+from conversations.replies import Reply
 from storage.tables import IdeaRow
 
+
 # Buttons of the browser that open another part of the bot.
-MENU_ACTIONS = frozenset({"menu", "deposit"})
-
-
 def router() -> Router:
     router = Router(name="ideas")
     router.message.register(open_browser, Command("ideas"))
-    router.callback_query.register(open_browser, MenuButton.filter(F.action == "ideas"))
+    router.callback_query.register(open_browser, MenuButton.filter(F.action == MenuAction.IDEAS))
     router.callback_query.register(press_browser_button, IdeasButton.filter())
     router.message.register(send_suggestion, Suggestion.writing, NotACommand())
     return router
@@ -179,14 +177,7 @@ async def apply(outcome: BrowseOutcome, turn: Turn, state: FSMContext) -> None:
 
 
 def encode_browser(working: BrowseState) -> Encode:
-    def encode(button: Button) -> str:
-        if button.action in MENU_ACTIONS:
-            return encode_menu(button)
-        return IdeasButton(
-            token=working.token, seq=working.seq, action=button.action, arg=button.arg
-        ).pack()
-
-    return encode
+    return encode_screen(IdeasButton, working.token, working.seq)
 
 
 def file_message(attachment: Attachment, chat_id: int) -> SendDocument | SendPhoto:

@@ -12,16 +12,16 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.handlers.common import event_from_message, show_menu
 from bot.handlers.idea_form import idea_link
-from bot.runtime.callbacks import ModerationButton
+from bot.runtime.callbacks import Encode, ModerationButton, encode_menu
 from bot.runtime.filters import NotACommand
 from bot.runtime.fsm_storage import destiny_state
 from bot.runtime.listening import listen, stop_listening
-from bot.runtime.render import Encode
 from bot.runtime.staff_access import StaffCommand, is_allowed, refuse_button
-from bot.runtime.turn import Turn, encode_menu
+from bot.runtime.turn import Turn
 from budget.roles import Role
 from budget.serialise import dump, load
 from conversations import moderation
+from conversations.menu import MenuAction
 from conversations.moderation import (
     IDEA_STATUS,
     NEEDS_REASON,
@@ -77,7 +77,7 @@ def encode_for(item: Item, version: str = "") -> Encode:
     """`version`: the fingerprint of the idea as shown, for the buttons that decide on it."""
 
     def encode(button: Button) -> str:
-        if button.action in {"menu", "edit_idea"}:
+        if isinstance(button.action, MenuAction):
             return encode_menu(button)
         return ModerationButton(
             action=button.action, kind=item.kind, item=item.number, arg=button.arg, version=version

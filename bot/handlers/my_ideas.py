@@ -12,6 +12,7 @@ from bot.runtime.listening import stop_listening
 from bot.runtime.turn import Turn
 from budget.edition import Phase
 from budget.ideas import AUTHOR_MAY_EDIT, IdeaStatus
+from conversations.menu import MenuAction
 from conversations.moderation import reason_text
 from conversations.my_ideas import IdeaLine, my_ideas
 
@@ -22,7 +23,9 @@ EXPLAINED = frozenset({IdeaStatus.CHANGES_ASKED, IdeaStatus.REJECTED, IdeaStatus
 def router() -> Router:
     router = Router(name="my_ideas")
     router.message.register(list_my_ideas, Command("myideas"))
-    router.callback_query.register(list_my_ideas, MenuButton.filter(F.action == "my_ideas"))
+    router.callback_query.register(
+        list_my_ideas, MenuButton.filter(F.action == MenuAction.MY_IDEAS)
+    )
     return router
 
 

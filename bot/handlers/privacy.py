@@ -15,19 +15,22 @@ from bot.runtime.fsm_storage import DatabaseStorage
 from bot.runtime.turn import Turn
 from budget.ideas import PUBLIC_STATUSES
 from conversations import privacy
+from conversations.menu import MenuAction
 from conversations.privacy import Kept
 
 
 def router() -> Router:
     router = Router(name="privacy")
     router.message.register(show_privacy, Command("privacy"))
-    router.callback_query.register(show_privacy, MenuButton.filter(F.action == "privacy"))
+    router.callback_query.register(show_privacy, MenuButton.filter(F.action == MenuAction.PRIVACY))
     router.callback_query.register(
-        send_personal_data, MenuButton.filter(F.action == "privacy_export")
+        send_personal_data, MenuButton.filter(F.action == MenuAction.PRIVACY_EXPORT)
     )
-    router.callback_query.register(ask_erasure, MenuButton.filter(F.action == "privacy_erase"))
     router.callback_query.register(
-        erase_personal_data, MenuButton.filter(F.action == "privacy_erase_confirm")
+        ask_erasure, MenuButton.filter(F.action == MenuAction.PRIVACY_ERASE)
+    )
+    router.callback_query.register(
+        erase_personal_data, MenuButton.filter(F.action == MenuAction.PRIVACY_ERASE_CONFIRM)
     )
     return router
 

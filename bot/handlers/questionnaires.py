@@ -10,13 +10,19 @@ from aiogram.enums import ParseMode
 from aiogram.fsm.context import FSMContext
 from aiogram.methods import SendDocument, SendPhoto
 
-from bot.runtime.callbacks import FollowUpButton, FollowUpFormButton
+from bot.runtime.callbacks import (
+    Encode,
+    FollowUpButton,
+    FollowUpFormButton,
+    encode_menu,
+    encode_screen,
+)
 from bot.runtime.fsm_storage import destiny_state
-from bot.runtime.render import Encode
-from bot.runtime.turn import Turn, encode_menu
+from bot.runtime.turn import Turn
 from budget.edition import Edition, QuestionKind, Questionnaire
 from budget.serialise import dump, load
 from conversations.follow_up_form import (
+    AnswerAction,
     AnswerContext,
     AnswerState,
     answer_value,
@@ -75,14 +81,14 @@ def encode_answer(working: AnswerState | None, idea: int, questionnaire: str) ->
     """Buttons of a questionnaire's messages: "answer" (re)opens it from any message, the
     others belong to the screen on show."""
 
+    screen = encode_screen(FollowUpFormButton, working.token, working.seq) if working else None
+
     def encode(button: Button) -> str:
-        if button.action == "answer":
+        if button.action is AnswerAction.ANSWER:
             return FollowUpButton(action="answer", idea=idea, questionnaire=questionnaire).pack()
-        if button.action == "menu" or working is None:
+        if screen is None:
             return encode_menu(button)
-        return FollowUpFormButton(
-            token=working.token, seq=working.seq, action=button.action, arg=button.arg
-        ).pack()
+        return screen(button)
 
     return encode
 

@@ -10,6 +10,7 @@ from bot.reports.results import EditionResults, edition_results, election_id
 from bot.runtime.callbacks import MenuButton
 from bot.runtime.turn import Turn
 from budget.edition import Phase
+from conversations.menu import MenuAction
 from conversations.replies import Localized
 from conversations.results import Funded, not_yet, results_screen
 
@@ -17,7 +18,7 @@ from conversations.results import Funded, not_yet, results_screen
 def router() -> Router:
     router = Router(name="results")
     router.message.register(show_results, Command("results"))
-    router.callback_query.register(show_results, MenuButton.filter(F.action == "results"))
+    router.callback_query.register(show_results, MenuButton.filter(F.action == MenuAction.RESULTS))
     return router
 
 

@@ -15,9 +15,9 @@ from bot.runtime.turn import Turn
 from budget.channels import IDEA_PREFIX, SHARED_IDEA_PREFIX, clean_source
 from budget.ideas import PUBLIC_STATUSES, IdeaStatus
 from conversations.events import button_number
-from conversations.menu import help_screen
+from conversations.menu import MenuAction, help_screen
 from conversations.replies import Button, Reply
-from conversations.welcome import declined, language_choice
+from conversations.welcome import ConsentAction, declined, language_choice
 from storage.tables import IdeaRow
 
 # Shared by its author before moderation published it: said to be waiting, nothing more.
@@ -27,16 +27,20 @@ WAITING_FOR_MODERATION = {IdeaStatus.SUBMITTED, IdeaStatus.CHANGES_ASKED}
 def router() -> Router:
     router = Router(name="start")
     router.message.register(start_bot, CommandStart())
-    router.callback_query.register(give_consent, ConsentButton.filter(F.action == "agree"))
-    router.callback_query.register(decline_consent, ConsentButton.filter(F.action == "decline"))
+    router.callback_query.register(
+        give_consent, ConsentButton.filter(F.action == ConsentAction.AGREE)
+    )
+    router.callback_query.register(
+        decline_consent, ConsentButton.filter(F.action == ConsentAction.DECLINE)
+    )
     router.message.register(choose_language, Command("language"))
     router.callback_query.register(
-        choose_language_from_menu, MenuButton.filter(F.action == "language")
+        choose_language_from_menu, MenuButton.filter(F.action == MenuAction.LANGUAGE)
     )
     router.callback_query.register(set_language, LanguageButton.filter())
     router.message.register(show_help, Command("help"))
-    router.callback_query.register(show_help, MenuButton.filter(F.action == "help"))
-    router.callback_query.register(open_menu, MenuButton.filter(F.action == "menu"))
+    router.callback_query.register(show_help, MenuButton.filter(F.action == MenuAction.HELP))
+    router.callback_query.register(open_menu, MenuButton.filter(F.action == MenuAction.MENU))
     return router
 
 

@@ -12,17 +12,17 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
 from bot.handlers.common import ask_consent, event_from_message, load_vote, show_menu, vote_fsm
-from bot.runtime.callbacks import MenuButton, VoteButton
+from bot.runtime.callbacks import Encode, MenuButton, VoteButton, encode_menu, encode_screen
 from bot.runtime.filters import NotACommand, SharesContact
 from bot.runtime.listening import listen, stop_listening
-from bot.runtime.render import Encode
-from bot.runtime.turn import Turn, encode_menu
+from bot.runtime.turn import Turn
 from budget.ballot import BallotError, voter_order
 from budget.edition import Phase
 from budget.eligibility import phone_fingerprint
 from budget.serialise import dump
 from conversations import vote
 from conversations.events import ContactIn, Press
+from conversations.menu import MenuAction
 from conversations.replies import Button, Localized, Reply, Text
 from conversations.vote import CastView, VoteContext, VoteOutcome, VoteState
 from storage.voting import PhoneAlreadyUsed, VoteClosed, Voter
@@ -31,13 +31,13 @@ from storage.voting import PhoneAlreadyUsed, VoteClosed, Voter
 def router() -> Router:
     router = Router(name="vote")
     router.message.register(open_vote, Command("vote"))
-    router.callback_query.register(open_vote, MenuButton.filter(F.action == "vote"))
+    router.callback_query.register(open_vote, MenuButton.filter(F.action == MenuAction.VOTE))
     router.callback_query.register(press_vote_button, VoteButton.filter())
     router.message.register(share_phone, Phone.asked, SharesContact())
     router.message.register(answer_phone_question, Phone.asked, NotACommand())
     router.message.register(refuse_unasked_contact, SharesContact())
     router.message.register(show_ranking, Command("ranking"))
-    router.callback_query.register(show_ranking, MenuButton.filter(F.action == "ranking"))
+    router.callback_query.register(show_ranking, MenuButton.filter(F.action == MenuAction.RANKING))
     return router
 
 
@@ -185,14 +185,7 @@ async def phone_hash(turn: Turn, phone: str) -> str:
 
 
 def encode_vote(working: VoteState) -> Encode:
-    def encode(button: Button) -> str:
-        if button.action in {"menu", "vote", "want_results"}:
-            return encode_menu(button)
-        return VoteButton(
-            token=working.token, seq=working.seq, action=button.action, arg=button.arg
-        ).pack()
-
-    return encode
+    return encode_screen(VoteButton, working.token, working.seq)
 
 
 async def show_ranking(event: Message | CallbackQuery, turn: Turn) -> None:
@@ -213,4 +206,4 @@ async def show_ranking(event: Message | CallbackQuery, turn: Turn) -> None:
     ]
     if not ranked:
         texts.append(Text("vote.list.none"))
-    turn.show(Reply(*texts, compact=True, buttons=[[Button("menu.open", "menu")]]))
+    turn.show(Reply(*texts, compact=True, buttons=[[Button("menu.open", MenuAction.MENU)]]))

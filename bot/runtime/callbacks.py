@@ -1,28 +1,75 @@
-"""What the bot's buttons carry. Telegram allows 64 bytes; aiogram packs and checks them."""
+"""What the bot's buttons carry. Telegram allows 64 bytes; aiogram packs and checks them.
+
+Each action is a member of its conversation's StrEnum: a button whose action is not one of
+them cannot be packed (a typo fails the test that shows it), and a pressed one whose action is
+not one of them does not unpack, so it falls to the answer for an unknown button."""
+
+from collections.abc import Callable
+from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
+from pydantic import BaseModel
+
+from conversations.campaign_form import ComposeAction
+from conversations.follow_up_form import AnswerAction
+from conversations.idea_browser import BrowseAction
+from conversations.idea_form import FormAction
+from conversations.menu import MenuAction
+from conversations.replies import Button
+from conversations.vote import VoteAction
+from conversations.welcome import ConsentAction
+
+# What turns a conversation's button into the data Telegram carries back.
+Encode = Callable[[Button], str]
 
 
-class FormButton(CallbackData, prefix="f"):
-    """A button of the idea form: the draft (`token`) and the question (`seq`) it was shown
-    under, so that a button from an older message is recognised."""
+class ScreenFields(BaseModel):
+    """A button of a screen that changes in place: the conversation's instance (`token`) and
+    the screen (`seq`) it was shown on, so that a button from an older message is recognised;
+    then what it asks for. Each conversation's button narrows `action` to its own actions."""
 
     token: str
     seq: int
-    action: str
+    action: StrEnum
     arg: str = ""
 
 
 class MenuButton(CallbackData, prefix="m"):
-    action: str
+    action: MenuAction
     arg: str = ""
+
+
+def encode_menu(button: Button) -> str:
+    return MenuButton(action=MenuAction(button.action), arg=button.arg).pack()
+
+
+def encode_screen(button_type: type[ScreenFields], token: str, seq: int) -> Encode:
+    """The encoder of one screen: the menu's actions open the menu's entries afresh from any
+    message; the others are the screen's own, named by `token` and `seq`."""
+
+    def encode(button: Button) -> str:
+        if isinstance(button.action, MenuAction):
+            return encode_menu(button)
+        if not isinstance(button.action, StrEnum):
+            raise TypeError(f"{button.action!r} is not a declared action")
+        fields = button_type(token=token, seq=seq, action=button.action, arg=button.arg)
+        assert isinstance(fields, CallbackData)
+        return fields.pack()
+
+    return encode
+
+
+class FormButton(ScreenFields, CallbackData, prefix="f"):
+    """A button of the idea form; `token` names the draft, `seq` the question."""
+
+    action: FormAction
 
 
 class ConsentButton(CallbackData, prefix="c"):
     """The answer to the privacy notice, with the language it was read in and the deep-link
     source: nothing is stored before this button is pressed."""
 
-    action: str
+    action: ConsentAction
     lang: str
     source: str = ""
 
@@ -32,22 +79,16 @@ class LanguageButton(CallbackData, prefix="l"):
     source: str = ""
 
 
-class VoteButton(CallbackData, prefix="v"):
-    """A button of the vote, named like the form's by the envelope (`token`) and screen (`seq`)."""
+class VoteButton(ScreenFields, CallbackData, prefix="v"):
+    """A button of the vote's screens; `token` names the envelope."""
 
-    token: str
-    seq: int
-    action: str
-    arg: str = ""
+    action: VoteAction
 
 
-class CampaignButton(CallbackData, prefix="b"):
-    """A button of the campaign composer, named like the form's."""
+class CampaignButton(ScreenFields, CallbackData, prefix="b"):
+    """A button of the campaign composer."""
 
-    token: str
-    seq: int
-    action: str
-    arg: str = ""
+    action: ComposeAction
 
 
 class RunButton(CallbackData, prefix="r"):
@@ -66,13 +107,10 @@ class FollowUpButton(CallbackData, prefix="fu"):
     questionnaire: str = ""
 
 
-class FollowUpFormButton(CallbackData, prefix="fq"):
-    """A button of the questionnaire being answered, named like the idea form's."""
+class FollowUpFormButton(ScreenFields, CallbackData, prefix="fq"):
+    """A button of the questionnaire being answered."""
 
-    token: str
-    seq: int
-    action: str
-    arg: str = ""
+    action: AnswerAction
 
 
 class ModerationButton(CallbackData, prefix="mo"):
@@ -90,14 +128,10 @@ class ModerationButton(CallbackData, prefix="mo"):
     version: str = ""
 
 
-class IdeasButton(CallbackData, prefix="i"):
-    """A button of the published ideas (list, card, support, suggestion), named like the
-    vote's by the browser (`token`) and screen (`seq`)."""
+class IdeasButton(ScreenFields, CallbackData, prefix="i"):
+    """A button of the published ideas (list, card, support, suggestion)."""
 
-    token: str
-    seq: int
-    action: str
-    arg: str = ""
+    action: BrowseAction
 
 
 class VolunteerButton(CallbackData, prefix="kv"):

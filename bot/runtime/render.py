@@ -4,7 +4,7 @@ language: translated, with amounts and dates formatted by Babel, user text escap
 import copy
 import html
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
@@ -32,6 +32,7 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
 from babel.numbers import NumberPattern, format_decimal
 
+from bot.runtime.callbacks import Encode
 from conversations.replies import Button, Localized, Money, Reply, Text
 
 logger = logging.getLogger(__name__)
@@ -40,8 +41,6 @@ CAPTION_MAX = 1024
 # Telegram's limit for one message's text.
 TEXT_MAX = 4096
 ALERT_MAX = 200
-
-Encode = Callable[[Button], str]
 
 
 class Renderer:

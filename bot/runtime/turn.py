@@ -16,16 +16,16 @@ from aiogram.types import Message, TelegramObject, Update, User
 from pydantic_core import PydanticSerializationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.runtime.callbacks import MenuButton
+from bot.runtime.callbacks import Encode, encode_menu
 from bot.runtime.failures import is_transient
 from bot.runtime.fsm_storage import current_unit_of_work
 from bot.runtime.i18n import pick_language
-from bot.runtime.render import Encode, Renderer
+from bot.runtime.render import Renderer
 from bot.runtime.reply_queue import ReplyQueue, deliver
 from bot.runtime.settings import Settings
 from budget.edition import Edition
 from budget.roles import Role
-from conversations.replies import Button, Reply
+from conversations.replies import Reply
 from storage.citizens import Citizen
 from storage.conversation_states import GroupCommit, SealedDestinies
 from storage.editions import StoredEdition
@@ -37,10 +37,6 @@ logger = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
-
-
-def encode_menu(button: Button) -> str:
-    return MenuButton(action=button.action, arg=button.arg).pack()
 
 
 class EditionCache:

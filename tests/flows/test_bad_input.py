@@ -202,3 +202,18 @@ async def test_a_message_after_the_menu_does_not_answer_a_hidden_question(app: A
     await citizen.send("hello")
     assert (await draft_of(app))["draft"]["title"] is None
     assert "✏️ Continue my idea" in citizen.last.labels
+
+
+async def test_a_misspelt_action_on_a_live_button_is_refused_and_changes_nothing(
+    app: App,
+) -> None:
+    """The right draft and question, an action no conversation declares: it must not fall
+    through to a handler that guesses."""
+    citizen = await at_title(app)
+    await citizen.send("A title")
+    back = citizen.last.buttons[-1][0].callback_data
+    assert back is not None and ":back:" in back
+    before = await draft_of(app)
+    await citizen.press(back.replace(":back:", ":bakc:"))
+    assert citizen.alerts[-1] == "This button is not valid any more."
+    assert await draft_of(app) == before
