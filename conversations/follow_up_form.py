@@ -2,8 +2,9 @@
 where any answer can be changed, then send.
 
 A plain state machine like the idea form: `start` opens the answers, `step` takes one event and
-returns the new state with the replies to show; sent answers come back in
-`AnswerOutcome.sent` for the caller to store. Every step checks the deadline.
+returns the new state with the replies to show. Sending asks the caller to store the answers
+(`AnswerOutcome.effect`), which feeds back whether they were taken (`AnswersKept`,
+`AnswersRefused`). Every step checks the deadline.
 """
 
 from collections.abc import Mapping
@@ -17,6 +18,7 @@ from budget.edition import Edition, Phase, Question, QuestionKind, Questionnaire
 from budget.ideas import LONG_TEXT_MAX
 from budget.money import CENTS_PER_UNIT, AmountError, parse_amount
 from conversations.events import DocumentIn, Event, PhotoIn, Press, TextIn
+from conversations.menu import MenuAction
 from conversations.replies import Button, Localized, Money, Outcome, Reply, Text
 
 # Without a date from staff, the author has until the end of the analysis, or two weeks.
@@ -133,10 +135,28 @@ class AnswerContext:
         return self.now < self.deadline
 
 
+@dataclass(frozen=True)
+class SendAnswers:
+    answers: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class AnswersKept:
+    """The answers are stored, and the staff member who asked is told."""
+
+
+@dataclass(frozen=True)
+class AnswersRefused:
+    """Answered meanwhile from another device, or the deadline passed as they were sent."""
+
+
+Result = AnswersKept | AnswersRefused
+
+
 @dataclass
 class AnswerOutcome(Outcome):
     state: AnswerState | None = None
-    sent: dict[str, Any] | None = None
+    effect: SendAnswers | None = None
 
 
 # -- what the author is told before answering ----------------------------------------------
@@ -190,7 +210,17 @@ def resume(state: AnswerState, ctx: AnswerContext) -> AnswerOutcome:
     return AnswerOutcome(state, [Reply("followup.resumed"), ask(state, ctx)])
 
 
-def step(state: AnswerState, event: Event, ctx: AnswerContext) -> AnswerOutcome:
+def step(state: AnswerState, event: Event | Result, ctx: AnswerContext) -> AnswerOutcome:
+    if isinstance(event, AnswersKept):
+        thanks = Reply(
+            "followup.thanks",
+            questionnaire=Localized(ctx.questionnaire.title),
+            number=ctx.idea,
+            buttons=[[Button("menu.open", MenuAction.MENU)]],
+        )
+        return AnswerOutcome(None, [thanks])
+    if isinstance(event, AnswersRefused):
+        return AnswerOutcome(None, [closed_reply(ctx)])
     if not ctx.is_open:
         return AnswerOutcome(None, [closed_reply(ctx, notice=isinstance(event, Press))])
     _fit(state, ctx)
@@ -312,7 +342,7 @@ def _send(state: AnswerState, ctx: AnswerContext) -> AnswerOutcome:
         return outcome
     codes = {question.code for question in ctx.questions}
     answers = {code: value for code, value in state.answers.items() if code in codes}
-    return AnswerOutcome(None, [], sent=answers)
+    return AnswerOutcome(state, [], effect=SendAnswers(answers))
 
 
 # -- answering questions --------------------------------------------------------------------

@@ -1,10 +1,12 @@
 """Browsing the published ideas: a list a page at a time, in an order of the citizen's own, with
 filters by theme, district and status; an idea's card; supports and suggestions.
 
-A plain state machine like the vote. Supporting, withdrawing a support, sending a suggestion and
-sending an idea's documents are effects the caller carries out (`BrowseOutcome.support`, ...);
-the list and the card are one message kept up to date (`Reply(edit=True)`). The caller loads the
-card of the idea a step is about (`wanted_idea`) before calling `step`."""
+A plain state machine like the vote. Supporting, withdrawing a support and keeping a suggestion
+are effects the caller carries out (`BrowseOutcome.effect`), then feeds back as a result
+(`SupportCounted`, `SuggestionKept`) with the context as it is then; the idea's documents are
+sent as they are (`BrowseOutcome.files`). The list and the card are one message kept up to date
+(`Reply(edit=True)`). The caller loads the card of the idea a step is about (`wanted_idea`)
+before calling `step`."""
 
 import hashlib
 from collections import Counter
@@ -37,11 +39,6 @@ PUBLIC = PUBLIC_STATUSES
 # Supports and suggestions help the analysis and the committee: they are taken until then.
 OPEN_TO_SUPPORT = frozenset({IdeaStatus.PUBLISHED, IdeaStatus.UNDER_ANALYSIS})
 SUPPORT_PHASES = frozenset({Phase.DEPOSIT, Phase.ANALYSIS})
-# Presses about one idea's card, whose argument is the idea's number.
-IDEA_ACTIONS = frozenset({"card", "support", "withdraw", "suggest", "files", "full", "suggestions"})
-# Presses that mean the same whichever screen they come from: two quick taps on Support (the
-# second from a card not yet redrawn) make one support, and nothing else.
-TOGGLES = frozenset({"support", "withdraw"})
 
 
 class BrowseAction(StrEnum):
@@ -64,6 +61,23 @@ class BrowseAction(StrEnum):
     STATUSES = "statuses"
     STATUS = "status"
     CLEAR = "clear"
+
+
+# Presses that mean the same whichever screen they come from: two quick taps on Support (the
+# second from a card not yet redrawn) make one support, and nothing else.
+TOGGLES = frozenset({BrowseAction.SUPPORT, BrowseAction.WITHDRAW})
+# Presses about one idea's card, whose argument is the idea's number: the caller loads it.
+IDEA_ACTIONS = frozenset(
+    {
+        BrowseAction.CARD,
+        BrowseAction.SUPPORT,
+        BrowseAction.WITHDRAW,
+        BrowseAction.SUGGEST,
+        BrowseAction.FILES,
+        BrowseAction.FULL,
+        BrowseAction.SUGGESTIONS,
+    }
+)
 
 
 class Screen(StrEnum):
@@ -150,17 +164,41 @@ class BrowseContext:
 
 
 @dataclass(frozen=True)
-class Suggestion:
+class Support:
+    idea_id: int
+
+
+@dataclass(frozen=True)
+class WithdrawSupport:
+    idea_id: int
+
+
+@dataclass(frozen=True)
+class Suggest:
     idea_id: int
     text: str
+
+
+Effect = Support | WithdrawSupport | Suggest
+
+
+@dataclass(frozen=True)
+class SupportCounted:
+    """The support (or its withdrawal) is in; the context counts it, other citizens' too."""
+
+
+@dataclass(frozen=True)
+class SuggestionKept:
+    """The suggestion is kept for the idea's author and the moderators."""
+
+
+Result = SupportCounted | SuggestionKept
 
 
 @dataclass
 class BrowseOutcome(Outcome):
     state: BrowseState
-    support: int | None = None
-    withdraw: int | None = None
-    suggestion: Suggestion | None = None
+    effect: Effect | None = None
     files: tuple[Attachment, ...] = ()
 
 
@@ -192,7 +230,11 @@ def open_browser(state: BrowseState | None, ctx: BrowseContext, token: str) -> B
     return _show(state, Screen.LIST, ctx, edit=False)
 
 
-def step(state: BrowseState, event: Event, ctx: BrowseContext) -> BrowseOutcome:
+def step(state: BrowseState, event: Event | Result, ctx: BrowseContext) -> BrowseOutcome:
+    if isinstance(event, SupportCounted):
+        return BrowseOutcome(state, [screen(state, ctx)])
+    if isinstance(event, SuggestionKept):
+        return BrowseOutcome(state, [Reply("ideas.suggest.thanks"), screen(state, ctx, edit=False)])
     if isinstance(event, Press):
         stale = event.seq != state.seq and event.action not in TOGGLES
         if event.token != state.token or stale:
@@ -300,12 +342,12 @@ def _press_on_card(
     if closed is not None:
         return BrowseOutcome(state, [closed])
     if action in TOGGLES:
-        # Drawn by the caller once the support is counted, with the count as it is then.
+        # Drawn once the support is counted (`SupportCounted`), with the count as it is then.
         state.card, state.screen = card.id, Screen.CARD
         state.seq += 1
         if action == BrowseAction.SUPPORT:
-            return BrowseOutcome(state, [], support=card.id)
-        return BrowseOutcome(state, [], withdraw=card.id)
+            return BrowseOutcome(state, [], effect=Support(card.id))
+        return BrowseOutcome(state, [], effect=WithdrawSupport(card.id))
     if card.own:
         return BrowseOutcome(state, [Reply("ideas.suggest.own", notice=True)])
     state.card, state.screen = card.id, Screen.SUGGEST
@@ -350,9 +392,9 @@ def _suggestion(state: BrowseState, event: Event, ctx: BrowseContext) -> BrowseO
             "ideas.suggest.too_long", count=len(text), limit=SUGGESTION_MAX, buttons=cancel
         )
         return BrowseOutcome(state, [refusal])
-    outcome = _show(state, Screen.CARD, ctx, edit=False, before=Reply("ideas.suggest.thanks"))
-    outcome.suggestion = Suggestion(card.id, text)
-    return outcome
+    state.screen = Screen.CARD
+    state.seq += 1
+    return BrowseOutcome(state, [], effect=Suggest(card.id, text))
 
 
 def _invalid(state: BrowseState) -> BrowseOutcome:

@@ -39,8 +39,7 @@ from conversations.follow_up_form import (
     default_last_day,
     last_day,
 )
-from conversations.menu import MenuAction
-from conversations.replies import Button, Localized, Reply, Text
+from conversations.replies import Localized, Reply, Text
 from storage.follow_ups import FollowUp
 
 SENDERS = (Role.ANALYST, Role.MODERATOR)
@@ -309,20 +308,16 @@ async def apply(
     turn: Turn,
     state: FSMContext,
 ) -> None:
-    """Store sent answers and tell the staff member who asked; keep the answers in progress."""
-    replies = list(outcome.replies)
-    if outcome.sent is not None:
-        if await turn.uow.follow_ups.answer(follow_up.id, outcome.sent, turn.now):
-            await tell_sender(turn, follow_up, ctx, outcome.sent)
-            thanks = Reply(
-                "followup.thanks",
-                questionnaire=Localized(ctx.questionnaire.title),
-                number=ctx.idea,
-                buttons=[[Button("menu.open", MenuAction.MENU)]],
-            )
-            replies.append(thanks)
-        else:
-            replies.append(follow_up_form.closed_reply(ctx))
+    """Store sent answers, tell the staff member who asked and feed the result back; keep the
+    answers in progress."""
+    if outcome.effect is not None and outcome.state is not None:
+        answers = outcome.effect.answers
+        result: follow_up_form.Result = follow_up_form.AnswersRefused()
+        if await turn.uow.follow_ups.answer(follow_up.id, answers, turn.now):
+            await tell_sender(turn, follow_up, ctx, answers)
+            result = follow_up_form.AnswersKept()
+        outcome = follow_up_form.step(outcome.state, result, ctx)
+    replies = outcome.replies
     working = outcome.state
     if working is not None and not working.paused:
         # The idea form's draft, if any, waits behind "Continue my idea" meanwhile.

@@ -147,33 +147,40 @@ def idea_card(row: IdeaRow, suggestions: list[str], citizen_id: int) -> IdeaCard
 
 
 async def apply(outcome: BrowseOutcome, turn: Turn, state: FSMContext) -> None:
-    """Carry out what the browser asks (support, withdraw, keep a suggestion, send documents),
-    then show its screens."""
+    """Carry out what the browser asks (support, withdraw, keep a suggestion), feed the result
+    back, then show its screens and send the documents it asked for."""
     assert turn.citizen is not None
-    working, replies = outcome.state, list(outcome.replies)
-    browsing, citizen_id = turn.uow.browsing, turn.citizen.id
-    if outcome.support is not None:
-        await browsing.support(
-            turn.stored.id, outcome.support, citizen_id, turn.now, OPEN_TO_SUPPORT
-        )
-    if outcome.withdraw is not None:
-        await browsing.withdraw(outcome.withdraw, citizen_id)
-    if outcome.support is not None or outcome.withdraw is not None:
+    effect = outcome.effect
+    if effect is not None:
+        working = outcome.state
+        result = await carry_out(effect, turn)
         # Drawn again from the database: the count as it is now, other citizens' supports too.
         ctx = await browse_context(turn, working, None)
-        replies = [idea_browser.screen(working, ctx)]
-    if outcome.suggestion is not None:
-        suggestion = outcome.suggestion
-        await browsing.suggest(suggestion.idea_id, citizen_id, suggestion.text, turn.now)
+        outcome = idea_browser.step(working, result, ctx)
+    working = outcome.state
     if working.screen is Screen.SUGGEST:
         # What is typed next is the suggestion, not an answer to the idea form.
         await listen(state, Suggestion.writing)
     else:
         await stop_listening(state, Suggestion.writing)
     await browser_fsm(state).set_data(dump(working))
-    turn.show(replies, encode_browser(working))
+    turn.show(outcome.replies, encode_browser(working))
     for attachment in outcome.files:
         turn.send(file_message(attachment, turn.chat_id))
+
+
+async def carry_out(effect: idea_browser.Effect, turn: Turn) -> idea_browser.Result:
+    assert turn.citizen is not None
+    browsing, citizen_id = turn.uow.browsing, turn.citizen.id
+    match effect:
+        case idea_browser.Support(idea_id=idea_id):
+            await browsing.support(turn.stored.id, idea_id, citizen_id, turn.now, OPEN_TO_SUPPORT)
+        case idea_browser.WithdrawSupport(idea_id=idea_id):
+            await browsing.withdraw(idea_id, citizen_id)
+        case idea_browser.Suggest(idea_id=idea_id, text=text):
+            await browsing.suggest(idea_id, citizen_id, text, turn.now)
+            return idea_browser.SuggestionKept()
+    return idea_browser.SupportCounted()
 
 
 def encode_browser(working: BrowseState) -> Encode:

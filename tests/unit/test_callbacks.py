@@ -1,6 +1,7 @@
 """Buttons carry only the actions their conversation declares."""
 
 import pytest
+from pydantic import ValidationError
 
 from bot.runtime.callbacks import VoteButton, encode_screen
 from conversations.menu import MenuAction
@@ -30,5 +31,5 @@ def test_another_conversation_s_action_cannot_be_put_on_a_vote_button() -> None:
     from conversations.idea_form import FormAction
 
     encode = encode_screen(VoteButton, "ab12", 3)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValidationError, match="action"):
         encode(Button("form.button.publish", FormAction.PUBLISH))

@@ -88,11 +88,25 @@ def test_answers_of_every_kind_are_kept_in_their_own_shape() -> None:
     }
 
 
-def test_sending_gives_the_answers_back_and_ends_the_conversation() -> None:
+def test_sending_gives_the_answers_back_and_ends_the_conversation_once_kept() -> None:
     state = answered(*REQUIRED_ONLY, ("skip",), ("skip",))
     outcome = press(state, "send")
-    assert outcome.state is None
-    assert outcome.sent == {"carrier": "The neighbours", "land": False, "cost": 850_050}
+    assert outcome.effect == follow_up_form.SendAnswers(
+        {"carrier": "The neighbours", "land": False, "cost": 850_050}
+    )
+    assert outcome.state is not None
+    kept = follow_up_form.step(outcome.state, follow_up_form.AnswersKept(), OPEN)
+    assert kept.state is None
+    assert keys(kept) == ["followup.thanks"]
+
+
+def test_answers_refused_on_sending_say_the_questionnaire_is_closed() -> None:
+    state = answered(*REQUIRED_ONLY, ("skip",), ("skip",))
+    outcome = press(state, "send")
+    assert outcome.state is not None
+    refused = follow_up_form.step(outcome.state, follow_up_form.AnswersRefused(), OPEN)
+    assert refused.state is None
+    assert keys(refused) == ["followup.closed"]
 
 
 def test_a_required_question_cannot_be_skipped() -> None:
@@ -107,7 +121,7 @@ def test_a_required_answer_missing_at_send_is_asked_for() -> None:
     state = answered(*REQUIRED_ONLY, ("skip",), ("skip",))
     del state.answers["land"]
     outcome = press(state, "send")
-    assert outcome.sent is None
+    assert outcome.effect is None
     assert keys(outcome)[:3] == [
         "followup.error.missing",
         "followup.progress.editing",
