@@ -2,9 +2,10 @@
 of the edition's languages, an image, a button, the audience, the schedule; then a preview of
 exactly what citizens will get, with the audience's size, before confirming.
 
-A plain state machine like the idea form. The caller carries out the effects: `preview` asks
-it to count the audience and show the message as citizens will see it; `create` to store the
-campaign."""
+A plain state machine like the idea form. The caller carries out the effects and feeds their
+result back: `Preview` asks it to count the audience and show the message as citizens will see
+it (`Previewed` says how many will get it); `Create` to store the campaign (`Created` gives its
+number)."""
 
 import re
 from dataclasses import dataclass, field
@@ -100,11 +101,33 @@ class FormContext:
     now: datetime
 
 
+@dataclass(frozen=True)
+class Preview:
+    campaign: Campaign
+
+
+@dataclass(frozen=True)
+class Create:
+    campaign: Campaign
+
+
+@dataclass(frozen=True)
+class Previewed:
+    audience_size: int
+
+
+@dataclass(frozen=True)
+class Created:
+    number: int
+
+
+Result = Previewed | Created
+
+
 @dataclass
 class CampaignOutcome(Outcome):
     state: CampaignForm | None = None
-    preview: bool = False
-    create: Campaign | None = None
+    effect: Preview | Create | None = None
 
 
 def start(ctx: FormContext, token: str) -> CampaignOutcome:
@@ -112,7 +135,11 @@ def start(ctx: FormContext, token: str) -> CampaignOutcome:
     return CampaignOutcome(form, [_ask(form, ctx)])
 
 
-def step(form: CampaignForm, event: Event, ctx: FormContext) -> CampaignOutcome:
+def step(form: CampaignForm, event: Event | Result, ctx: FormContext) -> CampaignOutcome:
+    if isinstance(event, Previewed):
+        return CampaignOutcome(form, [preview_summary(form, ctx, event.audience_size)])
+    if isinstance(event, Created):
+        return CampaignOutcome(None, [Reply("broadcast.created", number=event.number)])
     if isinstance(event, Press):
         if event.token != form.token or event.seq != form.seq:
             return CampaignOutcome(form, [Reply("broadcast.error.old_button", notice=True)])
@@ -170,7 +197,7 @@ def _press(form: CampaignForm, press: Press, ctx: FormContext) -> CampaignOutcom
             check_campaign(campaign, edition, ctx.now)
         except CampaignError as error:
             return CampaignOutcome(form, [_refusal(error)])
-        return CampaignOutcome(None, [], create=campaign)
+        return CampaignOutcome(form, [], effect=Create(campaign))
     return CampaignOutcome(form, [Reply("broadcast.error.invalid_button", notice=True)])
 
 
@@ -265,7 +292,7 @@ def _next_language(form: CampaignForm, ctx: FormContext) -> CampaignOutcome:
 def _to_preview(form: CampaignForm, ctx: FormContext) -> CampaignOutcome:
     form.step = Step.PREVIEW
     form.seq += 1
-    return CampaignOutcome(form, [], preview=True)
+    return CampaignOutcome(form, [], effect=Preview(form.campaign()))
 
 
 def _go(form: CampaignForm, target: Step, ctx: FormContext) -> CampaignOutcome:

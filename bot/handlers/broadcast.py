@@ -95,44 +95,13 @@ async def answer_composer(message: Message, turn: Turn, state: FSMContext) -> No
 
 
 async def apply(outcome: CampaignOutcome, turn: Turn, state: FSMContext) -> None:
-    form, replies = outcome.state, list(outcome.replies)
+    """Carry out what the composer asks (a preview, the campaign to store), feed the result
+    back, then show its screens."""
+    if outcome.effect is not None and outcome.state is not None:
+        result = await carry_out(outcome.effect, turn)
+        outcome = campaign_form.step(outcome.state, result, form_context(turn))
+    form, replies = outcome.state, outcome.replies
     fsm = composer_fsm(state)
-    if outcome.preview and form is not None:
-        campaign = form.campaign()
-        audience = await recipients(
-            turn.uow,
-            turn.stored.id,
-            campaign.audience,
-            campaign.results_announcement,
-            turn.now,
-        )
-        # Exactly what a citizen will get, in the staff member's language if there is a text.
-        turn.send(campaign_message(campaign, turn.edition, turn.chat_id, turn.lang, turn.renderer))
-        replies.append(campaign_form.preview_summary(form, form_context(turn), len(audience)))
-    if outcome.create is not None:
-        campaign = outcome.create
-        stored = await turn.uow.campaigns.add(
-            turn.stored.id,
-            name=campaign.name,
-            texts=dict(campaign.texts),
-            html=campaign.html,
-            image=campaign.image,
-            button=campaign.button.value if campaign.button else None,
-            button_url=campaign.button_url,
-            audience=dump(campaign.audience),
-            schedule=dump(campaign.schedule),
-            results_announcement=campaign.results_announcement,
-            created_by=turn.user.id,
-            now=turn.now,
-        )
-        await turn.uow.audit.record(
-            turn.user.id,
-            "campaign_create",
-            f"campaign:{stored.id}",
-            turn.now,
-            after={"texts": stored.texts, "audience": stored.audience, "schedule": stored.schedule},
-        )
-        replies.append(Reply("broadcast.created", number=stored.id))
     if form is not None and form.step in TYPED_STEPS:
         await listen(state, Campaign.composing)
     else:
@@ -143,6 +112,45 @@ async def apply(outcome: CampaignOutcome, turn: Turn, state: FSMContext) -> None
     else:
         await fsm.set_data(dump(form))
         turn.show(replies, encode_composer(form))
+
+
+async def carry_out(
+    effect: campaign_form.Preview | campaign_form.Create, turn: Turn
+) -> campaign_form.Result:
+    campaign = effect.campaign
+    if isinstance(effect, campaign_form.Preview):
+        audience = await recipients(
+            turn.uow,
+            turn.stored.id,
+            campaign.audience,
+            campaign.results_announcement,
+            turn.now,
+        )
+        # Exactly what a citizen will get, in the staff member's language if there is a text.
+        turn.send(campaign_message(campaign, turn.edition, turn.chat_id, turn.lang, turn.renderer))
+        return campaign_form.Previewed(len(audience))
+    stored = await turn.uow.campaigns.add(
+        turn.stored.id,
+        name=campaign.name,
+        texts=dict(campaign.texts),
+        html=campaign.html,
+        image=campaign.image,
+        button=campaign.button.value if campaign.button else None,
+        button_url=campaign.button_url,
+        audience=dump(campaign.audience),
+        schedule=dump(campaign.schedule),
+        results_announcement=campaign.results_announcement,
+        created_by=turn.user.id,
+        now=turn.now,
+    )
+    await turn.uow.audit.record(
+        turn.user.id,
+        "campaign_create",
+        f"campaign:{stored.id}",
+        turn.now,
+        after={"texts": stored.texts, "audience": stored.audience, "schedule": stored.schedule},
+    )
+    return campaign_form.Created(stored.id)
 
 
 def encode_composer(form: CampaignForm) -> Encode:
