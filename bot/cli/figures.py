@@ -113,11 +113,6 @@ class Export(StrEnum):
     PARTICIPATION = "participation"
 
 
-@export_app.callback(invoke_without_command=True)
-def _no_command() -> None:
-    """What to export: ideas, projects or participation."""
-
-
 def _exporter(what: Export) -> Any:
     def command(
         as_csv: Annotated[bool, typer.Option("--csv", help="A CSV file (UTF-8).")] = False,
