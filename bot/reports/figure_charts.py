@@ -82,7 +82,7 @@ def per_source(sources: Mapping[str, SourceFigures], renderer: Renderer, lang: s
     axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _: plain(round(value))))
     axes.set_title(plain(Text("stats.chart.sources.title")), fontsize=11)
-    axes.legend(loc="lower right", fontsize=8, frameon=False)
+    axes.legend(loc="best", fontsize=8, frameon=False)
     axes.spines[["top", "right"]].set_visible(False)
     axes.tick_params(axis="both", labelsize=8)
     figure.tight_layout()

@@ -35,22 +35,22 @@ def test_an_edition_without_reasons_lets_moderators_write_them() -> None:
 @pytest.mark.parametrize(
     ("change", "line", "field", "message"),
     [
-        (('code = "offensive"', 'code = "off_topic"'), 151, "moderation_reasons[3].code", "twice"),
+        (('code = "offensive"', 'code = "off_topic"'), 156, "moderation_reasons[3].code", "twice"),
         (
             ('code = "not_investment"', 'code = "not an investment"'),
-            147,
+            152,
             "moderation_reasons[2].code",
             "letters",
         ),
         (
             ('code = "off_topic"\n', 'code = "off_topic"\nseverity = 3\n'),
-            140,
+            145,
             "moderation_reasons[0].severity",
             "not a field",
         ),
         (
             ('label = { fr = "Hors sujet', 'label = { xx = "?", fr = "Hors sujet'),
-            140,
+            145,
             "moderation_reasons[0].label.xx",
             "not one of the edition's languages",
         ),
