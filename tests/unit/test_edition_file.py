@@ -81,6 +81,11 @@ def test_the_vote_is_closed_once_its_dates_are_over_or_staff_close_it(
     assert edition.vote_is_closed(day) is closed
 
 
+def line_of(text: str) -> int:
+    """The line of the example where `text` begins."""
+    return EXAMPLE[: EXAMPLE.index(text)].count("\n") + 1
+
+
 @pytest.mark.parametrize(
     ("change", "line", "field", "message"),
     [
@@ -99,20 +104,20 @@ def test_the_vote_is_closed_once_its_dates_are_over_or_staff_close_it(
         (('currency = "EUR"', 'currency = "euro"'), 17, "envelope.currency", "three-letter"),
         (
             ('kind = "yes_no"', 'kind = "maybe"'),
-            101,
+            line_of('kind = "yes_no"'),
             "questionnaires[0].questions[1].kind",
             "must be one of",
         ),
         (("[phases.vote]", "[phases.vote"), 32, "TOML syntax", "Expected"),
         (
             ("population = 112000", "population = 0"),
-            79,
+            line_of("population = 112000"),
             "districts[1].population",
             "must be more than zero",
         ),
         (
             ("population = 112000", 'population = "many"'),
-            79,
+            line_of("population = 112000"),
             "districts[1].population",
             "must be a whole number",
         ),
