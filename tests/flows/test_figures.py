@@ -16,8 +16,10 @@ from tests.support.app import (
     DURING_VOTE,
     STAFF_ID,
     App,
+    at_preview,
     at_title,
     cast_ballot,
+    change_answer,
     change_edition,
     consented,
     deposit_idea,
@@ -201,3 +203,37 @@ async def test_a_day_written_wrongly_gets_the_usage(app: App) -> None:
         "Write /stats for the whole campaign, or /stats 2027-04-01 for the figures from that "
         "day on."
     )
+
+
+async def tallied(app: App) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for row in await app.rows(TallyRow):
+        counts[row.tally] = counts.get(row.tally, 0) + row.count
+    return counts
+
+
+async def test_a_step_taken_again_by_the_same_citizen_counts_once(app: App) -> None:
+    citizen = await at_preview(app)
+    await change_answer(citizen, "Title")
+    await citizen.send("We could plant two orchards")
+    assert "Preview of your idea" in citizen.last.text
+    await citizen.click("✅ Publish")
+    assert await tallied(app) == {"idea_started": 1, "idea_previewed": 1, "idea_submitted": 1}
+    app.clock.now = DURING_VOTE
+    await citizen.send("/vote")
+    await citizen.send("/vote")
+    assert (await tallied(app))["vote_opened"] == 1, "opened again before registering"
+
+
+async def test_stats_of_a_campaign_not_begun_says_nothing_happened_and_draws_nothing(
+    sessionmaker: async_sessionmaker[AsyncSession], edition_id: int
+) -> None:
+    app = App(sessionmaker)
+    staff = await consented(app, STAFF_ID)
+    before = len(app.sent_to(STAFF_ID))
+    await staff.send("/stats")
+    text = next(s.text for s in reversed(staff.shown) if "in figures" in s.text)
+    assert "Participants: <b>1</b>" in text
+    assert "Idea form: started 0 → previewed 0 → submitted 0 → published 0" in text
+    assert "By channel" not in text
+    assert len(photos(app, before)) == 1, "one new participant today: the staff member"
