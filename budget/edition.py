@@ -48,6 +48,8 @@ class District:
     name: Localized
     communes: tuple[str, ...] = ()
     postal_codes: tuple[str, ...] = ()
+    # Its inhabitants (those who may vote, where the edition counts so): turnout is then a rate.
+    population: int | None = None
 
 
 @dataclass(frozen=True)

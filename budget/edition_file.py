@@ -145,6 +145,7 @@ def _read_districts(root: "_Table", languages: tuple[str, ...]) -> Iterator[Dist
             name=district.localized("name", languages),
             communes=tuple(district.strings("communes", required=False)),
             postal_codes=tuple(district.strings("postal_codes", required=False)),
+            population=district.positive("population"),
         )
         district.done()
 
@@ -303,6 +304,13 @@ class _Table:
         if isinstance(value, bool) or not isinstance(value, int):
             raise _Fault((*self.path, key), "must be a whole number")
         return value
+
+    def positive(self, key: str) -> int | None:
+        """An optional whole number above zero."""
+        value = self.whole(key, 0)
+        if key in self.data and value <= 0:
+            raise _Fault((*self.path, key), "must be more than zero")
+        return value or None
 
     def real(self, key: str, default: float) -> float:
         value = self._get(key, False)

@@ -191,6 +191,8 @@ class FormState:
     cancel_from: Step | None = None
     # The idea being changed, or None for a new one.
     idea_id: int | None = None
+    # The preview was shown once (a new idea's funnel counts it once).
+    previewed: bool = False
 
 
 @dataclass(frozen=True)
@@ -236,6 +238,8 @@ Result = Published | Replaced | DecidedMeanwhile
 class FormOutcome(Outcome):
     state: FormState | None = None
     effect: Publish | None = None
+    # A new idea's preview is shown for the first time.
+    first_preview: bool = False
 
 
 def start(ctx: FormContext, token: str) -> FormOutcome:
@@ -378,11 +382,14 @@ def _advance(state: FormState, ctx: FormContext) -> FormOutcome:
 
 
 def _show(state: FormState, step: Step, ctx: FormContext) -> FormOutcome:
+    first_preview = False
     if step is Step.PREVIEW:
         state.editing = False
+        first_preview = not state.previewed and state.idea_id is None
+        state.previewed = True
     state.step = step
     state.seq += 1
-    return FormOutcome(state, [ask(state, ctx)])
+    return FormOutcome(state, [ask(state, ctx)], first_preview=first_preview)
 
 
 def _publish(state: FormState, ctx: FormContext) -> FormOutcome:

@@ -2,13 +2,14 @@
 migrations serve SQLite and PostgreSQL alike."""
 
 import secrets
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -467,3 +468,25 @@ class CommitteeVoteRow(Base):
     member: Mapped[int] = mapped_column(BigInteger)
     retain: Mapped[bool] = mapped_column(Boolean)
     at: Mapped[datetime]
+
+
+class TallyRow(Base):
+    """How many times a step of the idea form or of the vote happened on one day, through one
+    channel, in one district (budget/figures.py): a counter, never a row per citizen; "" where
+    the channel or the district is not known."""
+
+    __tablename__ = "tallies"
+    __table_args__ = (
+        UniqueConstraint(
+            "edition_id", "day", "tally", "source", "district", name="uq_tallies_counter"
+        ),
+        CheckConstraint("count >= 0", name="count_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    tally: Mapped[str] = mapped_column(BoundedString(32))
+    source: Mapped[str] = mapped_column(BoundedString(64), default="")
+    district: Mapped[str] = mapped_column(BoundedString(32), default="")
+    count: Mapped[int] = mapped_column(Integer, default=0)

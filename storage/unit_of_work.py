@@ -26,6 +26,7 @@ from storage.conversation_states import (
 )
 from storage.deliveries import Deliveries
 from storage.editions import Editions
+from storage.figures import FigureQueries
 from storage.follow_ups import FollowUps
 from storage.ideas import Ideas
 from storage.leases import Leases
@@ -34,6 +35,7 @@ from storage.personal_data import PersonalData
 from storage.projects import Projects
 from storage.sealing import Sealer
 from storage.staff import Staff
+from storage.tallies import Tallies
 from storage.updates import ProcessedUpdates, seal_replies
 from storage.voting import Voting
 
@@ -93,6 +95,8 @@ class UnitOfWork:
         self.conversation_states = ConversationStates(self.session)
         self.updates = ProcessedUpdates(self.session, self.sealer)
         self.personal_data = PersonalData(self.session)
+        self.tallies = Tallies(self.session)
+        self.figures = FigureQueries(self.session)
         # States as read in this unit of work (with their versions), and those to write.
         self.read_states: dict[str, Stored] = {}
         self.staged_states: dict[str, Entry] = {}

@@ -11,6 +11,7 @@ from bot.cli.channels import link
 from bot.cli.citizens import citizen_app, purge
 from bot.cli.committee import committee_app
 from bot.cli.edition import db_app, edition_app, migrate, phase_app
+from bot.cli.figures import export_app, stats
 from bot.cli.follow_ups import followup_app
 from bot.cli.maintenance import backup, restore
 from bot.cli.rehearse import playground
@@ -33,6 +34,8 @@ app.add_typer(citizen_app, name="citizen")
 app.command()(purge)
 app.add_typer(audit_app, name="audit")
 app.command()(results)
+app.command()(stats)
+app.add_typer(export_app, name="export")
 app.command()(link)
 app.command()(playground)
 app.command()(backup)

@@ -7,6 +7,7 @@ from bot.runtime.callbacks import ConsentButton, MenuButton
 from bot.runtime.fsm_storage import FORM_DESTINY, VOTE_DESTINY, destiny_state
 from bot.runtime.turn import Turn
 from budget.edition import Phase
+from budget.figures import Tally
 from budget.serialise import load
 from conversations.events import (
     DocumentIn,
@@ -85,3 +86,13 @@ def event_from_message(message: Message) -> Event:
     if message.location is not None:
         return LocationIn(message.location.latitude, message.location.longitude)
     return OtherIn(str(message.content_type))
+
+
+async def count(
+    turn: Turn, tally: Tally, district: str | None = None, source: str | None = None
+) -> None:
+    """One more on today's counter of `tally`, for the citizen's channel (or `source`)."""
+    if source is None and turn.citizen is not None:
+        source = turn.citizen.source
+    day = turn.now.astimezone(turn.edition.zone).date()
+    await turn.uow.tallies.add(turn.stored.id, tally, day, source, district)

@@ -13,13 +13,14 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.deep_linking import create_start_link
 
-from bot.handlers.common import ask_consent, event_from_message, form_fsm, show_menu
+from bot.handlers.common import ask_consent, count, event_from_message, form_fsm, show_menu
 from bot.runtime.callbacks import Encode, FormButton, MenuButton, encode_menu, encode_screen
 from bot.runtime.filters import NotACommand
 from bot.runtime.listening import listen, stop_listening
 from bot.runtime.turn import Turn
 from budget.channels import SHARED_IDEA_PREFIX
 from budget.districts import district_of
+from budget.figures import Tally
 from budget.ideas import AUTHOR_MAY_EDIT, AuthorKind, IdeaStatus
 from budget.roles import Role
 from budget.serialise import dump, load
@@ -72,6 +73,8 @@ async def open_form(query: CallbackQuery, turn: Turn, state: FSMContext, bot: Bo
     form = await load_form(state)
     if form is None:
         outcome = idea_form.start(form_context(turn), token=secrets.token_hex(3))
+        if outcome.state is not None:
+            await count(turn, Tally.IDEA_STARTED)
     else:
         outcome = idea_form.resume(form, form_context(turn))
     await apply(outcome, turn, state, bot)
@@ -152,6 +155,8 @@ async def apply(outcome: FormOutcome, turn: Turn, state: FSMContext, bot: Bot) -
             else publish(effect.draft, turn, bot)
         )
         outcome = idea_form.step(outcome.state, result, form_context(turn))
+    if outcome.first_preview:
+        await count(turn, Tally.IDEA_PREVIEWED)
     replies = outcome.replies
     if outcome.state is None:
         await form_fsm(state).set_data({})
@@ -174,6 +179,7 @@ async def publish(draft: Draft, turn: Turn, bot: Bot) -> idea_form.Result:
     idea = await turn.uow.ideas.submit(
         turn.stored.id, turn.citizen.id, new_idea(draft), turn.now, district=district
     )
+    await count(turn, Tally.IDEA_SUBMITTED, district)
     await tell_staff(turn, idea.id, draft)
     return idea_form.Published(idea.id, await idea_link(bot, idea.share_code))
 

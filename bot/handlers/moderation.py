@@ -10,7 +10,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
-from bot.handlers.common import event_from_message, show_menu
+from bot.handlers.common import count, event_from_message, show_menu
 from bot.handlers.idea_form import idea_link
 from bot.runtime.callbacks import Encode, ModerationButton, encode_menu
 from bot.runtime.filters import NotACommand
@@ -18,6 +18,7 @@ from bot.runtime.fsm_storage import destiny_state
 from bot.runtime.listening import listen, stop_listening
 from bot.runtime.staff_access import StaffCommand, is_allowed, refuse_button
 from bot.runtime.turn import Turn
+from budget.figures import Tally
 from budget.roles import Role
 from budget.serialise import dump, load
 from conversations import moderation
@@ -292,6 +293,10 @@ async def decide(
         after=after,
     )
     if item.kind is Kind.IDEA:
+        if decision is Decision.PUBLISH:
+            row = await uow.moderation.idea(edition_id, item.number)
+            source = await uow.tallies.idea_source(item.number)
+            await count(turn, Tally.IDEA_PUBLISHED, row.district if row else None, source or "")
         await tell_idea_author(turn, bot, item.number, decision, reason)
     else:
         await tell_suggestion_authors(turn, item.number, decision)

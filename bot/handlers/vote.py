@@ -11,7 +11,14 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
-from bot.handlers.common import ask_consent, event_from_message, load_vote, show_menu, vote_fsm
+from bot.handlers.common import (
+    ask_consent,
+    count,
+    event_from_message,
+    load_vote,
+    show_menu,
+    vote_fsm,
+)
 from bot.runtime.callbacks import Encode, MenuButton, VoteButton, encode_menu, encode_screen
 from bot.runtime.filters import NotACommand, SharesContact
 from bot.runtime.listening import listen, stop_listening
@@ -19,6 +26,7 @@ from bot.runtime.turn import Turn
 from budget.ballot import BallotError, voter_order
 from budget.edition import Phase
 from budget.eligibility import phone_fingerprint
+from budget.figures import Tally
 from budget.serialise import dump
 from conversations import vote
 from conversations.events import ContactIn, Press
@@ -58,7 +66,12 @@ async def open_vote(event: Message | CallbackQuery, turn: Turn, state: FSMContex
         ask_consent(turn, "")
         return
     ctx, _ = await vote_context(turn)
-    await run(vote.open_vote(await load_vote(state), ctx, secrets.token_hex(3)), ctx, turn, state)
+    working = await load_vote(state)
+    outcome = vote.open_vote(working, ctx, secrets.token_hex(3))
+    if working is None and outcome.state is not None and not ctx.registered:
+        # Counted the first time a citizen opens the vote, not each time they come back.
+        await count(turn, Tally.VOTE_OPENED)
+    await run(outcome, ctx, turn, state)
 
 
 async def press_vote_button(
@@ -143,6 +156,7 @@ async def carry_out(
                 await voting.register(edition_id, turn.citizen.id, district, fingerprint, turn.now)
             except PhoneAlreadyUsed:
                 return vote.PhoneUsed(), ctx
+            await count(turn, Tally.VOTE_REGISTERED, district)
             return vote.Registered(), replace(ctx, registered=True)
         case vote.Cast(project_ids=project_ids):
             voter = await voting.voter(edition_id, turn.citizen.id)
@@ -161,15 +175,20 @@ async def carry_out(
                 return vote.CastRefused(refused.reason), ctx
             except VoteClosed:
                 return vote.CastRefused("closed"), ctx
+            # How many cast, per day, channel and district: never what, nor who.
+            tally = Tally.VOTE_CAST if ballot.version == 1 else Tally.VOTE_CHANGED
+            await count(turn, tally, voter.district)
             view = CastView(ballot.project_ids, ballot.version, ballot.receipt)
             return vote.BallotCast(view), replace(ctx, cast=view)
         case vote.Withdraw():
             voter = await voting.voter(edition_id, turn.citizen.id)
             assert voter is not None
             try:
-                await voting.withdraw(edition_id, voter)
+                withdrawn = await voting.withdraw(edition_id, voter)
             except VoteClosed:
                 return vote.CastRefused("closed"), ctx
+            if withdrawn:
+                await count(turn, Tally.VOTE_WITHDRAWN, voter.district)
             return vote.BallotWithdrawn(), replace(ctx, cast=None)
     raise TypeError(effect)
 

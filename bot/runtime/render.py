@@ -71,8 +71,22 @@ class Renderer:
                 return format_decimal(value, locale=self._locale(lang))
             case date():
                 return format_date(value, format="long", locale=self._locale(lang))
+            case tuple():
+                # A list written on one line: "fr 12 · nl 3".
+                return " · ".join(self.value(item, lang) for item in value)
             case _:
                 return html.escape(str(value))
+
+    def percent(self, rate: float, lang: str) -> str:
+        """ "1,25 %" in fr_BE, "1,25%" in nl_BE: two decimals, a turnout being small."""
+        locale = self._locale(lang)
+        pattern = copy.copy(locale.percent_formats[None])
+        pattern.frac_prec = (2, 2)
+        return str(pattern.apply(rate, locale))
+
+    def short_date(self, day: date, lang: str) -> str:
+        """ "20 avr." in fr, "20 Apr" in en: a chart's axis."""
+        return format_date(day, format="d MMM", locale=self._locale(lang))
 
     def money(self, cents: int, currency: str, lang: str) -> str:
         """ "200 000 €" in fr_BE, "€ 200.000" in nl_BE; cents only when there are some."""

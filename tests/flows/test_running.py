@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.runtime.logs import REDACTED, chat_id_var, configure_logging, update_id_var
 from storage.database import create_engine
+from storage.migrate import head_revision
 from tests.conftest import EXAMPLE_EDITION
 from tests.support.command_line import pbbot
 
@@ -113,7 +114,7 @@ def test_on_postgresql_the_bot_waits_for_pbbot_migrate_which_two_can_run_at_once
         url = f"{base}/{name}"
         result = run_pbbot(workdir, DATABASE_URL=url)
         assert one_line(result) == (
-            "pbbot: the database schema is at nothing, the bot needs 0011: "
+            f"pbbot: the database schema is at nothing, the bot needs {head_revision()}: "
             "run `pbbot migrate` first"
         )
         env = {**os.environ, "DATABASE_URL": url}

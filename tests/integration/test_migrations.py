@@ -39,6 +39,7 @@ TABLES = {
     "committee_votes",
     "processed_updates",
     "key_checks",
+    "tallies",
 }
 
 

@@ -108,6 +108,8 @@ async def test_after_the_close_nothing_joins_a_voter_to_a_ballot_even_with_the_k
     _, ballots = voted
     assert await publish(sessionmaker, edition_id) == len(ballots)
     found = await dump(engine)
+    # The figures' counters (casts, changes, withdrawals per day and district) are read too.
+    assert any(row.table == "tallies" and row.values["tally"] == "vote_cast" for row in found.rows)
     assert revealed(found, ballots) == {}
     open_sealed(found, TEST_SEALER)
     assert revealed(found, ballots) == {}

@@ -14,7 +14,7 @@ from locales import LANGUAGES, LOCALES_DIR
 ROOT = Path(__file__).resolve().parents[2]
 AREAS = (
     "command|start|privacy|language|menu|help|my_ideas|status|form|staff|error|vote|results"
-    "|broadcast|reminders|team|moderation|ideas|followup|analysis|committee|audit"
+    "|broadcast|reminders|team|moderation|ideas|followup|analysis|committee|audit|stats"
 )
 KEY = re.compile(rf"^({AREAS})\.[a-z_.{{}}*]+$")
 

@@ -20,6 +20,8 @@ def test_the_namur_example_describes_the_2022_edition() -> None:
     assert edition.currency == "EUR"
     assert [d.code for d in edition.districts] == ["namur", "dinant", "philippeville"]
     assert "Gembloux" in edition.districts[0].communes
+    # Inhabitants, so that turnout by district is a rate.
+    assert [d.population for d in edition.districts] == [318_000, 112_000, 68_000]
     assert edition.languages == ("fr", "nl", "de", "en")
     assert edition.results_rule is ResultsRule.GREEDY
     assert edition.theme("mobility") is not None
@@ -79,6 +81,11 @@ def test_the_vote_is_closed_once_its_dates_are_over_or_staff_close_it(
     assert edition.vote_is_closed(day) is closed
 
 
+def line_of(text: str) -> int:
+    """The line of the example where `text` begins."""
+    return EXAMPLE[: EXAMPLE.index(text)].count("\n") + 1
+
+
 @pytest.mark.parametrize(
     ("change", "line", "field", "message"),
     [
@@ -97,11 +104,23 @@ def test_the_vote_is_closed_once_its_dates_are_over_or_staff_close_it(
         (('currency = "EUR"', 'currency = "euro"'), 17, "envelope.currency", "three-letter"),
         (
             ('kind = "yes_no"', 'kind = "maybe"'),
-            96,
+            line_of('kind = "yes_no"'),
             "questionnaires[0].questions[1].kind",
             "must be one of",
         ),
         (("[phases.vote]", "[phases.vote"), 32, "TOML syntax", "Expected"),
+        (
+            ("population = 112000", "population = 0"),
+            line_of("population = 112000"),
+            "districts[1].population",
+            "must be more than zero",
+        ),
+        (
+            ("population = 112000", 'population = "many"'),
+            line_of("population = 112000"),
+            "districts[1].population",
+            "must be a whole number",
+        ),
         (('timezone = "Europe/Brussels"', 'timezone = "Mars/Olympus"'), 10, "timezone", "unknown"),
     ],
 )
@@ -153,29 +172,32 @@ def test_the_integrity_table_sets_the_thresholds_it_names() -> None:
     assert edition.integrity == IntegrityThresholds(wave_min_ballots=50, drift=3.0, chance=1e-9)
 
 
-# The example ends on line 152: the table comes on line 154, its first field on line 155.
+# The table comes after the example and a blank line; its first field on the line after it.
+FIRST = len(EXAMPLE.splitlines()) + 3
+
+
 @pytest.mark.parametrize(
     ("fields", "line", "field", "message"),
     [
-        ("wave_min_ballots = 2.5", 155, "integrity.wave_min_ballots", "must be a whole number"),
-        ("run_min_registrations = 0", 155, "integrity.run_min_registrations", "at least 1"),
-        ("drift = 0.5", 155, "integrity.drift", "must be at least 1"),
-        ("drift = true", 155, "integrity.drift", "must be a number"),
-        ("chance = 1", 155, "integrity.chance", "between 0 and 1"),
-        ("bucket_minutes = 7", 155, "integrity.bucket_minutes", "must divide a day"),
+        ("wave_min_ballots = 2.5", FIRST, "integrity.wave_min_ballots", "must be a whole number"),
+        ("run_min_registrations = 0", FIRST, "integrity.run_min_registrations", "at least 1"),
+        ("drift = 0.5", FIRST, "integrity.drift", "must be at least 1"),
+        ("drift = true", FIRST, "integrity.drift", "must be a number"),
+        ("chance = 1", FIRST, "integrity.chance", "between 0 and 1"),
+        ("bucket_minutes = 7", FIRST, "integrity.bucket_minutes", "must divide a day"),
         (
             "bucket_minutes = 15\nwave_window_minutes = 50",
-            156,
+            FIRST + 1,
             "integrity.wave_window_minutes",
             "multiple of bucket_minutes (15)",
         ),
-        ("surprise = 3", 155, "integrity.surprise", "is not a field pbbot knows"),
+        ("surprise = 3", FIRST, "integrity.surprise", "is not a field pbbot knows"),
     ],
 )
 def test_a_fault_in_the_integrity_table_is_refused_with_its_line_and_field(
     fields: str, line: int, field: str, message: str
 ) -> None:
     with pytest.raises(EditionError) as refused:
-        parse_edition(EXAMPLE + "\n[integrity]\n" + fields + "\n")
+        parse_edition(EXAMPLE.rstrip("\n") + "\n\n[integrity]\n" + fields + "\n")
     assert (refused.value.line, refused.value.field) == (line, field)
     assert message in refused.value.message

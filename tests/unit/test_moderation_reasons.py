@@ -32,25 +32,35 @@ def test_an_edition_without_reasons_lets_moderators_write_them() -> None:
     assert parse_edition(EXAMPLE[:first]).moderation_reasons == ()
 
 
+def line_of(text: str) -> int:
+    """The line of the example where `text` begins."""
+    return EXAMPLE[: EXAMPLE.index(text)].count("\n") + 1
+
+
 @pytest.mark.parametrize(
     ("change", "line", "field", "message"),
     [
-        (('code = "offensive"', 'code = "off_topic"'), 151, "moderation_reasons[3].code", "twice"),
+        (
+            ('code = "offensive"', 'code = "off_topic"'),
+            line_of('code = "offensive"'),
+            "moderation_reasons[3].code",
+            "twice",
+        ),
         (
             ('code = "not_investment"', 'code = "not an investment"'),
-            147,
+            line_of('code = "not_investment"'),
             "moderation_reasons[2].code",
             "letters",
         ),
         (
             ('code = "off_topic"\n', 'code = "off_topic"\nseverity = 3\n'),
-            140,
+            line_of('code = "off_topic"') + 1,
             "moderation_reasons[0].severity",
             "not a field",
         ),
         (
             ('label = { fr = "Hors sujet', 'label = { xx = "?", fr = "Hors sujet'),
-            140,
+            line_of('label = { fr = "Hors sujet'),
             "moderation_reasons[0].label.xx",
             "not one of the edition's languages",
         ),

@@ -1,0 +1,46 @@
+"""/stats: staff see the campaign in figures (participants, ideas, the vote, the funnels, each
+channel) and its charts, in their own language. Counts only, never anyone's choice."""
+
+import asyncio
+from datetime import date
+
+from aiogram import Router
+from aiogram.filters import Command, CommandObject
+from aiogram.methods import SendPhoto
+from aiogram.types import BufferedInputFile, Message
+
+from bot.reports.figure_charts import participants_per_day, per_source, png
+from bot.reports.figures import figures_reply
+from bot.runtime.staff_access import StaffCommand
+from bot.runtime.turn import Turn
+from budget.figures import NONE
+from budget.roles import Role
+from conversations.replies import Reply
+
+
+def router() -> Router:
+    router = Router(name="figures")
+    router.message.register(show_figures, Command("stats"), StaffCommand(*Role))
+    return router
+
+
+async def show_figures(message: Message, command: CommandObject, turn: Turn) -> None:
+    since: date | None = None
+    if command.args:
+        try:
+            since = date.fromisoformat(command.args.strip())
+        except ValueError:
+            turn.show(Reply("stats.usage"))
+            return
+    figures = await turn.uow.figures.read(turn.edition, turn.stored.id, since)
+    turn.show(figures_reply(figures, turn.edition, turn.renderer, turn.lang))
+    renderer, lang = turn.renderer, turn.lang
+    charts = []
+    if figures.by_day:
+        charts.append(("participants.png", participants_per_day(figures.by_day, renderer, lang)))
+    if any(source != NONE for source in figures.sources):
+        charts.append(("channels.png", per_source(figures.sources, renderer, lang)))
+    for name, figure in charts:
+        # Drawn in a thread: the other chats do not wait for matplotlib.
+        photo = BufferedInputFile(await asyncio.to_thread(png, figure), filename=name)
+        turn.send(SendPhoto(chat_id=turn.chat_id, photo=photo))

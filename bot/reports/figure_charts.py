@@ -1,0 +1,96 @@
+"""The charts of the campaign's figures for staff: participants per day, and what each channel
+brought. Every word in the reader's language, every number and day as that language writes it."""
+
+from __future__ import annotations
+
+import html
+import io
+from collections.abc import Mapping
+from datetime import date
+from typing import TYPE_CHECKING
+
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+from budget.figures import NONE, SourceFigures
+from conversations.replies import Text
+
+if TYPE_CHECKING:
+    from bot.runtime.render import Renderer
+
+BAR = "#1565c0"
+# Participants, ideas, ballots: one colour each, the same on every chart.
+SERIES = ("#1565c0", "#f9a825", "#2e7d32")
+# More days than this and only every few days is named on the axis.
+NAMED_DAYS = 12
+
+
+def png(figure: Figure) -> bytes:
+    image = io.BytesIO()
+    figure.savefig(image, format="png")
+    return image.getvalue()
+
+
+def participants_per_day(by_day: Mapping[date, int], renderer: Renderer, lang: str) -> Figure:
+    """New participants (consents) each day, the days without any included."""
+
+    def plain(text: object) -> str:
+        return html.unescape(renderer.value(text, lang))
+
+    days = _every_day(by_day)
+    counts = [by_day.get(day, 0) for day in days]
+    figure = Figure(figsize=(8, 4), dpi=110)
+    axes = figure.subplots()
+    positions = range(len(days))
+    axes.bar(positions, counts, color=BAR)
+    step = max(1, -(-len(days) // NAMED_DAYS))
+    axes.set_xticks(
+        positions[::step], [renderer.short_date(day, lang) for day in days[::step]], rotation=45
+    )
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: plain(round(value))))
+    axes.set_title(plain(Text("stats.chart.days.title", count=sum(counts))), fontsize=11)
+    axes.set_ylabel(plain(Text("stats.chart.days.axis")), fontsize=9)
+    axes.spines[["top", "right"]].set_visible(False)
+    axes.tick_params(axis="both", labelsize=8)
+    figure.tight_layout()
+    return figure
+
+
+def per_source(sources: Mapping[str, SourceFigures], renderer: Renderer, lang: str) -> Figure:
+    """For each channel, most participants first: its participants, ideas and ballots."""
+
+    def plain(text: object) -> str:
+        return html.unescape(renderer.value(text, lang))
+
+    ranked = sorted(sources.items(), key=lambda item: (-item[1].participants, item[0]))
+    names = [source if source != NONE else plain(Text("stats.source.none")) for source, _ in ranked]
+    series = [
+        ("stats.chart.sources.participants", [f.participants for _, f in ranked]),
+        ("stats.chart.sources.ideas", [f.ideas for _, f in ranked]),
+        ("stats.chart.sources.ballots", [f.ballots for _, f in ranked]),
+    ]
+    figure = Figure(figsize=(8, max(3.0, 0.7 * len(ranked) + 1.6)), dpi=110)
+    axes = figure.subplots()
+    height = 0.8 / len(series)
+    for index, ((key, values), colour) in enumerate(zip(series, SERIES, strict=True)):
+        positions = [row + index * height for row in range(len(ranked))]
+        drawn = axes.barh(positions, values, height=height, color=colour, label=plain(Text(key)))
+        axes.bar_label(drawn, labels=[plain(v) for v in values], padding=2, fontsize=7)
+    axes.set_yticks([row + height for row in range(len(ranked))], names)
+    axes.invert_yaxis()
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _: plain(round(value))))
+    axes.set_title(plain(Text("stats.chart.sources.title")), fontsize=11)
+    axes.legend(loc="best", fontsize=8, frameon=False)
+    axes.spines[["top", "right"]].set_visible(False)
+    axes.tick_params(axis="both", labelsize=8)
+    figure.tight_layout()
+    return figure
+
+
+def _every_day(by_day: Mapping[date, int]) -> list[date]:
+    if not by_day:
+        return []
+    first, last = min(by_day), max(by_day)
+    return [date.fromordinal(day) for day in range(first.toordinal(), last.toordinal() + 1)]
