@@ -179,3 +179,11 @@ class MergeButton(CallbackData, prefix="mg"):
     action: str
     idea: int
     other: int
+
+
+class IntegrityButton(CallbackData, prefix="ia"):
+    """A button under an integrity alarm (conversations.integrity.IntegrityAction), admins
+    only: whether it still applies is the alarm's own state, read when it is pressed."""
+
+    action: str
+    alarm: int
