@@ -25,6 +25,7 @@ from tests.support.app import (
     consented,
     put_projects_on_the_ballot,
 )
+from tests.support.voting import publish
 
 LOOK = "👀 Mark as looked at"
 # Telegram ids as long as real ones: one written in a message would be found.
@@ -178,3 +179,8 @@ async def test_one_account_trying_many_numbers_is_told_with_no_number(
         digits = number.removeprefix("+")
         assert not any(digits[-8:] in value for value in [*stored, told]), "no number kept"
     assert not any(str(WAVE) in value for value in [*stored, told]), "nor the account"
+
+    # At the close, what was kept per account goes with the phone fingerprints; the alarm stays.
+    assert await publish(sessionmaker, edition_id) == 0
+    assert await app.count(IntegrityNumberRow) == 0
+    assert await app.count(IntegrityAlarmRow) == 1
