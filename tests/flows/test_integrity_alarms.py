@@ -104,6 +104,9 @@ async def test_a_wave_of_new_accounts_casting_one_project_alone_is_told_to_the_a
     await admin.click(LOOK, admin.shown[-1])
     assert "👀 Looked at by 900001 on 20 April 2027 at 12:25." in admin.last.text
     assert admin.last.labels == []
+    # Another admin's copy of the alarm still has its button: pressed, it changes nothing.
+    await admin.press(IntegrityButton(action=IntegrityAction.ACK, alarm=1).pack())
+    assert admin.alerts[-1] == "This alarm has already been marked as looked at."
     [entry] = [row for row in await app.rows(AuditRow) if row.subject == "integrity_alarm:1"]
     assert (entry.actor, entry.action) == (STAFF_ID, "integrity_alarm_looked_at")
     assert len(await app.ballots()) == 10, "no ballot is removed: staff decide"
