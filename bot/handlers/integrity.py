@@ -37,7 +37,7 @@ async def press_integrity_button(
         await refuse_button(turn, f"integrity_alarm:{callback_data.alarm}")
         return
     stored = await turn.uow.integrity.alarm(callback_data.alarm)
-    if callback_data.action != IntegrityAction.ACK or stored is None:
+    if stored is None:
         turn.show(Reply("error.invalid_button", notice=True))
         return
     if not await mark_looked_at(turn.uow, stored, turn.user.id, turn.now):
@@ -99,4 +99,4 @@ async def _named(uow: UnitOfWork, edition: StoredEdition, stored: StoredAlarm) -
 
 
 def encode_integrity(button: Button) -> str:
-    return IntegrityButton(action=button.action, alarm=int(button.arg)).pack()
+    return IntegrityButton(action=IntegrityAction(button.action), alarm=int(button.arg)).pack()

@@ -14,6 +14,7 @@ from conversations.campaign_form import ComposeAction
 from conversations.follow_up_form import AnswerAction
 from conversations.idea_browser import BrowseAction
 from conversations.idea_form import FormAction
+from conversations.integrity import IntegrityAction
 from conversations.menu import MenuAction
 from conversations.replies import Button
 from conversations.vote import VoteAction
@@ -182,8 +183,8 @@ class MergeButton(CallbackData, prefix="mg"):
 
 
 class IntegrityButton(CallbackData, prefix="ia"):
-    """A button under an integrity alarm (conversations.integrity.IntegrityAction), admins
-    only: whether it still applies is the alarm's own state, read when it is pressed."""
+    """A button under an integrity alarm, admins only: whether it still applies is the
+    alarm's own state, read when it is pressed."""
 
-    action: str
+    action: IntegrityAction
     alarm: int

@@ -145,7 +145,7 @@ async def test_only_an_admin_marks_an_alarm_as_looked_at(wave_app: App) -> None:
     assert alarm.acked_at is None
     refused = [row for row in await app.rows(AuditRow) if row.action == "refused_button"]
     assert [(row.actor, row.subject) for row in refused] == [(WAVE, "integrity_alarm:1")]
-    await admin.press(IntegrityButton(action="remove_ballots", alarm=1).pack())
+    await admin.press("ia:remove_ballots:1")
     assert admin.alerts[-1] == "This button is not valid any more."
     assert len(await app.ballots()) == 10
 
