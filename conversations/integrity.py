@@ -73,7 +73,7 @@ def alarm_reply(
         local = looked.at.astimezone(zone)
         who = str(looked.by) if looked.by else Text("integrity.command_line")
         texts.append(
-            Text("integrity.alarm.looked", staff=who, day=local.date(), time=f"{local:%H:%M}")
+            Text("integrity.alarm.looked", staff=who, day=local.date(), time=local.time())
         )
     return Reply(*texts, buttons=buttons, edit=edit)
 
@@ -84,13 +84,13 @@ def _when(start: datetime, end: datetime, zone: ZoneInfo) -> Text:
         return Text(
             "integrity.when.same_day",
             day=first.date(),
-            start=f"{first:%H:%M}",
-            end=f"{last:%H:%M}",
+            start=first.time(),
+            end=last.time(),
         )
     return Text(
         "integrity.when.days",
         start_day=first.date(),
-        start=f"{first:%H:%M}",
+        start=first.time(),
         end_day=last.date(),
-        end=f"{last:%H:%M}",
+        end=last.time(),
     )
