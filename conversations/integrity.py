@@ -72,9 +72,7 @@ def alarm_reply(
     else:
         local = looked.at.astimezone(zone)
         who = str(looked.by) if looked.by else Text("integrity.command_line")
-        texts.append(
-            Text("integrity.alarm.looked", staff=who, day=local.date(), time=local.time())
-        )
+        texts.append(Text("integrity.alarm.looked", staff=who, day=local.date(), time=local.time()))
     return Reply(*texts, buttons=buttons, edit=edit)
 
 

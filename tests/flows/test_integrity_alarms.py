@@ -172,6 +172,8 @@ async def test_one_account_trying_many_numbers_is_told_with_no_number(
     assert await job_of(app).check(app.clock()) == 1
     [told] = [shown.text for shown in admin.shown if "Alerte d'intégrité" in shown.text]
     assert "a essayé 5 numéros de téléphone différents le 20 avril 2027" in told
+    counted = {(row.tally, row.n) for row in await app.rows(IntegrityCountRow)}
+    assert ("registrations_by_block", 1) in counted, "the accepted number, in its block"
     stored = [
         str(value)
         for table in (IntegrityCountRow, IntegrityNumberRow, IntegrityAlarmRow)
