@@ -490,3 +490,66 @@ class TallyRow(Base):
     source: Mapped[str] = mapped_column(BoundedString(64), default="")
     district: Mapped[str] = mapped_column(BoundedString(32), default="")
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class IntegrityCountRow(Base):
+    """How many events of one kind (`tally`: budget.integrity.Tally) were counted for one
+    item (a deep link, a district, a project, a block of numbers, an account's fingerprint) in
+    one bucket of time, for the integrity alarms: a sum, never whose events. The running
+    totals that keep no time (single-project ballots of new accounts, per project) sit in the
+    bucket of `budget.integrity.EPOCH`."""
+
+    __tablename__ = "integrity_counts"
+    __table_args__ = (
+        UniqueConstraint(
+            "edition_id", "tally", "item", "bucket", name="uq_integrity_counts_edition_tally"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id", ondelete="CASCADE"))
+    tally: Mapped[str] = mapped_column(BoundedString(32))
+    item: Mapped[str] = mapped_column(BoundedString(64))
+    bucket: Mapped[datetime]
+    n: Mapped[int] = mapped_column(Integer)
+
+
+class IntegrityNumberRow(Base):
+    """A number an account tried to register with, so that the same number shared twice is
+    counted once: the account as a keyed fingerprint, the number as a tag of 16 bits, which
+    some 1 500 numbers of a country's mobile range share, so that it names none; no time."""
+
+    __tablename__ = "integrity_numbers"
+    __table_args__ = (
+        UniqueConstraint("edition_id", "account", "tag", name="uq_integrity_numbers_edition_tag"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id", ondelete="CASCADE"))
+    account: Mapped[str] = mapped_column(BoundedString(64))
+    tag: Mapped[str] = mapped_column(BoundedString(8))
+
+
+class IntegrityAlarmRow(Base):
+    """An integrity alarm (budget.integrity.Alarm) as raised and updated by the checks, told
+    to the admins once; staff mark it as looked at (written in the audit log too)."""
+
+    __tablename__ = "integrity_alarms"
+    __table_args__ = (
+        UniqueConstraint("edition_id", "identity", name="uq_integrity_alarms_edition_identity"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id", ondelete="CASCADE"))
+    identity: Mapped[str] = mapped_column(BoundedString(160))
+    kind: Mapped[str] = mapped_column(BoundedString(32))
+    item: Mapped[str] = mapped_column(BoundedString(64))
+    window_start: Mapped[datetime]
+    window_end: Mapped[datetime]
+    observed: Mapped[int] = mapped_column(Integer)
+    expected: Mapped[float | None] = mapped_column(Float)
+    total: Mapped[int | None] = mapped_column(Integer)
+    first_seen: Mapped[datetime]
+    last_seen: Mapped[datetime]
+    acked_at: Mapped[datetime | None]
+    acked_by: Mapped[int | None] = mapped_column(BigInteger)

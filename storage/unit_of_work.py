@@ -29,6 +29,7 @@ from storage.editions import Editions
 from storage.figures import FigureQueries
 from storage.follow_ups import FollowUps
 from storage.ideas import Ideas
+from storage.integrity import Integrity
 from storage.leases import Leases
 from storage.moderation import Moderation
 from storage.personal_data import PersonalData
@@ -81,6 +82,7 @@ class UnitOfWork:
         self.ideas = Ideas(self.session)
         self.projects = Projects(self.session)
         self.voting = Voting(self.session, self.sealer)
+        self.integrity = Integrity(self.session, self.sealer)
         self.deliveries = Deliveries(self.session)
         self.campaigns = Campaigns(self.session)
         self.audiences = Audiences(self.session)

@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from budget.ballot import Project, check_ballot
+from budget.integrity import Tally
 from storage.constraints import is_violation
 from storage.sealing import Sealer
 from storage.tables import (
@@ -35,6 +36,8 @@ from storage.tables import (
     BallotRow,
     ConversationStateRow,
     EditionRow,
+    IntegrityCountRow,
+    IntegrityNumberRow,
     ProcessedUpdateRow,
     VoterRow,
 )
@@ -241,9 +244,10 @@ class Voting:
     async def publish(self, edition_id: int, now: datetime) -> int | None:
         """At the close of the vote: every sealed ballot is unsealed and written, shuffled,
         under a random id, in the published ballots, in one transaction; the sealed ballots,
-        the phone fingerprints, the envelopes being filled in and the answers recorded for
-        updates are erased. Return how many ballots were published; None if they were
-        already (the publication happens once, whichever process gets there first)."""
+        the phone fingerprints, the envelopes being filled in, the answers recorded for
+        updates and the numbers each account tried are erased. Return how many ballots were
+        published; None if they were already (the publication happens once, whichever
+        process gets there first)."""
         claimed = await self.session.execute(
             update(EditionRow)
             .where(EditionRow.id == edition_id, EditionRow.ballots_published_at.is_(None))
@@ -286,6 +290,17 @@ class Voting:
             delete(ConversationStateRow).where(ConversationStateRow.key.like("%:vote"))
         )
         await self.session.execute(delete(ProcessedUpdateRow))
+        # What the integrity alarms kept per account (the numbers it tried) served the vote
+        # only; the counts per link, district, project and block stay, as the alarms do.
+        await self.session.execute(
+            delete(IntegrityNumberRow).where(IntegrityNumberRow.edition_id == edition_id)
+        )
+        await self.session.execute(
+            delete(IntegrityCountRow).where(
+                IntegrityCountRow.edition_id == edition_id,
+                IntegrityCountRow.tally == Tally.NUMBERS_BY_ACCOUNT.value,
+            )
+        )
         return len(published)
 
     async def votes(self, edition_id: int) -> Counter[int]:

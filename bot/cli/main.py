@@ -13,6 +13,7 @@ from bot.cli.committee import committee_app
 from bot.cli.edition import db_app, edition_app, migrate, phase_app
 from bot.cli.figures import export_app, stats
 from bot.cli.follow_ups import followup_app
+from bot.cli.integrity import integrity_app
 from bot.cli.maintenance import backup, restore
 from bot.cli.rehearse import playground
 from bot.cli.serve import run
@@ -33,6 +34,7 @@ app.add_typer(committee_app, name="committee")
 app.add_typer(citizen_app, name="citizen")
 app.command()(purge)
 app.add_typer(audit_app, name="audit")
+app.add_typer(integrity_app, name="integrity")
 app.command()(results)
 app.command()(stats)
 app.add_typer(export_app, name="export")

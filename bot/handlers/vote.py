@@ -27,13 +27,14 @@ from budget.ballot import BallotError, voter_order
 from budget.edition import Phase
 from budget.eligibility import phone_fingerprint
 from budget.figures import Tally
+from budget.integrity import counts_at_cast, counts_at_phone
 from budget.serialise import dump
 from conversations import vote
 from conversations.events import ContactIn, Press
 from conversations.menu import MenuAction
 from conversations.replies import Button, Localized, Reply, Text
 from conversations.vote import CastView, VoteContext, VoteOutcome, VoteState
-from storage.voting import PhoneAlreadyUsed, VoteClosed, Voter
+from storage.voting import CastBallot, PhoneAlreadyUsed, VoteClosed, Voter
 
 
 def router() -> Router:
@@ -94,6 +95,8 @@ async def share_phone(message: Message, turn: Turn, state: FSMContext) -> None:
         return
     contact = message.contact
     own = contact.user_id is not None and contact.user_id == turn.user.id
+    if working.screen is vote.Screen.PHONE and turn.edition.is_open(Phase.VOTE, turn.now):
+        await count_number_tried(turn, contact.phone_number)
     ctx, _ = await vote_context(turn)
     await run(vote.step(working, ContactIn(contact.phone_number, own), ctx), ctx, turn, state)
 
@@ -157,6 +160,8 @@ async def carry_out(
             except PhoneAlreadyUsed:
                 return vote.PhoneUsed(), ctx
             await count(turn, Tally.VOTE_REGISTERED, district)
+            if phone:
+                await count_registration(turn, phone)
             return vote.Registered(), replace(ctx, registered=True)
         case vote.Cast(project_ids=project_ids):
             voter = await voting.voter(edition_id, turn.citizen.id)
@@ -178,6 +183,7 @@ async def carry_out(
             # How many cast, per day, channel and district: never what, nor who.
             tally = Tally.VOTE_CAST if ballot.version == 1 else Tally.VOTE_CHANGED
             await count(turn, tally, voter.district)
+            await count_cast(turn, voter, ballot)
             view = CastView(ballot.project_ids, ballot.version, ballot.receipt)
             return vote.BallotCast(view), replace(ctx, cast=view)
         case vote.Withdraw():
@@ -191,6 +197,58 @@ async def carry_out(
                 await count(turn, Tally.VOTE_WITHDRAWN, voter.district)
             return vote.BallotWithdrawn(), replace(ctx, cast=None)
     raise TypeError(effect)
+
+
+# -- what the integrity alarms count (budget/integrity.py), in the same unit of work ----------
+
+
+async def count_cast(turn: Turn, voter: Voter, ballot: CastBallot) -> None:
+    """A cast ballot, as the alarms count it: its deep link and district if it is the voter's
+    first, its project if it holds one alone and the account is new; never the voter."""
+    assert turn.citizen is not None
+    integrity = turn.uow.integrity
+    consented_at = await integrity.consented_at(turn.citizen.id) or turn.now
+    counts = counts_at_cast(
+        turn.now,
+        first=ballot.version == 1,
+        source=turn.citizen.source,
+        district=voter.district,
+        consented_at=consented_at,
+        project_ids=[str(project_id) for project_id in ballot.project_ids],
+        thresholds=turn.edition.integrity,
+    )
+    await integrity.add(turn.stored.id, counts)
+
+
+async def count_number_tried(turn: Turn, phone: str) -> None:
+    """A number shared to register, accepted or not: one more for the account, the first time
+    it shares that number."""
+    integrity = turn.uow.integrity
+    account = integrity.account(turn.user.id)
+    new_number = await integrity.tried(turn.stored.id, account, integrity.tag(phone))
+    counts = counts_at_phone(
+        turn.now,
+        account=account,
+        block="",
+        new_number=new_number,
+        registered=False,
+        thresholds=turn.edition.integrity,
+    )
+    await integrity.add(turn.stored.id, counts)
+
+
+async def count_registration(turn: Turn, phone: str) -> None:
+    """A voter registered with this number: one more for its block of 100 numbers."""
+    integrity = turn.uow.integrity
+    counts = counts_at_phone(
+        turn.now,
+        account="",
+        block=integrity.block(phone),
+        new_number=False,
+        registered=True,
+        thresholds=turn.edition.integrity,
+    )
+    await integrity.add(turn.stored.id, counts)
 
 
 async def phone_hash(turn: Turn, phone: str) -> str:

@@ -14,6 +14,7 @@ from conversations.campaign_form import ComposeAction
 from conversations.follow_up_form import AnswerAction
 from conversations.idea_browser import BrowseAction
 from conversations.idea_form import FormAction
+from conversations.integrity import IntegrityAction
 from conversations.menu import MenuAction
 from conversations.replies import Button
 from conversations.vote import VoteAction
@@ -179,3 +180,11 @@ class MergeButton(CallbackData, prefix="mg"):
     action: str
     idea: int
     other: int
+
+
+class IntegrityButton(CallbackData, prefix="ia"):
+    """A button under an integrity alarm, admins only: whether it still applies is the
+    alarm's own state, read when it is pressed."""
+
+    action: IntegrityAction
+    alarm: int

@@ -5,7 +5,7 @@ import copy
 import html
 import logging
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, time
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -29,7 +29,7 @@ from aiogram.types import (
 )
 from aiogram.utils.i18n import I18n
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date
+from babel.dates import format_date, format_time
 from babel.numbers import NumberPattern, format_decimal
 
 from bot.runtime.callbacks import Encode
@@ -71,6 +71,8 @@ class Renderer:
                 return format_decimal(value, locale=self._locale(lang))
             case date():
                 return format_date(value, format="long", locale=self._locale(lang))
+            case time():
+                return format_time(value, format="short", locale=self._locale(lang))
             case tuple():
                 # A list written on one line: "fr 12 · nl 3".
                 return " · ".join(self.value(item, lang) for item in value)

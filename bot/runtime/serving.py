@@ -26,6 +26,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.jobs.campaigns import Broadcaster
+from bot.jobs.integrity import IntegrityJob
 from bot.jobs.publication import publish_when_closed
 from bot.jobs.retention import purge_daily
 from bot.runtime.chat_locks import ChatLocks, ChatLocksAcross
@@ -278,8 +279,17 @@ async def serve(
         utc_now,
         claimer=await liveness.hold(running.engine) if postgresql else None,
     )
+    integrity = IntegrityJob(
+        bot,
+        running.sessionmaker,
+        Renderer(create_i18n()),
+        settings.edition,
+        settings.staff_ids,
+        running.sealer,
+    )
     jobs = [
         asyncio.create_task(broadcaster.serve()),
+        asyncio.create_task(integrity.serve(utc_now)),
         asyncio.create_task(housekeeping(running.sessionmaker)),
         asyncio.create_task(
             publish_when_closed(running.sessionmaker, running.sealer, settings.edition, utc_now)

@@ -40,6 +40,9 @@ TABLES = {
     "processed_updates",
     "key_checks",
     "tallies",
+    "integrity_counts",
+    "integrity_numbers",
+    "integrity_alarms",
 }
 
 

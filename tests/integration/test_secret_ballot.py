@@ -9,7 +9,9 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.rehearsal.simulator import Citizen
-from storage.tables import ConversationStateRow
+from budget.integrity import IntegrityThresholds, bucket_start
+from storage.integrity import Integrity
+from storage.tables import ConversationStateRow, IntegrityCountRow, IntegrityNumberRow
 from tests.support.app import (
     DURING_VOTE,
     TEST_SEALER,
@@ -18,7 +20,7 @@ from tests.support.app import (
     at_envelope,
     put_projects_on_the_ballot,
 )
-from tests.support.ballot_secrecy import dump, open_sealed, revealed
+from tests.support.ballot_secrecy import dump, open_sealed, reachable, revealed
 from tests.support.voting import publish
 
 # Telegram ids as long as real ones: a number that size in a text is someone's id.
@@ -30,6 +32,9 @@ CHOICES = [
     ["Nature trail for the blind", "Youth music studio"],
     ["Repair café in Couvin", "Outdoor fitness in Ciney"],
     ["Open-air library", "Youth music studio", "Repair café in Couvin"],
+    # One project alone, by an account that consented minutes before: the integrity alarms
+    # count it for that project.
+    ["Outdoor fitness in Ciney"],
 ]
 
 
@@ -137,3 +142,68 @@ async def test_a_choice_left_readable_beside_a_voter_would_be_found(
         )
         await session.commit()
     assert revealed(await dump(engine), ballots) == {telegram_id: ballot}
+
+
+async def test_the_integrity_counts_are_read_and_join_no_voter_to_their_choice(
+    voted: tuple[App, dict[int, frozenset[int]]], engine: AsyncEngine
+) -> None:
+    """Voters new to the bot cast ballots of one project: the alarms count them per project,
+    with no time; the first ballots are counted per bucket, by district and link only."""
+    _, ballots = voted
+    found = await dump(engine)
+    counted = {
+        (row.values["tally"], row.values["item"])
+        for row in found.rows
+        if row.table == "integrity_counts"
+    }
+    single = {ballot for ballot in ballots.values() if len(ballot) == 1}
+    assert single, "a voter's ballot holds one project"
+    assert {("new_single_project", str(next(iter(ballot)))) for ballot in single} <= counted
+    assert ("first_ballots_by_district", "namur") in counted
+    assert revealed(found, ballots) == {}
+
+
+async def test_a_count_of_one_project_kept_with_its_time_would_be_found(
+    voted: tuple[App, dict[int, frozenset[int]]],
+    engine: AsyncEngine,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    edition_id: int,
+) -> None:
+    """Why the single-project counts keep no time: one per bucket tells what a voter who was
+    alone to cast in that bucket chose."""
+    _, ballots = voted
+    telegram_id, ballot = next(item for item in ballots.items() if len(item[1]) == 1)
+    async with sessionmaker() as session:
+        session.add(
+            IntegrityCountRow(
+                edition_id=edition_id,
+                tally="new_single_project",
+                item=str(next(iter(ballot))),
+                bucket=bucket_start(DURING_VOTE, IntegrityThresholds()),
+                n=1,
+            )
+        )
+        await session.commit()
+    assert revealed(await dump(engine), ballots) == {telegram_id: ballot}
+
+
+async def test_with_the_key_an_accounts_fingerprint_is_recognised(
+    voted: tuple[App, dict[int, frozenset[int]]],
+    engine: AsyncEngine,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    edition_id: int,
+) -> None:
+    """The numbers an account tried are kept under a keyed fingerprint of the account: the
+    reading recognises it with the key, so that what hangs on it is read as that voter's."""
+    _, ballots = voted
+    telegram_id = next(iter(ballots))
+    async with sessionmaker() as session:
+        account = Integrity(session, TEST_SEALER).account(telegram_id)
+        session.add(IntegrityNumberRow(edition_id=edition_id, account=account, tag="abcd"))
+        await session.commit()
+    found = await dump(engine)
+    [tried] = [row for row in found.rows if row.table == "integrity_numbers"]
+    assert tried not in reachable(found, telegram_id)
+    open_sealed(found, TEST_SEALER)
+    assert tried in reachable(found, telegram_id)
+    assert revealed(found, ballots) == ballots

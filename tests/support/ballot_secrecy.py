@@ -2,27 +2,34 @@
 
 Every table and every column is read. Two rows are joined when the database lets anyone join
 them: a foreign key in either direction; the same identifier in columns of the same name; the
-same timestamp; the same long text (a receipt, a token, a key); a Telegram id written inside a
-text or stored JSON. Reference tables every row points to (the edition, the projects) are not
-crossed: going through them joins everyone to everything and says nothing of anyone.
+same timestamp, or timestamps in the same bucket of the integrity counts (10 minutes: a count
+per bucket is joined to everything that happened in it); the same long text (a receipt, a
+token, a key); a Telegram id written inside a text or stored JSON. Reference tables every row
+points to (the edition, the projects) are not crossed: going through them joins everyone to
+everything and says nothing of anyone.
 
 From each voter's Telegram id, the rows reachable that way are collected, with every project id
-they hold (in a `project_id` column, or as a list of numbers in stored JSON). The ballot is not
-secret if, for some voter, those project ids take in the whole of what they cast.
+they hold (in a `project_id` column, as a list of numbers in stored JSON, or as the item of an
+integrity count or alarm that names a project). The ballot is not secret if, for some voter,
+those project ids take in the whole of what they cast.
 
 With the key, the sealed values the bot writes (a voter's ballot, the vote's envelope, the
-answers recorded for updates) are opened first, as their owner could, and read the same way."""
+answers recorded for updates) are opened first, as their owner could, and read the same way;
+the accounts the integrity counts name by a keyed fingerprint are recognised, by computing the
+fingerprint of every Telegram id the database holds."""
 
 import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from budget.integrity import IntegrityThresholds, bucket_start
+from storage.integrity import Integrity
 from storage.sealing import Sealer, Unsealable
 
 # Tables every row refers to: joining through them says nothing of anyone in particular.
@@ -32,6 +39,19 @@ LONG_TEXT = 8
 # Identifiers every row of their table shares (the bot's own id): they join nobody to anybody.
 SHARED_BY_ALL = frozenset({"bot_id"})
 NUMBER = re.compile(r"-?\d+")
+# The integrity rows whose item is a project id: (table, column saying what is counted, value).
+NAMES_A_PROJECT = {
+    ("integrity_counts", "tally", "new_single_project"),
+    ("integrity_alarms", "kind", "single_project_wave"),
+}
+# The integrity rows whose item may be an account's fingerprint.
+NAMES_AN_ACCOUNT = {
+    "integrity_counts": "item",
+    "integrity_alarms": "item",
+    "integrity_numbers": "account",
+}
+BUCKETS = IntegrityThresholds()
+MOMENT = re.compile(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(\.\d+)?([+-]\d\d:\d\d)?")
 
 
 @dataclass
@@ -51,6 +71,9 @@ class Row:
         for item in self.read:
             if isinstance(item, list) and item and all(isinstance(i, int) for i in item):
                 found.update(item)
+        for table, column, value in NAMES_A_PROJECT:
+            if self.table == table and self.values.get(column) == value:
+                found.add(int(self.values["item"]))
         return found
 
     def mentions(self, telegram_id: int) -> bool:
@@ -139,6 +162,16 @@ def open_sealed(found: Dump, sealer: Sealer) -> None:
         except Unsealable:
             continue
         row.read += list(_read_texts(item.decode() for item in opened))
+    fingerprints = Integrity(None, sealer)  # type: ignore[arg-type]
+    accounts = {
+        fingerprints.account(row.values["telegram_id"]): row.values["telegram_id"]
+        for row in found.rows
+        if row.table == "citizens"
+    }
+    for row in found.rows:
+        column = NAMES_AN_ACCOUNT.get(row.table)
+        if column is not None and row.values.get(column) in accounts:
+            row.read.append(accounts[row.values[column]])
 
 
 def reachable(found: Dump, telegram_id: int) -> set[Row]:
@@ -165,8 +198,10 @@ def reachable(found: Dump, telegram_id: int) -> set[Row]:
                 column not in SHARED_BY_ALL
             ):
                 link(f"column {column}", value, row)
-            if isinstance(value, datetime):
-                link("time", value, row)
+            moment = _moment(value)
+            if moment is not None:
+                link("time", moment, row)
+                link("bucket", bucket_start(moment, BUCKETS), row)
             if isinstance(value, str) and len(value) >= LONG_TEXT:
                 link("text", value, row)
     seen: set[Row] = {row for row in rows if row.mentions(telegram_id)}
@@ -196,10 +231,21 @@ def _links_of(row: Row, keyed: dict[tuple[str, str], str]) -> Iterable[tuple[str
             column not in SHARED_BY_ALL
         ):
             yield f"column {column}", value
-        if isinstance(value, datetime):
-            yield "time", value
+        moment = _moment(value)
+        if moment is not None:
+            yield "time", moment
+            yield "bucket", bucket_start(moment, BUCKETS)
         if isinstance(value, str) and len(value) >= LONG_TEXT:
             yield "text", value
+
+
+def _moment(value: Any) -> datetime | None:
+    """A time, as PostgreSQL gives it or as SQLite keeps it (a text, in UTC)."""
+    if isinstance(value, str) and MOMENT.fullmatch(value):
+        value = datetime.fromisoformat(value)
+    if not isinstance(value, datetime):
+        return None
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def revealed(found: Dump, ballots: dict[int, frozenset[int]]) -> dict[int, frozenset[int]]:

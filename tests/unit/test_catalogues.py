@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 AREAS = (
     "command|start|privacy|language|menu|help|my_ideas|status|form|staff|error|vote|results"
     "|broadcast|reminders|team|moderation|ideas|followup|analysis|committee|audit|stats"
+    "|integrity"
 )
 KEY = re.compile(rf"^({AREAS})\.[a-z_.{{}}*]+$")
 
