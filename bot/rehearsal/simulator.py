@@ -3,7 +3,9 @@ citizens who type, send photos, share locations and press buttons by their label
 
 The playground, the tests and the benchmarks all drive the real dispatcher through it."""
 
+import html
 import itertools
+import re
 import time
 from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, field
@@ -11,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aiogram import Bot, Dispatcher
+from aiogram.client.default import Default
 from aiogram.client.session.base import BaseSession
 from aiogram.methods import (
     AnswerCallbackQuery,
@@ -44,6 +47,8 @@ from aiogram.types import (
 OFFLINE_TOKEN = "1234567:offline-playground"
 BOT_USERNAME = "pbbot_playground_bot"
 
+_TAGS = re.compile(r"</?(b|i|u|s|code|pre|a|blockquote)( [^>]*)?>")
+
 
 @dataclass
 class Shown:
@@ -57,10 +62,20 @@ class Shown:
     document: str | None = None
     # Telegram's keyboard with the button that shares one's phone number.
     asks_contact: bool = False
+    # How Telegram reads the text: "HTML", or None for the characters as they are.
+    parse_mode: str | None = None
 
     @property
     def labels(self) -> list[str]:
         return [button.text for row in self.buttons for button in row]
+
+    @property
+    def displayed(self) -> str:
+        """The text as the reader's phone shows it: tags interpreted (and gone) in HTML,
+        shown as typed otherwise."""
+        if self.parse_mode is None or self.parse_mode.upper() != "HTML":
+            return self.text
+        return html.unescape(_TAGS.sub("", self.text))
 
 
 Listener = Callable[[TelegramMethod[Any], "Shown | None"], None]
@@ -76,6 +91,8 @@ class OfflineSession(BaseSession):
         self._message_ids = itertools.count(1)
         self._shown: dict[tuple[int, int], Shown] = {}
         self._bot_user: User | None = None
+        # Edits that changed nothing, which Telegram refuses ("message is not modified").
+        self.unmodified: list[TelegramMethod[Any]] = []
 
     async def make_request(
         self,
@@ -114,6 +131,7 @@ class OfflineSession(BaseSession):
             if isinstance(method, SendDocument):
                 shown.document = str(method.document)
             shown.buttons = _rows(method.reply_markup)
+            shown.parse_mode = _parse_mode(bot, method)
             shown.asks_contact = isinstance(method.reply_markup, ReplyKeyboardMarkup) and any(
                 button.request_contact for row in method.reply_markup.keyboard for button in row
             )
@@ -123,11 +141,16 @@ class OfflineSession(BaseSession):
             edited = self._shown.get((int(method.chat_id or 0), method.message_id or 0))
             if edited is None:
                 return True, None
+            before = (edited.text, edited.buttons)
             if isinstance(method, EditMessageText):
                 edited.text = method.text or ""
             if isinstance(method, EditMessageCaption):
                 edited.text = method.caption or ""
+            if isinstance(method, EditMessageText | EditMessageCaption):
+                edited.parse_mode = _parse_mode(bot, method)
             edited.buttons = _rows(method.reply_markup)
+            if (edited.text, edited.buttons) == before:
+                self.unmodified.append(method)
             return self._message(me, edited), edited
         return True, None
 
@@ -161,6 +184,14 @@ class OfflineSession(BaseSession):
     ) -> AsyncGenerator[bytes, None]:
         raise NotImplementedError("the offline session holds no files")
         yield b""  # pragma: no cover - makes this an async generator, like the original
+
+
+def _parse_mode(bot: Bot, method: TelegramMethod[Any]) -> str | None:
+    """The parse mode Telegram applies: the method's own, else the bot's default."""
+    mode = getattr(method, "parse_mode", None)
+    if isinstance(mode, Default):
+        mode = bot.default[mode.name]
+    return str(mode) if mode else None
 
 
 def _rows(markup: object) -> list[list[InlineKeyboardButton]]:
