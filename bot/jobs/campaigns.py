@@ -237,7 +237,7 @@ class Broadcaster:
         """The progress message, sent to whoever composed the campaign."""
         async with UnitOfWork(self.sessionmaker) as uow:
             stored = await uow.campaigns.get(run.campaign_id)
-            if stored is None or not stored.created_by:
+            if stored is None or stored.created_by is None:
                 # Scheduled from the command line with nobody to follow it: no progress
                 # message at all, rather than one to a chat that does not exist.
                 return
