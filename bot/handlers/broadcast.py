@@ -11,8 +11,7 @@ from aiogram.methods import EditMessageReplyMarkup
 from aiogram.types import CallbackQuery, Message
 
 from bot.handlers.common import event_from_message, show_menu
-from bot.jobs.campaign_messages import campaign_message
-from bot.jobs.campaigns import run_keyboard
+from bot.jobs.campaign_messages import campaign_message, run_keyboard
 from bot.runtime.callbacks import CampaignButton, Encode, RunButton, encode_menu, encode_screen
 from bot.runtime.filters import NotACommand
 from bot.runtime.fsm_storage import destiny_state

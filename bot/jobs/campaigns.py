@@ -15,13 +15,12 @@ from aiogram import Bot
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramAPIError
 from aiogram.methods import EditMessageText, SendMessage, TelegramMethod
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.jobs.campaign_messages import campaign_message
+from bot.jobs.campaign_messages import campaign_message, run_keyboard
 from bot.jobs.campaign_sending import telegram_send
 from bot.jobs.follow_up_reminders import remind_follow_ups
-from bot.runtime.callbacks import RunButton
 from bot.runtime.metrics import DELIVERIES_QUEUED
 from bot.runtime.render import Renderer
 from broadcast.audiences import recipients
@@ -63,30 +62,6 @@ class _Progress:
     message_id: int
     language: str
     shown_at: float = 0.0
-
-
-def run_keyboard(
-    renderer: Renderer, run_id: int, state: str, language: str
-) -> InlineKeyboardMarkup | None:
-    """The buttons under a run's progress: the one move that applies (pause a run that is
-    sending, resume a paused one) and cancel; none once it is over."""
-    if state not in {"sending", "paused"}:
-        return None
-
-    def button(label: str, action: str) -> InlineKeyboardButton:
-        return InlineKeyboardButton(
-            text=renderer.text(Text(label), language),
-            callback_data=RunButton(action=action, run=run_id).pack(),
-        )
-
-    move = (
-        button("broadcast.button.pause", "pause")
-        if state == "sending"
-        else button("broadcast.button.resume", "resume")
-    )
-    return InlineKeyboardMarkup(
-        inline_keyboard=[[move], [button("broadcast.button.stop_run", "cancel")]]
-    )
 
 
 class Broadcaster:

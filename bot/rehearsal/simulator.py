@@ -15,6 +15,7 @@ from typing import Any
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import Default
 from aiogram.client.session.base import BaseSession
+from aiogram.exceptions import TelegramForbiddenError
 from aiogram.methods import (
     AnswerCallbackQuery,
     EditMessageCaption,
@@ -93,6 +94,8 @@ class OfflineSession(BaseSession):
         self._bot_user: User | None = None
         # Edits that changed nothing, which Telegram refuses ("message is not modified").
         self.unmodified: list[TelegramMethod[Any]] = []
+        # Accounts that never opened the bot: Telegram refuses to write to them first.
+        self.never_opened: set[int] = set()
 
     async def make_request(
         self,
@@ -101,6 +104,13 @@ class OfflineSession(BaseSession):
         timeout: int | None = None,  # noqa: ASYNC109 - BaseSession's signature
     ) -> Any:
         self.requests.append(method)
+        chat_id = getattr(method, "chat_id", None)
+        if isinstance(method, SendMessage | SendPhoto | SendDocument) and (
+            chat_id in self.never_opened
+        ):
+            raise TelegramForbiddenError(
+                method=method, message="Forbidden: bot can't initiate conversation with a user"
+            )
         result, shown = self._answer(bot, method)
         for listener in self.listeners:
             listener(method, shown)
@@ -236,6 +246,10 @@ class Simulator:
             chat.latest = shown
 
     async def feed(self, update: Update) -> None:
+        sender = update.message.from_user if update.message else None
+        if sender is not None:
+            # Writing to the bot opens it: from now on it may write back.
+            self.session.never_opened.discard(sender.id)
         await self.dispatcher.feed_update(self.bot, update)
 
     def next_update_id(self) -> int:
