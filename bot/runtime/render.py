@@ -251,9 +251,16 @@ def _pick(texts: Mapping[str, str], lang: str) -> str:
     return next(iter(texts.values()), "")
 
 
+# Languages whose readers misread the country's formats: an English reader takes "4.096" for
+# four and a bit, so English texts get English formats of the euro area (Ireland's).
+_OWN_FORMATS = {"en": "en_IE"}
+
+
 @lru_cache(maxsize=32)
 def _locale(lang: str, country: str) -> Locale:
     """fr_BE for a French speaker in Belgium: Belgian formats in the citizen's language."""
+    if lang in _OWN_FORMATS:
+        return Locale.parse(_OWN_FORMATS[lang])
     try:
         return Locale.parse(f"{lang}_{country}")
     except UnknownLocaleError:
