@@ -77,7 +77,8 @@ def create_campaign(
     size = asyncio.run(with_edition(settings, count))
     if size == 0:
         raise fail("nobody is in this audience today: nothing was scheduled")
-    typer.echo(f"{size} citizens are in this audience today (counted again at each sending).")
+    who = "1 citizen is" if size == 1 else f"{size:,} citizens are"
+    typer.echo(f"{who} in this audience today (counted again at each sending).")
     if follower is None:
         typer.echo(
             "Nobody will follow its progress in a chat: add --follow CHAT_ID "

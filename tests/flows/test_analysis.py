@@ -441,10 +441,10 @@ async def test_a_confirmed_merge_combines_the_supports_and_tells_both_authors(
     assert (absorbed.status, absorbed.merged_into_id) == ("merged", orchard)
     supports = await app.rows(SupportRow)
     assert sorted(support.idea_id for support in supports) == [orchard] * 3
-    assert f"Your idea no. {again} «School orchards» is very much like" in (
+    assert f"Your idea no. {again} “School orchards” is very much like" in (
         absorbed_author.last.text
     )
-    assert f"Idea no. {again} «School orchards» was very much like yours" in kept_author.last.text
+    assert f"Idea no. {again} “School orchards” was very much like yours" in kept_author.last.text
     [entry] = await audited(app, "idea_merge")
     assert entry.subject == f"idea:{again}"
     assert entry.after is not None and entry.after["merged_into_id"] == orchard

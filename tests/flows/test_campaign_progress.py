@@ -64,3 +64,36 @@ async def test_a_forged_resume_of_a_sending_run_changes_nothing(app: App) -> Non
     await staff.press(RunButton(action="resume", run=run.id).pack(), progress)
     assert staff.alerts[-1] == "Already done."
     assert progress.labels == ["⏸ Pause", "✖ Cancel this sending"]
+
+
+async def test_the_preview_counts_one_citizen_in_the_singular_with_no_double_space(
+    sessionmaker: async_sessionmaker[AsyncSession], edition_id: int
+) -> None:
+    app = App(sessionmaker)
+    app.clock.now = DURING_VOTE
+    staff = await consented(app, STAFF_ID)
+    await staff.send("/broadcast")
+    await staff.click("As I type them")
+    await staff.send("Avez-vous voté ?")
+    for _ in range(3):
+        await staff.click("Skip this language")
+    await staff.click("No image")
+    await staff.click("No button")
+    await staff.click("Everyone")
+    await staff.click("Now")
+    assert "👥 For: Everyone — <b>1</b> citizen today" in staff.last.text
+
+
+async def test_an_audience_with_a_value_names_it(app: App) -> None:
+    staff = await consented(app, STAFF_ID)
+    await staff.send("/broadcast")
+    await staff.click("As I type them")
+    await staff.send("Avez-vous voté ?")
+    for _ in range(3):
+        await staff.click("Skip this language")
+    await staff.click("No image")
+    await staff.click("No button")
+    await staff.click("Those who read one language")
+    await staff.click("English")
+    await staff.click("Now")
+    assert "👥 For: Those who read one language: en — <b>3</b> citizens today" in staff.last.text

@@ -126,3 +126,14 @@ def test_following_from_chat_0_is_refused(citizens: Path) -> None:
     assert code == 2
     assert "--follow needs a Telegram chat id" in output
     assert pbbot("broadcast", "list")[1].strip() == "No campaign yet."
+
+
+def test_an_audience_of_one_is_counted_in_the_singular(edition_dir: Path) -> None:
+    (edition_dir / "projects.csv").write_text(
+        "title,summary,cost\nBancs,Des bancs,1000\n", encoding="utf-8"
+    )
+    pbbot("projects", "import", "projects.csv")
+    asyncio.run(cast_ballots(edition_dir / "pbbot.db", [[1]]))
+    code, output = pbbot("broadcast", "create", write(edition_dir, CAMPAIGN), "--yes")
+    assert code == 0, output
+    assert "1 citizen is in this audience today" in output

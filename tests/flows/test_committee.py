@@ -594,10 +594,10 @@ async def test_confirming_the_selection_puts_the_retained_ideas_on_the_ballot_an
     )
     told = author.texts()
     assert len(told) == 3
-    assert any("retained your idea «Orchards in the schools»" in text for text in told)
+    assert any("retained your idea “Orchards in the schools”" in text for text in told)
     assert any("cost after analysis of €49,548" in text for text in told)
     assert any(
-        "«A cycle lane along the Meuse» was not retained" in text
+        "“A cycle lane along the Meuse” was not retained" in text
         and "retain 0, not retain 1" in text
         for text in told
     )
