@@ -121,6 +121,12 @@ class OfflineSession(BaseSession):
             self._bot_user = User(id=bot.id, is_bot=True, first_name="pbbot", username=BOT_USERNAME)
         return self._bot_user
 
+    def adopt(self, shown: Shown) -> None:
+        """Know a message again (one a previous session showed): it can be edited, and new
+        messages are numbered after it."""
+        self._shown[(shown.chat_id, shown.message_id)] = shown
+        self._message_ids = itertools.count(max(next(self._message_ids), shown.message_id + 1))
+
     def forget(self, shown: Shown) -> None:
         """Stop following a message (it can no longer be edited in this session)."""
         self._shown.pop((shown.chat_id, shown.message_id), None)
