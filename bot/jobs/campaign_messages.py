@@ -2,6 +2,7 @@
 one), the image, the campaign's button and, under every reminder, a button to stop them; and
 the buttons staff find under a sending's progress."""
 
+from enum import StrEnum
 from typing import Any
 
 from aiogram.methods import SendMessage, SendPhoto, TelegramMethod
@@ -53,6 +54,14 @@ def campaign_message(
     )
 
 
+class RunAction(StrEnum):
+    """What the buttons under a sending's progress do (bot.handlers.broadcast carries it out)."""
+
+    PAUSE = "pause"
+    RESUME = "resume"
+    CANCEL = "cancel"
+
+
 def run_keyboard(
     renderer: Renderer, run_id: int, state: str, language: str
 ) -> InlineKeyboardMarkup | None:
@@ -61,17 +70,17 @@ def run_keyboard(
     if state not in {"sending", "paused"}:
         return None
 
-    def button(label: str, action: str) -> InlineKeyboardButton:
+    def button(label: str, action: RunAction) -> InlineKeyboardButton:
         return InlineKeyboardButton(
             text=renderer.text(Text(label), language),
             callback_data=RunButton(action=action, run=run_id).pack(),
         )
 
     move = (
-        button("broadcast.button.pause", "pause")
+        button("broadcast.button.pause", RunAction.PAUSE)
         if state == "sending"
-        else button("broadcast.button.resume", "resume")
+        else button("broadcast.button.resume", RunAction.RESUME)
     )
     return InlineKeyboardMarkup(
-        inline_keyboard=[[move], [button("broadcast.button.stop_run", "cancel")]]
+        inline_keyboard=[[move], [button("broadcast.button.stop_run", RunAction.CANCEL)]]
     )
