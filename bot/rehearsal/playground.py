@@ -77,7 +77,9 @@ class Terminal:
             self.out.write(f"  ── to chat {shown.chat_id} ──\n")
         if shown.photo:
             self.out.write(f"  [photo {shown.photo}]\n")
-        for line in self.plain(shown.text).splitlines():
+        # As Telegram shows it: tags read in HTML, characters as they are otherwise.
+        text = self.plain(shown.text) if shown.parse_mode == "HTML" else shown.text
+        for line in text.splitlines():
             self.out.write(f"  {line}\n" if line else "\n")
         if own:
             self.number_buttons(shown)

@@ -74,7 +74,7 @@ class Shown:
     def displayed(self) -> str:
         """The text as the reader's phone shows it: tags interpreted (and gone) in HTML,
         shown as typed otherwise."""
-        if self.parse_mode is None or self.parse_mode.upper() != "HTML":
+        if self.parse_mode != "HTML":
             return self.text
         return html.unescape(_TAGS.sub("", self.text))
 
@@ -207,7 +207,8 @@ def _parse_mode(bot: Bot, method: TelegramMethod[Any]) -> str | None:
     mode = getattr(method, "parse_mode", None)
     if isinstance(mode, Default):
         mode = bot.default[mode.name]
-    return str(mode) if mode else None
+    # ParseMode.HTML or "HTML", as the method was given it.
+    return str(getattr(mode, "value", mode)) if mode else None
 
 
 def _rows(markup: object) -> list[list[InlineKeyboardButton]]:
