@@ -31,7 +31,7 @@ from budget.campaigns import (
 from budget.edition import Edition
 from budget.serialise import load
 from conversations.events import Event, PhotoIn, Press, TextIn
-from conversations.replies import Button, Localized, Outcome, Reply, Text
+from conversations.replies import Button, Count, Localized, Outcome, Reply, Text
 
 LANGUAGE_NAMES = {"fr": "Français", "nl": "Nederlands", "de": "Deutsch", "en": "English"}
 _MOMENT = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})[ T](\d{1,2}:\d{2})\s*$")
@@ -404,14 +404,12 @@ def preview_summary(form: CampaignForm, ctx: FormContext, audience_size: int) ->
     schedule = load(Schedule, form.schedule)
     texts = [Text("broadcast.preview.header")]
     kind = AudienceKind(form.audience["kind"])
-    texts.append(
-        Text(
-            "broadcast.preview.audience",
-            audience=Text(f"broadcast.audience.{kind.value}"),
-            value=form.audience.get("value", ""),
-            size=audience_size,
+    audience = Text(f"broadcast.audience.{kind.value}")
+    if form.audience.get("value"):
+        audience = Text(
+            "broadcast.audience.chosen", audience=audience, value=form.audience["value"]
         )
-    )
+    texts.append(Text("broadcast.preview.audience", audience=audience, size=Count(audience_size)))
     if schedule.kind is ScheduleKind.NOW:
         texts.append(Text("broadcast.preview.now"))
     elif schedule.kind is ScheduleKind.AT and schedule.at:

@@ -11,6 +11,13 @@ class Money:
 
 
 @dataclass(frozen=True)
+class Count:
+    """A number that chooses its message's plural form: "1 citizen", "2 citizens"."""
+
+    n: int
+
+
+@dataclass(frozen=True)
 class Localized:
     """A text the edition gives in each of its languages."""
 

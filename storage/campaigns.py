@@ -28,7 +28,8 @@ class StoredCampaign:
     schedule: dict[str, Any]
     results_announcement: bool
     state: str
-    created_by: int
+    # Who follows its progress; None: nobody.
+    created_by: int | None
     created_at: datetime
 
 
@@ -100,7 +101,7 @@ class Campaigns:
         audience: dict[str, Any],
         schedule: dict[str, Any],
         results_announcement: bool,
-        created_by: int,
+        created_by: int | None,
         now: datetime,
     ) -> StoredCampaign:
         row = CampaignRow(

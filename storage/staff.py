@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.constraints import is_violation
-from storage.tables import StaffRoleRow
+from storage.tables import StaffRoleRow, UnreachableStaffRow
 
 
 class Staff:
@@ -54,3 +54,28 @@ class Staff:
             )
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def refused(self, telegram_id: int, now: datetime) -> bool:
+        """Telegram refused a notice to this staff member; False if that was known already."""
+        if await self.session.get(UnreachableStaffRow, telegram_id) is not None:
+            return False
+        try:
+            async with self.session.begin_nested():
+                self.session.add(UnreachableStaffRow(telegram_id=telegram_id, refused_at=now))
+        except IntegrityError:
+            return False  # another process noted it in the meantime
+        return True
+
+    async def unreachable(self) -> list[int]:
+        """Staff members Telegram refused notices to, who have not opened the bot since."""
+        rows = await self.session.scalars(
+            select(UnreachableStaffRow.telegram_id).order_by(UnreachableStaffRow.telegram_id)
+        )
+        return list(rows)
+
+    async def reached(self, telegram_id: int) -> None:
+        """They opened the bot: notices reach them from now on."""
+        if await self.session.get(UnreachableStaffRow, telegram_id) is not None:
+            await self.session.execute(
+                delete(UnreachableStaffRow).where(UnreachableStaffRow.telegram_id == telegram_id)
+            )

@@ -293,7 +293,8 @@ class CampaignRow(Base):
     schedule: Mapped[dict[str, Any]]
     results_announcement: Mapped[bool] = mapped_column(Boolean, default=False)
     state: Mapped[str] = mapped_column(BoundedString(16))
-    created_by: Mapped[int] = mapped_column(BigInteger)
+    # Who follows its sendings' progress (its composer); None: nobody (the command line).
+    created_by: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime]
 
 
@@ -367,6 +368,16 @@ class StaffRoleRow(Base):
     role: Mapped[str] = mapped_column(BoundedString(16))
     added_by: Mapped[int] = mapped_column(BigInteger)
     added_at: Mapped[datetime]
+
+
+class UnreachableStaffRow(Base):
+    """A staff member Telegram refused a notice to (they never opened the bot, or blocked
+    it): kept until they open it, so that admins can be told."""
+
+    __tablename__ = "unreachable_staff"
+
+    telegram_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    refused_at: Mapped[datetime]
 
 
 class AuditRow(Base):

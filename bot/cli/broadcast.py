@@ -40,9 +40,21 @@ REFUSALS = {
 def create_campaign(
     file: Annotated[Path, typer.Argument(help="The campaign's TOML file.")],
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+    follow: Annotated[
+        int | None,
+        typer.Option(
+            "--follow",
+            metavar="CHAT_ID",
+            help="The chat that follows each sending's progress (default: the first of "
+            "STAFF_IDS; with neither, nobody follows it).",
+        ),
+    ] = None,
 ) -> None:
     """Check a campaign, show who it is for, and schedule it."""
     settings = load_settings()
+    if follow == 0:
+        raise fail("--follow needs a Telegram chat id, such as your own user id")
+    follower = follow if follow is not None else next(iter(settings.staff_ids), None)
     try:
         source = file.read_text(encoding="utf-8")
     except OSError as error:
@@ -65,7 +77,13 @@ def create_campaign(
     size = asyncio.run(with_edition(settings, count))
     if size == 0:
         raise fail("nobody is in this audience today: nothing was scheduled")
-    typer.echo(f"{size} citizens are in this audience today (counted again at each sending).")
+    who = "1 citizen is" if size == 1 else f"{size:,} citizens are"
+    typer.echo(f"{who} in this audience today (counted again at each sending).")
+    if follower is None:
+        typer.echo(
+            "Nobody will follow its progress in a chat: add --follow CHAT_ID "
+            "(or set STAFF_IDS) to get it."
+        )
     if not yes and not typer.confirm("Schedule it?"):
         raise fail("nothing was scheduled")
 
@@ -82,13 +100,15 @@ def create_campaign(
             audience=dump(campaign.audience),
             schedule=dump(campaign.schedule),
             results_announcement=campaign.results_announcement,
-            created_by=settings.staff_ids[0] if settings.staff_ids else 0,
+            created_by=follower,
             now=datetime.now(UTC),
         )
         return saved.id
 
     number = asyncio.run(with_edition(settings, store))
     typer.echo(f"Campaign no. {number} is scheduled; the bot sends it when it is due.")
+    if follower is not None:
+        typer.echo(f"Its progress is shown in the chat {follower}.")
 
 
 @broadcast_app.command("list")

@@ -95,6 +95,10 @@ def show_edition() -> None:
         note = "" if by_hand is None else (" (opened by hand)" if by_hand else " (closed by hand)")
         end = edition.last_day(phase) or "…"
         typer.echo(f"  {phase.value:<9} {edition.first_day(phase)} → {end}{note}")
+    from bot.runtime.unreachable_staff import must_open_the_bot
+
+    for telegram_id in asyncio.run(_unreachable_staff(settings)):
+        typer.echo(must_open_the_bot(telegram_id))
 
 
 async def _current_edition(settings: Settings) -> StoredEdition | None:
@@ -105,6 +109,18 @@ async def _current_edition(settings: Settings) -> StoredEdition | None:
     try:
         async with UnitOfWork(create_sessionmaker(engine)) as uow:
             return await uow.editions.current(settings.edition)
+    finally:
+        await engine.dispose()
+
+
+async def _unreachable_staff(settings: Settings) -> list[int]:
+    from storage.database import create_sessionmaker
+    from storage.unit_of_work import UnitOfWork
+
+    engine = await prepared_engine(settings)
+    try:
+        async with UnitOfWork(create_sessionmaker(engine)) as uow:
+            return await uow.staff.unreachable()
     finally:
         await engine.dispose()
 

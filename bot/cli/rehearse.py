@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -40,7 +40,7 @@ def playground(
 ) -> None:
     """Rehearse the bot in the terminal, with no Telegram and no token."""
     if fresh:
-        for suffix in ("", "-wal", "-shm", ".key"):
+        for suffix in ("", "-wal", "-shm", ".key", ".buttons.json"):
             Path(f"{db}{suffix}").unlink(missing_ok=True)
     source_file = edition or EXAMPLE_EDITION
     checked = read_edition_file(source_file)
@@ -59,7 +59,9 @@ def playground(
     )
     logging.basicConfig(level=logging.WARNING)
     source = source_file.read_text(encoding="utf-8")
-    asyncio.run(_playground(settings, source, edition is not None, lang, moment, user_id))
+    asyncio.run(
+        _playground(settings, source, edition is not None, lang, moment, user_id, checked.zone, db)
+    )
 
 
 async def _playground(
@@ -69,8 +71,16 @@ async def _playground(
     lang: str,
     moment: datetime | None,
     user_id: int,
+    zone: tzinfo,
+    db: Path,
 ) -> None:
-    from bot.rehearsal.playground import fixed_clock, run_playground, stdin_lines
+    from bot.rehearsal.playground import (
+        Backstage,
+        MovableClock,
+        background_jobs,
+        run_playground,
+        stdin_lines,
+    )
     from bot.rehearsal.simulator import Simulator
     from bot.runtime.dispatcher import build_dispatcher
     from bot.runtime.i18n import create_i18n
@@ -83,18 +93,21 @@ async def _playground(
         if reload_edition or await uow.editions.current() is None:
             await uow.editions.save(source, datetime.now(UTC))
             await uow.commit()
-    clock = fixed_clock(moment) if moment else None
+    clock = MovableClock(moment)
     sealer = sealer_of(settings)
-    dispatcher = (
-        build_dispatcher(settings, sessionmaker, create_i18n(), clock, sealer=sealer)
-        if clock
-        else build_dispatcher(settings, sessionmaker, create_i18n(), sealer=sealer)
-    )
+    i18n = create_i18n()
+    dispatcher = build_dispatcher(settings, sessionmaker, i18n, clock, sealer=sealer)
     simulator = Simulator(dispatcher)
     citizen = simulator.citizen(user_id, lang)
+    backstage = Backstage(
+        move_clock=clock.move,
+        run_jobs=background_jobs(simulator, sessionmaker, i18n, sealer, settings.edition, clock),
+        zone=zone,
+        buttons_file=Path(f"{db}.buttons.json"),
+    )
     try:
         await run_playground(
-            simulator, citizen, stdin_lines(), sys.stdout, echo=not sys.stdin.isatty()
+            simulator, citizen, stdin_lines(), sys.stdout, not sys.stdin.isatty(), backstage
         )
     finally:
         await engine.dispose()

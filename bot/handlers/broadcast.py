@@ -7,10 +7,11 @@ from aiogram import Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
+from aiogram.methods import EditMessageReplyMarkup
 from aiogram.types import CallbackQuery, Message
 
 from bot.handlers.common import event_from_message, show_menu
-from bot.jobs.campaign_messages import campaign_message
+from bot.jobs.campaign_messages import RunAction, campaign_message, run_keyboard
 from bot.runtime.callbacks import CampaignButton, Encode, RunButton, encode_menu, encode_screen
 from bot.runtime.filters import NotACommand
 from bot.runtime.fsm_storage import destiny_state
@@ -163,10 +164,10 @@ async def press_run_button(query: CallbackQuery, callback_data: RunButton, turn:
     if not await is_staff(turn):
         await refuse_button(turn, f"run:{callback_data.run}")
         return
-    moves = {
-        "pause": ("paused", ("sending",)),
-        "resume": ("sending", ("paused",)),
-        "cancel": ("cancelled", ("sending", "paused")),
+    moves: dict[str, tuple[str, tuple[str, ...]]] = {
+        RunAction.PAUSE: ("paused", ("sending",)),
+        RunAction.RESUME: ("sending", ("paused",)),
+        RunAction.CANCEL: ("cancelled", ("sending", "paused")),
     }
     move = moves.get(callback_data.action)
     if move is None:
@@ -189,3 +190,12 @@ async def press_run_button(query: CallbackQuery, callback_data: RunButton, turn:
         )
     key = f"broadcast.run.{target}" if changed else "broadcast.run.unchanged"
     turn.show(Reply(key, notice=True))
+    if changed and turn.editable is not None:
+        # The progress message offers the move that applies now: Resume once paused.
+        turn.send(
+            EditMessageReplyMarkup(
+                chat_id=turn.chat_id,
+                message_id=turn.editable,
+                reply_markup=run_keyboard(turn.renderer, callback_data.run, target, turn.lang),
+            )
+        )

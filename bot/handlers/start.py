@@ -48,6 +48,9 @@ async def start_bot(
     message: Message, command: CommandObject, turn: Turn, state: FSMContext
 ) -> None:
     source = clean_source(command.args)
+    # Opening the bot is what Telegram waits for before the bot may write: staff notices
+    # reach this account from now on.
+    await turn.uow.staff.reached(turn.user.id)
     if turn.citizen is None:
         ask_consent(turn, source)
         return

@@ -1,12 +1,14 @@
 """A campaign's message as one citizen gets it: their language's text (or the edition's first
-one), the image, the campaign's button and, under every reminder, a button to stop them."""
+one), the image, the campaign's button and, under every reminder, a button to stop them; and
+the buttons staff find under a sending's progress."""
 
+from enum import StrEnum
 from typing import Any
 
 from aiogram.methods import SendMessage, SendPhoto, TelegramMethod
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.runtime.callbacks import MenuButton
+from bot.runtime.callbacks import MenuButton, RunButton
 from bot.runtime.render import Renderer
 from budget.campaigns import ButtonKind, Campaign
 from budget.edition import Edition
@@ -49,4 +51,36 @@ def campaign_message(
         parse_mode=parse_mode,
         reply_markup=markup,
         link_preview_options=None,
+    )
+
+
+class RunAction(StrEnum):
+    """What the buttons under a sending's progress do (bot.handlers.broadcast carries it out)."""
+
+    PAUSE = "pause"
+    RESUME = "resume"
+    CANCEL = "cancel"
+
+
+def run_keyboard(
+    renderer: Renderer, run_id: int, state: str, language: str
+) -> InlineKeyboardMarkup | None:
+    """The buttons under a run's progress: the one move that applies (pause a run that is
+    sending, resume a paused one) and cancel; none once it is over."""
+    if state not in {"sending", "paused"}:
+        return None
+
+    def button(label: str, action: RunAction) -> InlineKeyboardButton:
+        return InlineKeyboardButton(
+            text=renderer.text(Text(label), language),
+            callback_data=RunButton(action=action, run=run_id).pack(),
+        )
+
+    move = (
+        button("broadcast.button.pause", RunAction.PAUSE)
+        if state == "sending"
+        else button("broadcast.button.resume", RunAction.RESUME)
+    )
+    return InlineKeyboardMarkup(
+        inline_keyboard=[[move], [button("broadcast.button.stop_run", RunAction.CANCEL)]]
     )

@@ -12,15 +12,15 @@ from datetime import datetime
 from typing import Any
 
 from aiogram import Bot
+from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramAPIError
 from aiogram.methods import EditMessageText, SendMessage, TelegramMethod
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.jobs.campaign_messages import campaign_message
+from bot.jobs.campaign_messages import campaign_message, run_keyboard
 from bot.jobs.campaign_sending import telegram_send
 from bot.jobs.follow_up_reminders import remind_follow_ups
-from bot.runtime.callbacks import RunButton
 from bot.runtime.metrics import DELIVERIES_QUEUED
 from bot.runtime.render import Renderer
 from broadcast.audiences import recipients
@@ -86,6 +86,9 @@ class Broadcaster:
         self.holder = secrets.token_hex(8)
         self.limiter = RateLimiter(per_second)
         self._campaigns: dict[int, tuple[Campaign, Edition]] = {}
+        # What each run's progress message shows now: Telegram refuses an edit that changes
+        # nothing ("message is not modified").
+        self._shown: dict[int, str] = {}
         self._holds_schedule = False
 
     async def serve(self) -> None:
@@ -100,7 +103,7 @@ class Broadcaster:
 
     async def tick(self) -> None:
         for run in await self.start_due_runs():
-            await self._announce(run)
+            await self.announce(run)
         if self._holds_schedule:
             # After a redeploy nobody restarts with rows the old process left `sending`: the
             # one process that holds the schedule settles them, once they are surely stale.
@@ -205,11 +208,13 @@ class Broadcaster:
             known = self._campaigns[campaign_id] = (campaign_of(stored), editions.edition)
         return known
 
-    async def _announce(self, run: StoredRun) -> None:
+    async def announce(self, run: StoredRun) -> None:
         """The progress message, sent to whoever composed the campaign."""
         async with UnitOfWork(self.sessionmaker) as uow:
             stored = await uow.campaigns.get(run.campaign_id)
-            if stored is None:
+            if stored is None or stored.created_by is None:
+                # Scheduled from the command line with nobody to follow it: no progress
+                # message at all, rather than one to a chat that does not exist.
                 return
             staff = await uow.citizens.by_telegram_id(stored.created_by)
             counts = await uow.deliveries.counts(run.id)
@@ -219,11 +224,18 @@ class Broadcaster:
         text, markup = self._status(run, stored.name, language, counts, final=final)
         try:
             message = await self.bot(
-                SendMessage(chat_id=stored.created_by, text=text, reply_markup=markup)
+                SendMessage(
+                    chat_id=stored.created_by,
+                    text=text,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup,
+                )
             )
         except TelegramAPIError:
             logger.warning("could not tell %s about run %s", stored.created_by, run.id)
             return
+        if not final:
+            self._shown[run.id] = text
         async with UnitOfWork(self.sessionmaker) as uow:
             await uow.campaigns.set_status_message(run.id, stored.created_by, message.message_id)
             await uow.commit()
@@ -243,18 +255,26 @@ class Broadcaster:
     ) -> None:
         campaign, _ = await self._campaign(run.campaign_id)
         text, markup = self._status(run, campaign.name, progress.language, counts, final)
+        if self._shown.get(run.id) == text:
+            return
         try:
             await self.bot(
                 EditMessageText(
                     chat_id=progress.chat_id,
                     message_id=progress.message_id,
                     text=text,
+                    parse_mode=ParseMode.HTML,
                     reply_markup=markup,
                 )
             )
         except TelegramAPIError:
-            # "message is not modified" and the like: the next update will do.
+            # A message deleted by its reader and the like: the next update will do.
             logger.debug("progress of run %s not shown", run.id, exc_info=True)
+            return
+        if final:
+            self._shown.pop(run.id, None)
+        else:
+            self._shown[run.id] = text
 
     def _status(
         self,
@@ -282,23 +302,7 @@ class Broadcaster:
         )
         if final:
             return text, None
-
-        def button(label: str, action: str) -> InlineKeyboardButton:
-            return InlineKeyboardButton(
-                text=self.renderer.text(Text(label), language),
-                callback_data=RunButton(action=action, run=run.id).pack(),
-            )
-
-        markup = InlineKeyboardMarkup(
-            inline_keyboard=[
-                [
-                    button("broadcast.button.pause", "pause"),
-                    button("broadcast.button.resume", "resume"),
-                ],
-                [button("broadcast.button.stop_run", "cancel")],
-            ]
-        )
-        return text, markup
+        return text, run_keyboard(self.renderer, run.id, "sending", language)
 
 
 async def _never_send(delivery: Delivery) -> int:

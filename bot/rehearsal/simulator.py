@@ -3,7 +3,9 @@ citizens who type, send photos, share locations and press buttons by their label
 
 The playground, the tests and the benchmarks all drive the real dispatcher through it."""
 
+import html
 import itertools
+import re
 import time
 from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, field
@@ -11,7 +13,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aiogram import Bot, Dispatcher
+from aiogram.client.default import Default
 from aiogram.client.session.base import BaseSession
+from aiogram.exceptions import TelegramForbiddenError
 from aiogram.methods import (
     AnswerCallbackQuery,
     EditMessageCaption,
@@ -44,6 +48,8 @@ from aiogram.types import (
 OFFLINE_TOKEN = "1234567:offline-playground"
 BOT_USERNAME = "pbbot_playground_bot"
 
+_TAGS = re.compile(r"</?(b|i|u|s|code|pre|a|blockquote)( [^>]*)?>")
+
 
 @dataclass
 class Shown:
@@ -57,10 +63,20 @@ class Shown:
     document: str | None = None
     # Telegram's keyboard with the button that shares one's phone number.
     asks_contact: bool = False
+    # How Telegram reads the text: "HTML", or None for the characters as they are.
+    parse_mode: str | None = None
 
     @property
     def labels(self) -> list[str]:
         return [button.text for row in self.buttons for button in row]
+
+    @property
+    def displayed(self) -> str:
+        """The text as the reader's phone shows it: tags interpreted (and gone) in HTML,
+        shown as typed otherwise."""
+        if self.parse_mode != "HTML":
+            return self.text
+        return html.unescape(_TAGS.sub("", self.text))
 
 
 Listener = Callable[[TelegramMethod[Any], "Shown | None"], None]
@@ -76,6 +92,10 @@ class OfflineSession(BaseSession):
         self._message_ids = itertools.count(1)
         self._shown: dict[tuple[int, int], Shown] = {}
         self._bot_user: User | None = None
+        # Edits that changed nothing, which Telegram refuses ("message is not modified").
+        self.unmodified: list[TelegramMethod[Any]] = []
+        # Accounts that never opened the bot: Telegram refuses to write to them first.
+        self.never_opened: set[int] = set()
 
     async def make_request(
         self,
@@ -84,6 +104,13 @@ class OfflineSession(BaseSession):
         timeout: int | None = None,  # noqa: ASYNC109 - BaseSession's signature
     ) -> Any:
         self.requests.append(method)
+        chat_id = getattr(method, "chat_id", None)
+        if isinstance(method, SendMessage | SendPhoto | SendDocument) and (
+            chat_id in self.never_opened
+        ):
+            raise TelegramForbiddenError(
+                method=method, message="Forbidden: bot can't initiate conversation with a user"
+            )
         result, shown = self._answer(bot, method)
         for listener in self.listeners:
             listener(method, shown)
@@ -93,6 +120,12 @@ class OfflineSession(BaseSession):
         if self._bot_user is None or self._bot_user.id != bot.id:
             self._bot_user = User(id=bot.id, is_bot=True, first_name="pbbot", username=BOT_USERNAME)
         return self._bot_user
+
+    def adopt(self, shown: Shown) -> None:
+        """Know a message again (one a previous session showed): it can be edited, and new
+        messages are numbered after it."""
+        self._shown[(shown.chat_id, shown.message_id)] = shown
+        self._message_ids = itertools.count(max(next(self._message_ids), shown.message_id + 1))
 
     def forget(self, shown: Shown) -> None:
         """Stop following a message (it can no longer be edited in this session)."""
@@ -114,6 +147,7 @@ class OfflineSession(BaseSession):
             if isinstance(method, SendDocument):
                 shown.document = str(method.document)
             shown.buttons = _rows(method.reply_markup)
+            shown.parse_mode = _parse_mode(bot, method)
             shown.asks_contact = isinstance(method.reply_markup, ReplyKeyboardMarkup) and any(
                 button.request_contact for row in method.reply_markup.keyboard for button in row
             )
@@ -123,11 +157,16 @@ class OfflineSession(BaseSession):
             edited = self._shown.get((int(method.chat_id or 0), method.message_id or 0))
             if edited is None:
                 return True, None
+            before = (edited.text, edited.buttons)
             if isinstance(method, EditMessageText):
                 edited.text = method.text or ""
             if isinstance(method, EditMessageCaption):
                 edited.text = method.caption or ""
+            if isinstance(method, EditMessageText | EditMessageCaption):
+                edited.parse_mode = _parse_mode(bot, method)
             edited.buttons = _rows(method.reply_markup)
+            if (edited.text, edited.buttons) == before:
+                self.unmodified.append(method)
             return self._message(me, edited), edited
         return True, None
 
@@ -161,6 +200,15 @@ class OfflineSession(BaseSession):
     ) -> AsyncGenerator[bytes, None]:
         raise NotImplementedError("the offline session holds no files")
         yield b""  # pragma: no cover - makes this an async generator, like the original
+
+
+def _parse_mode(bot: Bot, method: TelegramMethod[Any]) -> str | None:
+    """The parse mode Telegram applies: the method's own, else the bot's default."""
+    mode = getattr(method, "parse_mode", None)
+    if isinstance(mode, Default):
+        mode = bot.default[mode.name]
+    # ParseMode.HTML or "HTML", as the method was given it.
+    return str(getattr(mode, "value", mode)) if mode else None
 
 
 def _rows(markup: object) -> list[list[InlineKeyboardButton]]:
@@ -205,6 +253,10 @@ class Simulator:
             chat.latest = shown
 
     async def feed(self, update: Update) -> None:
+        sender = update.message.from_user if update.message else None
+        if sender is not None:
+            # Writing to the bot opens it: from now on it may write back.
+            self.session.never_opened.discard(sender.id)
         await self.dispatcher.feed_update(self.bot, update)
 
     def next_update_id(self) -> int:

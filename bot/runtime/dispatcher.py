@@ -27,6 +27,7 @@ from bot.runtime.fsm_storage import VOTE_DESTINY, DatabaseStorage
 from bot.runtime.render import Renderer
 from bot.runtime.settings import Settings
 from bot.runtime.turn import CitizenCache, EditionCache, TurnMiddleware, UnitOfWorkScope
+from bot.runtime.unreachable_staff import UnreachableStaff
 from storage.conversation_states import GroupCommit, SealedDestinies
 from storage.database import connections
 from storage.sealing import Sealer
@@ -96,6 +97,7 @@ def build_dispatcher(
             settings,
             clock,
             chat_lock_in_database=chat_lock_in_database,
+            unreachable_staff=UnreachableStaff(sessionmaker, settings.staff_ids, clock),
         )
     )
     dispatcher.include_routers(*get_routers())

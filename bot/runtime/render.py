@@ -33,7 +33,7 @@ from babel.dates import format_date, format_time
 from babel.numbers import NumberPattern, format_decimal
 
 from bot.runtime.callbacks import Encode
-from conversations.replies import Button, Localized, Money, Reply, Text
+from conversations.replies import Button, Count, Localized, Money, Reply, Text
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +49,12 @@ class Renderer:
         self.country = country
 
     def text(self, text: Text, lang: str) -> str:
-        template = self.i18n.gettext(text.key, locale=lang)
+        count = next((v.n for v in text.params.values() if isinstance(v, Count)), None)
+        if count is None:
+            template = self.i18n.gettext(text.key, locale=lang)
+        else:
+            # The catalogue's plural forms of the message, chosen by the language's own rule.
+            template = self.i18n.gettext(text.key, text.key, count, locale=lang)
         if template == text.key:
             logger.warning("message %r has no translation in %r", text.key, lang)
         values = {name: self.value(value, lang) for name, value in text.params.items()}
@@ -65,6 +70,8 @@ class Renderer:
                 return html.escape(_pick(texts, lang))
             case Money(cents=cents, currency=currency):
                 return self.money(cents, currency, lang)
+            case Count(n=n):
+                return format_decimal(n, locale=self._locale(lang))
             case bool():
                 return str(value)
             case int():
@@ -251,9 +258,16 @@ def _pick(texts: Mapping[str, str], lang: str) -> str:
     return next(iter(texts.values()), "")
 
 
+# Languages whose readers misread the country's formats: an English reader takes "4.096" for
+# four and a bit, so English texts get English formats of the euro area (Ireland's).
+_OWN_FORMATS = {"en": "en_IE"}
+
+
 @lru_cache(maxsize=32)
 def _locale(lang: str, country: str) -> Locale:
     """fr_BE for a French speaker in Belgium: Belgian formats in the citizen's language."""
+    if lang in _OWN_FORMATS:
+        return Locale.parse(_OWN_FORMATS[lang])
     try:
         return Locale.parse(f"{lang}_{country}")
     except UnknownLocaleError:

@@ -45,6 +45,8 @@ class ReplyNotSent(ConnectionError):
 class ReplyQueue:
     def __init__(self) -> None:
         self.methods: list[TelegramMethod[Any]] = []
+        # The chats Telegram refused to write to (403: blocked, or never opened the bot).
+        self.refused: list[int] = []
 
     def add(self, *methods: TelegramMethod[Any]) -> None:
         self.methods.extend(methods)
@@ -58,23 +60,28 @@ class ReplyQueue:
         pending = sorted(self.methods, key=lambda m: not isinstance(m, AnswerCallbackQuery))
         self.methods = []
         for method in pending:
-            await deliver(bot, method)
+            if not await deliver(bot, method):
+                chat_id = getattr(method, "chat_id", None)
+                if isinstance(chat_id, int) and chat_id not in self.refused:
+                    self.refused.append(chat_id)
 
 
-async def deliver(bot: Bot, method: TelegramMethod[Any]) -> None:
+async def deliver(bot: Bot, method: TelegramMethod[Any]) -> bool:
+    """Send `method`. False when Telegram will not write to the chat: blocked, never opened
+    (403), or no such chat; True otherwise (sent, or given up on and logged)."""
     for attempt in range(1, RETRIES + 1):
         try:
             await bot(method)
-            return
+            return True
         except TelegramRetryAfter as error:
             FLOOD_CONTROL.labels("replies").inc()
             if attempt == RETRIES:
                 logger.warning("gave up on %s after %s tries", type(method).__name__, RETRIES)
-                return
+                return True
             await asyncio.sleep(error.retry_after)
         except TelegramForbiddenError:
             logger.info("chat %s blocked the bot", getattr(method, "chat_id", "?"))
-            return
+            return False
         except (TelegramNetworkError, TelegramServerError) as error:
             if attempt == RETRIES:
                 raise ReplyNotSent(type(method).__name__) from error
@@ -87,12 +94,16 @@ async def deliver(bot: Bot, method: TelegramMethod[Any]) -> None:
                 if "not modified" not in error.message:
                     method = _resent(method)
                     continue
-                return
+                return True
+            if "chat not found" in error.message.lower():
+                logger.info("chat %s not found", getattr(method, "chat_id", "?"))
+                return False
             logger.exception("could not deliver %s", type(method).__name__)
-            return
+            return True
         except TelegramAPIError:
             logger.exception("could not deliver %s", type(method).__name__)
-            return
+            return True
+    return True
 
 
 def _resent(edit: EditMessageText | EditMessageCaption) -> SendMessage:

@@ -37,6 +37,7 @@ from bot.runtime.logs import configure_logging
 from bot.runtime.polling import ConfirmingPolling
 from bot.runtime.render import Renderer
 from bot.runtime.settings import Settings
+from bot.runtime.unreachable_staff import warn_at_start
 from bot.runtime.web import ConfirmingWebhook, Readiness, web_application
 from storage.database import create_engine, create_sessionmaker, is_sqlite
 from storage.keys import check_key, open_sealer
@@ -221,6 +222,7 @@ async def start(settings: Settings, migrate: bool) -> Running:
         raise StartupError(
             "no edition is loaded: run `pbbot edition load examples/namur.toml` first"
         )
+    await warn_at_start(sessionmaker)
     try:
         bot = await open_bot(settings)
         isolation = await open_isolation(settings)

@@ -23,6 +23,7 @@ from bot.runtime.i18n import pick_language
 from bot.runtime.render import Renderer
 from bot.runtime.reply_queue import ReplyQueue, deliver
 from bot.runtime.settings import Settings
+from bot.runtime.unreachable_staff import UnreachableStaff
 from budget.edition import Edition
 from budget.roles import Role
 from conversations.replies import Reply
@@ -254,6 +255,7 @@ class TurnMiddleware(BaseMiddleware):
         settings: Settings,
         clock: Clock,
         chat_lock_in_database: bool = False,
+        unreachable_staff: UnreachableStaff | None = None,
     ) -> None:
         self.editions = editions
         self.citizens = citizens
@@ -261,6 +263,7 @@ class TurnMiddleware(BaseMiddleware):
         self.settings = settings
         self.clock = clock
         self.chat_lock_in_database = chat_lock_in_database
+        self.unreachable_staff = unreachable_staff
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
@@ -315,6 +318,10 @@ class TurnMiddleware(BaseMiddleware):
                 await apologies.flush(bot)
             raise
         await turn.replies.flush(bot)
+        others = [chat_id for chat_id in turn.replies.refused if chat_id != chat.id]
+        if others and self.unreachable_staff is not None:
+            # Notices to staff who never opened the bot: said once, then at each start-up.
+            await self.unreachable_staff.refused(others)
         return result
 
     async def _handled_before(

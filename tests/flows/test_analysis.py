@@ -124,7 +124,7 @@ async def test_a_wrong_or_unknown_number_is_answered_clearly(app: App, edition_i
     await staff.send("/idea orchard")
     assert "for example /idea 12" in staff.last.text
     await staff.send("/idea 9999999999")
-    assert staff.last.text == "There is no idea no. 9.999.999.999 in this edition."
+    assert staff.last.text == "There is no idea no. 9,999,999,999 in this edition."
 
 
 async def test_a_citizen_typing_a_staff_command_gets_the_unknown_command_answer(
@@ -307,7 +307,7 @@ async def test_the_cost_after_analysis_must_be_a_positive_amount(app: App, editi
     number = await idea(app, edition_id)
     staff = await open_card(app, number)
     await staff.click("💶 Cost after analysis")
-    assert "Its author estimated 12.500\xa0€." in staff.last.text
+    assert "Its author estimated €12,500." in staff.last.text
     refusals = {
         "about fifty thousand": "That is not an amount.",
         "-5 000": "A cost cannot be negative.",
@@ -319,8 +319,8 @@ async def test_the_cost_after_analysis_must_be_a_positive_amount(app: App, editi
         assert staff.last.text.startswith(answer), typed
     assert (await stored(app, number)).analysed_cost_cents is None
     await staff.send("48 000")
-    assert staff.shown[-2].text == f"💶 Cost after analysis of idea no. {number}: 48.000\xa0€."
-    assert "💶 Cost after analysis: 48.000\xa0€" in staff.last.text
+    assert staff.shown[-2].text == f"💶 Cost after analysis of idea no. {number}: €48,000."
+    assert "💶 Cost after analysis: €48,000" in staff.last.text
     assert (await stored(app, number)).analysed_cost_cents == 48_000_00
     [entry] = await audited(app, "idea_cost")
     assert (entry.before, entry.after) == (
@@ -336,7 +336,7 @@ async def test_a_cost_above_the_editions_envelope_is_refused(app: App, edition_i
     for typed in ("5 000 000", "200 000,01", "99999999999999999999"):
         await staff.send(typed)
         assert staff.last.text.startswith(
-            "A cost cannot exceed the edition's envelope of 200.000\xa0€."
+            "A cost cannot exceed the edition's envelope of €200,000."
         ), typed
     assert (await stored(app, number)).analysed_cost_cents is None
     await staff.send("200 000")
@@ -351,7 +351,7 @@ async def test_notes_are_kept_for_staff_and_never_shown_to_citizens(
     staff = await open_card(app, number)
     await staff.click("📝 Notes")
     await staff.send("x" * 2001)
-    assert staff.last.text.startswith("That is 2.001 characters long; at most 2.000")
+    assert staff.last.text.startswith("That is 2,001 characters long; at most 2,000")
     await staff.send("Call the headmistress before Friday.")
     assert "🔒 Staff notes (never shown to citizens): Call the headmistress" in staff.last.text
     [entry] = await audited(app, "idea_notes")
@@ -441,10 +441,10 @@ async def test_a_confirmed_merge_combines_the_supports_and_tells_both_authors(
     assert (absorbed.status, absorbed.merged_into_id) == ("merged", orchard)
     supports = await app.rows(SupportRow)
     assert sorted(support.idea_id for support in supports) == [orchard] * 3
-    assert f"Your idea no. {again} «School orchards» is very much like" in (
+    assert f"Your idea no. {again} “School orchards” is very much like" in (
         absorbed_author.last.text
     )
-    assert f"Idea no. {again} «School orchards» was very much like yours" in kept_author.last.text
+    assert f"Idea no. {again} “School orchards” was very much like yours" in kept_author.last.text
     [entry] = await audited(app, "idea_merge")
     assert entry.subject == f"idea:{again}"
     assert entry.after is not None and entry.after["merged_into_id"] == orchard

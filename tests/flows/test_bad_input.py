@@ -34,7 +34,7 @@ async def test_a_5000_character_description_is_refused_with_the_documented_limit
     citizen = await at_title(app)
     await citizen.send("We could plant an orchard")
     await citizen.send("word " * 1000)
-    assert "That is 4.999 characters; the limit is 2.000." in citizen.last.text
+    assert "That is 4,999 characters; the limit is 2,000." in citizen.last.text
     assert (await draft_of(app))["draft"]["description"] is None
 
 
@@ -73,7 +73,7 @@ async def test_a_location_at_the_budget_step_is_refused(app: App) -> None:
         ("a lot", "That is not an amount."),
         ("12,345", None),
         ("12,555.555", "Cents have two digits at most"),
-        ("999999999", "That is more than the whole envelope (200.000\xa0€)."),
+        ("999999999", "That is more than the whole envelope (€200,000)."),
     ],
 )
 async def test_zero_negative_and_absurd_budgets_are_refused_with_a_reason(
@@ -84,7 +84,7 @@ async def test_zero_negative_and_absurd_budgets_are_refused_with_a_reason(
     await citizen.send(typed)
     if answer is None:
         assert "Preview of your idea" in citizen.last.text
-        assert "12.345\xa0€" in citizen.last.text
+        assert "€12,345" in citizen.last.text
     else:
         assert answer in citizen.last.text
         assert "Preview" not in citizen.last.text

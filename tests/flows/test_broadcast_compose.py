@@ -89,7 +89,7 @@ async def test_a_text_over_the_limit_or_with_broken_formatting_is_refused_at_onc
     await staff.send("/broadcast")
     await staff.click("With formatting (Telegram HTML)")
     await staff.send("x" * 4100)
-    assert staff.last.text == "That is 4.100 characters; Telegram allows 4.096. Please shorten it."
+    assert staff.last.text == "That is 4,100 characters; Telegram allows 4,096. Please shorten it."
     await staff.send("<b>Votez</i>")
     assert staff.last.text.startswith("Telegram would refuse this formatting at &lt;/i&gt;.")
     await staff.send("<b>Votez</b> !")
@@ -102,7 +102,7 @@ async def test_an_image_with_a_text_too_long_for_a_caption_is_refused(app: App) 
     for _ in range(3):
         await staff.click("Skip this language")
     await staff.send_photo()
-    assert staff.last.text.startswith("Under an image Telegram allows 1.024 characters")
+    assert staff.last.text.startswith("Under an image Telegram allows 1,024 characters")
 
 
 async def test_a_weekly_schedule_ending_before_it_starts_is_refused(app: App) -> None:

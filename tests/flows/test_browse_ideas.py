@@ -303,7 +303,7 @@ async def test_the_card_shows_everything_the_author_gave(
         "👥 <b>For whom:</b> Students and families.",
         "🛠 <b>How to carry it out:</b> A room lent by the commune, tools bought once.",
         "🗺 <b>Place:</b> Rue de la Station 1, 5030 Gembloux",
-        "💶 <b>Estimated budget:</b> 12.500\xa0€",
+        "💶 <b>Estimated budget:</b> €12,500",
         "👍 <b>Supports:</b> 0",
     ):
         assert shown in card.text

@@ -179,11 +179,13 @@ def test_the_playground_replays_a_scripted_rehearsal(workdir: Path) -> None:
             "Apple trees",
             "3",
             "1",
+            ":at 2026-12-02 09:00",
             ":quit",
         ],
     )
     assert result.returncode == 0, result.stderr
     out = result.stdout
+    assert "(it is now 2026-12-02 09:00)" in out, "time moved, and the bot's jobs ran"
     assert "Welcome to the Province of Namur participatory budget!" in out
     assert "[1] ✅ I agree" in out
     assert "you> <b>An orchard</b>" in out

@@ -1,9 +1,17 @@
 """Staff schedule campaigns from the command line, the same as from the chat."""
 
+import asyncio
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from aiogram import Bot
 
+from bot.jobs.campaigns import Broadcaster
+from bot.rehearsal.simulator import OFFLINE_TOKEN, OfflineSession
+from bot.runtime.i18n import create_i18n
+from bot.runtime.render import Renderer
+from storage.database import create_engine, create_sessionmaker
 from tests.support.command_line import cast_ballots, pbbot
 
 CAMPAIGN = """
@@ -26,8 +34,6 @@ def write(folder: Path, text: str) -> str:
 
 @pytest.fixture
 def citizens(edition_dir: Path) -> Path:
-    import asyncio
-
     (edition_dir / "projects.csv").write_text(
         "title,summary,cost\nBancs,Des bancs,1000\n", encoding="utf-8"
     )
@@ -78,3 +84,56 @@ def test_a_faulty_campaign_is_refused_with_the_reason(
 def test_pausing_a_run_that_is_not_sending_says_so(citizens: Path) -> None:
     code, output = pbbot("broadcast", "pause", "7")
     assert (code, output.strip()) == (2, "pbbot: run 7 is not sending")
+
+
+async def send_due_runs(database: Path, now: datetime) -> list[int]:
+    """What the bot does when the campaign is due; the chats it wrote to."""
+    engine = create_engine(f"sqlite+aiosqlite:///{database}")
+    session = OfflineSession()
+    bot = Bot(OFFLINE_TOKEN, session=session)
+    sending = Broadcaster(
+        bot, create_sessionmaker(engine), Renderer(create_i18n()), None, 200.0, lambda: now
+    )
+    await sending.tick()
+    await engine.dispose()
+    return [int(method.chat_id) for method in session.requests if hasattr(method, "chat_id")]
+
+
+# A Monday of the campaign's weeks, past its hour.
+DUE = datetime(2027, 4, 19, 16, 30, tzinfo=UTC)
+
+
+def test_a_campaign_nobody_follows_sends_its_progress_nowhere(citizens: Path) -> None:
+    code, output = pbbot("broadcast", "create", write(citizens, CAMPAIGN), "--yes")
+    assert code == 0, output
+    assert "Nobody will follow its progress in a chat: add --follow CHAT_ID" in output
+    chats = asyncio.run(send_due_runs(citizens / "pbbot.db", DUE))
+    assert sorted(chats) == [1, 2, 3], "the citizens get the campaign, and no chat 0 anything"
+
+
+def test_a_campaign_followed_from_the_command_line_reports_to_that_chat(citizens: Path) -> None:
+    code, output = pbbot(
+        "broadcast", "create", write(citizens, CAMPAIGN), "--yes", "--follow", "4242"
+    )
+    assert code == 0, output
+    assert "Its progress is shown in the chat 4242." in output
+    chats = asyncio.run(send_due_runs(citizens / "pbbot.db", DUE))
+    assert 4242 in chats and 0 not in chats
+
+
+def test_following_from_chat_0_is_refused(citizens: Path) -> None:
+    code, output = pbbot("broadcast", "create", write(citizens, CAMPAIGN), "--yes", "--follow", "0")
+    assert code == 2
+    assert "--follow needs a Telegram chat id" in output
+    assert pbbot("broadcast", "list")[1].strip() == "No campaign yet."
+
+
+def test_an_audience_of_one_is_counted_in_the_singular(edition_dir: Path) -> None:
+    (edition_dir / "projects.csv").write_text(
+        "title,summary,cost\nBancs,Des bancs,1000\n", encoding="utf-8"
+    )
+    pbbot("projects", "import", "projects.csv")
+    asyncio.run(cast_ballots(edition_dir / "pbbot.db", [[1]]))
+    code, output = pbbot("broadcast", "create", write(edition_dir, CAMPAIGN), "--yes")
+    assert code == 0, output
+    assert "1 citizen is in this audience today" in output

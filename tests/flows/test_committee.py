@@ -468,7 +468,7 @@ async def test_a_member_reviews_the_feasible_ideas_one_at_a_time(
     card = member.last
     assert "Idea 1 of 3" in card.text
     assert "Orchards in the schools" in card.text
-    assert "Cost after analysis: 49.548\xa0€" in card.text
+    assert "Cost after analysis: €49,548" in card.text
     assert "Your view: not given yet" in card.text
     await member.click("✅ Retain")
     assert member.last is card, "the same message shows the next idea"
@@ -575,11 +575,11 @@ async def test_confirming_the_selection_puts_the_retained_ideas_on_the_ballot_an
     assert "feasible ideas: 3 · committee members: 2" in tally
     lines = tally.splitlines()
     assert lines[1] == f"✅ 1. Orchards in the schools (no. {ideas[0]})"
-    assert lines[2].strip() == "retain 2 · not retain 0 · no view 0 · 49.548\xa0€"
+    assert lines[2].strip() == "retain 2 · not retain 0 · no view 0 · €49,548"
     # A tie (one each) leaves the repair café out; one member gave no view on the cycle lane.
     assert f"❌ 2. Repair café in Couvin (no. {ideas[1]})" in tally
-    assert "retain 0 · not retain 1 · no view 1 · 120.000\xa0€" in tally
-    assert "Retained: 1 · cost in all: 49.548\xa0€ · envelope: 200.000\xa0€" in tally
+    assert "retain 0 · not retain 1 · no view 1 · €120,000" in tally
+    assert "Retained: 1 · cost in all: €49,548 · envelope: €200,000" in tally
     assert "Views not given yet: 1. Confirming now decides without them." in tally
     await admin.click("✅ Confirm this selection")
     assert "Selection confirmed. On the ballot: 1 · not retained: 2" in admin.last.text
@@ -594,10 +594,10 @@ async def test_confirming_the_selection_puts_the_retained_ideas_on_the_ballot_an
     )
     told = author.texts()
     assert len(told) == 3
-    assert any("retained your idea «Orchards in the schools»" in text for text in told)
-    assert any("cost after analysis of 49.548\xa0€" in text for text in told)
+    assert any("retained your idea “Orchards in the schools”" in text for text in told)
+    assert any("cost after analysis of €49,548" in text for text in told)
     assert any(
-        "«A cycle lane along the Meuse» was not retained" in text
+        "“A cycle lane along the Meuse” was not retained" in text
         and "retain 0, not retain 1" in text
         for text in told
     )

@@ -45,7 +45,7 @@ async def test_a_citizen_deposits_a_complete_idea_and_gets_its_number_and_a_link
         "Documents: 2",
         "The association plants; the commune waters.",
         "shared location (50.45420, 4.87210)",
-        "12.500,50\xa0€",
+        "€12,500.50",
     ):
         assert shown in preview.text
     await citizen.click("✅ Publish")

@@ -112,9 +112,9 @@ async def test_stats_gives_staff_the_figures_the_database_holds(app: App) -> Non
     assert len(voters) == 3 and len(ballots) == 2
     assert "Voters registered: <b>3</b> · ballots cast: <b>2</b>" in text
     # Turnout by district: a rate of the edition file's population.
-    assert "Namur district: ballots 1 (0,25% of 400 inhabitants), registered 1" in text
-    assert "Dinant district: ballots 1 (0,20% of 500 inhabitants), registered 2" in text
-    assert "Philippeville district: ballots 0 (0,00% of 68.000 inhabitants), registered 0" in text
+    assert "Namur district: ballots 1 (0.25% of 400 inhabitants), registered 1" in text
+    assert "Dinant district: ballots 1 (0.20% of 500 inhabitants), registered 2" in text
+    assert "Philippeville district: ballots 0 (0.00% of 68,000 inhabitants), registered 0" in text
     # The funnels: counts of steps, whoever took them.
     assert "Idea form: started 3 → previewed 2 → submitted 2 → published 2" in text, (
         "the third idea was left at its title"

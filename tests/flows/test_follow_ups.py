@@ -158,7 +158,7 @@ async def test_every_kind_of_question_is_answered_checked_and_sent(app: App) -> 
     await author.send("25")
     summary = author.last.text
     assert "<b>Is the land or building concerned public property?</b>\n✅ Yes" in summary
-    assert "12.500\xa0€" in summary
+    assert "€12,500" in summary
     assert "6 to 12 months" in summary
     assert "📎 quote.pdf" in summary
     assert "<b>How many people would take part?</b>\n25" in summary
@@ -223,7 +223,7 @@ async def test_optional_questions_are_skipped_and_back_shows_the_answer_given(ap
     await author.click("⬅ Back")
     assert "Question 4 of 6" in author.last.text
     await author.click("⬅ Back")
-    assert "Current answer: 12.500\xa0€" in author.last.text
+    assert "Current answer: €12,500" in author.last.text
     await author.click("Keep ✔")
     await author.click("Skip ⏭")
     await author.click("Skip ⏭")
@@ -238,7 +238,7 @@ async def test_optional_questions_are_skipped_and_back_shows_the_answer_given(ap
     ("question", "send", "refusal"),
     [
         (1, lambda author: author.send_photo(), "Please answer with text."),
-        (1, lambda author: author.send("x" * 1001), "That is 1.001 characters; the limit is 1.000"),
+        (1, lambda author: author.send("x" * 1001), "That is 1,001 characters; the limit is 1,000"),
         (2, lambda author: author.send_photo(), "Please choose with the buttons."),
         (2, lambda author: author.send("perhaps"), "Please choose with the buttons."),
         (3, lambda author: author.send("a lot"), "That is not an amount."),
@@ -555,7 +555,7 @@ async def test_the_idea_card_lists_the_answers(app: App) -> None:
     lines = [renderer.text(line, "en") for line in answered]
     assert lines[0] == "📋 Complementary form, answered on 1 December 2026:"
     assert "• Is the land or building concerned public property?: ✅ Yes" in lines
-    assert "• What is the estimated total cost, VAT included?: 12.500\xa0€" in lines
+    assert "• What is the estimated total cost, VAT included?: €12,500" in lines
     assert "• How many people would take part?: 25" in lines
     assert [renderer.text(line, "en") for line in waiting] == [
         "📋 Complementary form: no answers yet (expected by 31 March 2027)"

@@ -65,7 +65,7 @@ async def test_pending_shows_the_oldest_idea_first_with_everything_its_author_ga
     assert "🏷 Theme: Environment and biodiversity" in card
     assert "📎 Documents: 0" in card
     assert "🛠 Implementation: asks for suggestions on how to carry it out" in card
-    assert "💶 Estimated cost: 12.500\xa0€" in card
+    assert "💶 Estimated cost: €12,500" in card
     assert "🗺 District: not found from the address" in card
     assert staff.last.labels == ["✅ Publish", "✏️ Ask for changes", "⛔ Reject", "Next ⏭"]
     await staff.click("Next ⏭")

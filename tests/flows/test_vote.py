@@ -31,7 +31,7 @@ async def vote_app(sessionmaker: async_sessionmaker[AsyncSession], edition_id: i
 async def test_the_envelope_comes_first_with_what_is_left(vote_app: App) -> None:
     citizen = await at_envelope(vote_app)
     screen = citizen.last.text
-    assert "<b>200.000\xa0€</b> left to spend out of 200.000\xa0€" in screen
+    assert "<b>€200,000</b> left to spend out of €200,000" in screen
     assert "▱▱▱▱▱▱▱▱▱▱ 0 %" in screen
     assert "Not cast yet." in screen
     [voter] = await vote_app.rows(VoterRow)
@@ -66,15 +66,14 @@ async def test_a_project_that_does_not_fit_says_how_much_to_free(vote_app: App) 
     await add_project(citizen, "A cycle lane along the Meuse")
     await add_project(citizen, "Youth music studio")
     await open_card(citizen, "Orchards in the schools")
-    assert "Does not fit in what is left: free 29.548 € to add it." in citizen.last.text
+    assert "Does not fit in what is left: free €29,548 to add it." in citizen.last.text
     await citizen.click("➕ Add")
     assert citizen.alerts[-1] == (
-        "This project costs 49.548 € and 20.000 € is left. "
-        "Remove projects worth 29.548 € to add it."
+        "This project costs €49,548 and €20,000 is left. Remove projects worth €29,548 to add it."
     )
     await citizen.click("⬅ Back to the projects")
     await citizen.click("🗳 My envelope")
-    assert "<b>20.000 €</b> left to spend" in citizen.last.text
+    assert "<b>€20,000</b> left to spend" in citizen.last.text
     assert "▰▰▰▰▰▰▰▰▰▱ 90 %" in citizen.last.text
 
 
@@ -197,8 +196,8 @@ async def test_results_show_the_winners_the_money_used_the_turnout_and_a_chart(
     assert "🗳 Ballots cast: 2" in text
     # Greedy: the cycle lane (2 votes, 120 000 €), then the studio and the café (1 vote each)
     # still fit; 188 500 € of the 200 000 € are used.
-    assert "Projects funded: 3, for 188.500\xa0€ out of 200.000\xa0€" in text
-    assert "<b>A cycle lane along the Meuse</b> — 120.000\xa0€\nVotes: 2" in text
+    assert "Projects funded: 3, for €188,500 out of €200,000" in text
+    assert "<b>A cycle lane along the Meuse</b> — €120,000\nVotes: 2" in text
     assert "taken in order of votes" in text
 
 
@@ -285,8 +284,8 @@ async def test_two_adds_tapped_at_once_when_only_one_fits_add_one(vote_app: App)
     )
     assert citizen.alerts[-1].startswith("This project costs")
     await citizen.click("🗳 My envelope")
-    assert "<b>20.000\xa0€</b> left to spend" in citizen.last.text or (
-        "<b>30.452\xa0€</b> left to spend" in citizen.last.text
+    assert "<b>€20,000</b> left to spend" in citizen.last.text or (
+        "<b>€30,452</b> left to spend" in citizen.last.text
     )
     await citizen.click("✅ Cast my ballot")
     await citizen.click("✅ Yes, cast my ballot")

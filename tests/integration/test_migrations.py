@@ -43,6 +43,7 @@ TABLES = {
     "integrity_counts",
     "integrity_numbers",
     "integrity_alarms",
+    "unreachable_staff",
 }
 
 

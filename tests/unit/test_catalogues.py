@@ -21,8 +21,17 @@ KEY = re.compile(rf"^({AREAS})\.[a-z_.{{}}*]+$")
 
 
 def catalogue(lang: str) -> dict[str, str]:
+    """Message id -> text; a message with plural forms gives them all, one a line."""
     merged = read_catalogue(LOCALES_DIR / lang / "LC_MESSAGES")
-    return {str(message.id): str(message.string) for message in merged if message.id}
+    return {
+        str(message.id[0] if message.pluralizable else message.id): "\n".join(
+            str(form) for form in message.string or ()
+        )
+        if message.pluralizable
+        else str(message.string)
+        for message in merged
+        if message.id
+    }
 
 
 def placeholders(text: str) -> set[str]:
@@ -95,3 +104,17 @@ def test_a_message_given_in_two_files_of_a_language_is_refused(tmp_path: Path) -
         )
     with pytest.raises(ValueError, match=r"'menu\.open' is already in another file"):
         read_catalogue(tmp_path)
+
+
+# Each language quotes its own way: « » in French, „ “ in German, “ ” in Dutch and English.
+FOREIGN_QUOTES = {"fr": "„“”", "nl": "«»„", "de": "«»”", "en": "«»„"}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_language_quotes_its_own_way(lang: str) -> None:
+    foreign = {
+        key: text
+        for key, text in catalogue(lang).items()
+        if any(mark in text for mark in FOREIGN_QUOTES[lang])
+    }
+    assert foreign == {}

@@ -22,7 +22,8 @@ def no_buttons(button: Button) -> str:
         ("fr", "200\u202f000\xa0€", "12\u202f500,50\xa0€"),
         ("nl", "€\xa0200.000", "€\xa012.500,50"),
         ("de", "200.000\xa0€", "12.500,50\xa0€"),
-        ("en", "200.000\xa0€", "12.500,50\xa0€"),
+        # English readers take "4.096" for four and a bit: English formats of the euro area.
+        ("en", "€200,000", "€12,500.50"),
     ],
 )
 def test_amounts_are_written_the_belgian_way_in_each_language(
@@ -30,6 +31,13 @@ def test_amounts_are_written_the_belgian_way_in_each_language(
 ) -> None:
     assert RENDERER.money(200_000_00, "EUR", lang) == whole
     assert RENDERER.money(12_500_50, "EUR", lang) == with_cents
+
+
+@pytest.mark.parametrize(
+    ("lang", "written"), [("fr", "4\u202f096"), ("nl", "4.096"), ("de", "4.096"), ("en", "4,096")]
+)
+def test_numbers_are_written_as_readers_of_each_language_read_them(lang: str, written: str) -> None:
+    assert RENDERER.value(4096, lang) == written
 
 
 def test_dates_are_written_in_the_citizens_language() -> None:
