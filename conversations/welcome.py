@@ -8,9 +8,23 @@ from conversations.menu import MenuAction
 from conversations.replies import Button, Localized, Reply, Text
 
 
+class Destination(StrEnum):
+    """Where a citizen asked to go before consenting (a command typed first), taken there once
+    they consent. A link to an idea says where it leads by itself (its source)."""
+
+    MENU = ""
+    IDEAS = "ideas"
+    VOTE = "vote"
+    MY_IDEAS = "my_ideas"
+
+
 class ConsentAction(StrEnum):
+    """The privacy notice's buttons; the language is chosen there before consent, and the
+    choice keeps the notice's source and destination."""
+
     AGREE = "agree"
     DECLINE = "decline"
+    LANGUAGE = "language"
 
 
 def welcome(edition: Edition) -> Reply:
@@ -24,7 +38,7 @@ def privacy_notice(edition: Edition) -> Reply:
         buttons=[
             [Button("privacy.button.agree", ConsentAction.AGREE)],
             [Button("privacy.button.decline", ConsentAction.DECLINE)],
-            [Button("menu.language", MenuAction.LANGUAGE)],
+            [Button("menu.language", ConsentAction.LANGUAGE)],
         ],
     )
 

@@ -3,7 +3,7 @@
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 
-from bot.runtime.callbacks import ConsentButton, MenuButton
+from bot.runtime.callbacks import ConsentButton
 from bot.runtime.fsm_storage import FORM_DESTINY, VOTE_DESTINY, destiny_state
 from bot.runtime.turn import Turn
 from budget.edition import Phase
@@ -20,7 +20,7 @@ from conversations.events import (
 from conversations.menu import VoteStatus, main_menu
 from conversations.replies import Button
 from conversations.vote import VoteState
-from conversations.welcome import ConsentAction, privacy_notice, welcome
+from conversations.welcome import ConsentAction, Destination, privacy_notice, welcome
 
 
 def form_fsm(state: FSMContext) -> FSMContext:
@@ -64,13 +64,16 @@ async def show_menu(turn: Turn, state: FSMContext) -> None:
     turn.show(menu)
 
 
-def ask_consent(turn: Turn, source: str, lang: str | None = None) -> None:
+def ask_consent(
+    turn: Turn, source: str, lang: str | None = None, then: Destination = Destination.MENU
+) -> None:
+    """The privacy notice; its buttons carry the link the citizen came by (`source`) and
+    where they asked to go (`then`), so that consenting takes them there."""
     lang = lang or turn.lang
 
     def encode(button: Button) -> str:
-        if isinstance(button.action, ConsentAction):
-            return ConsentButton(action=button.action, lang=lang, source=source).pack()
-        return MenuButton(action=button.action, arg=source).pack()
+        action = ConsentAction(button.action)
+        return ConsentButton(action=action, lang=lang, source=source, then=then).pack()
 
     turn.show([welcome(turn.edition), privacy_notice(turn.edition)], encode, lang=lang)
 

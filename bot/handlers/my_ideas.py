@@ -15,6 +15,7 @@ from budget.ideas import AUTHOR_MAY_EDIT, IdeaStatus
 from conversations.menu import MenuAction
 from conversations.moderation import reason_text
 from conversations.my_ideas import IdeaLine, my_ideas
+from conversations.welcome import Destination
 
 # The statuses whose reason the author reads (a resubmitted idea keeps the reason it had).
 EXPLAINED = frozenset({IdeaStatus.CHANGES_ASKED, IdeaStatus.REJECTED, IdeaStatus.NOT_FEASIBLE})
@@ -31,7 +32,7 @@ def router() -> Router:
 
 async def list_my_ideas(event: Message | CallbackQuery, turn: Turn, state: FSMContext) -> None:
     if turn.citizen is None:
-        ask_consent(turn, "")
+        ask_consent(turn, "", then=Destination.MY_IDEAS)
         return
     await stop_listening(state)
     rows = await turn.uow.ideas.of_citizen(turn.stored.id, turn.citizen.id)

@@ -34,6 +34,7 @@ from conversations.events import ContactIn, Press
 from conversations.menu import MenuAction
 from conversations.replies import Button, Localized, Reply, Text
 from conversations.vote import CastView, VoteContext, VoteOutcome, VoteState
+from conversations.welcome import Destination
 from storage.voting import CastBallot, PhoneAlreadyUsed, VoteClosed, Voter
 
 
@@ -64,7 +65,7 @@ async def vote_context(turn: Turn) -> tuple[VoteContext, Voter | None]:
 
 async def open_vote(event: Message | CallbackQuery, turn: Turn, state: FSMContext) -> None:
     if turn.citizen is None:
-        ask_consent(turn, "")
+        ask_consent(turn, "", then=Destination.VOTE)
         return
     ctx, _ = await vote_context(turn)
     working = await load_vote(state)

@@ -185,9 +185,9 @@ async def test_a_published_idea_opens_by_its_link_and_by_its_number(app: App) ->
     [row] = await app.rows(IdeaRow)
     friend = await consented(app, 2)
     await friend.send(f"/start i_{row.share_code}")
-    assert "We could plant an orchard" in friend.texts()[-2]
+    assert "We could plant an orchard" in friend.last.text
     await friend.send("/start idea_1")
-    assert "We could plant an orchard" in friend.texts()[-2]
+    assert "We could plant an orchard" in friend.last.text
 
 
 async def test_the_bot_stays_silent_in_a_group(app: App) -> None:
