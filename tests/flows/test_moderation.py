@@ -529,3 +529,39 @@ async def test_suggestions_come_after_the_ideas_and_their_authors_are_told(app: 
         (STAFF_ID, "suggestion_published", "suggestion:1"),
         (STAFF_ID, "suggestion_rejected", "suggestion:2"),
     ]
+
+
+async def deposit_at(app: App, user_id: int, latitude: float, longitude: float) -> None:
+    """An idea whose place is a location shared from the citizen's phone."""
+    citizen = await consented(app, user_id)
+    await citizen.click("💡 Deposit an idea")
+    await citizen.click("🙋 Myself")
+    await citizen.send(f"A bench at {latitude}")
+    await citizen.send("Somewhere to sit in the shade.")
+    await citizen.click("Skip ⏭")
+    await citizen.click("Skip ⏭")
+    await citizen.click("Environment and biodiversity")
+    await citizen.click("Skip ⏭")
+    await citizen.click("Skip ⏭")
+    await citizen.send_location(latitude, longitude)
+    await citizen.send("800")
+    await citizen.click("Skip ⏭")
+    await citizen.click("✅ Publish")
+
+
+async def test_the_district_is_found_from_a_shared_location_too(app: App) -> None:
+    await deposit_at(app, 1, 50.0561, 4.4911)  # the centre of Couvin
+    await deposit_at(app, 2, 50.4685, 4.8722)  # Namur's railway station
+    await deposit_at(app, 3, 50.8467, 4.3525)  # Brussels' Grand-Place, outside the province
+    staff = await pending(app)
+    assert "🗺 District: Philippeville district" in staff.last.text
+    await staff.click("Next ⏭")
+    assert "🗺 District: Namur district" in staff.last.text
+    await staff.click("Next ⏭")
+    assert "🗺 District: not found from the address" in staff.last.text
+    districts = {row.title: row.district for row in await app.rows(IdeaRow)}
+    assert districts == {
+        "A bench at 50.0561": "philippeville",
+        "A bench at 50.4685": "namur",
+        "A bench at 50.8467": None,
+    }
