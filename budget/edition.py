@@ -114,7 +114,8 @@ class VoteRules:
 class Edition:
     slug: str
     name: Localized
-    territory: str
+    # Named as the messages need it in each language, with its article ("la Province de Namur").
+    territory: Localized
     country: str
     timezone: str
     currency: str

@@ -106,7 +106,7 @@ def _read_edition(root: "_Table") -> Edition:
     edition = Edition(
         slug=slug,
         name=root.localized("name", languages),
-        territory=root.text("territory"),
+        territory=root.localized("territory", languages),
         country=root.text("country", default="BE").upper(),
         timezone=timezone,
         currency=currency,

@@ -398,7 +398,7 @@ def screen(state: VoteState, ctx: VoteContext, edit: bool = True) -> Reply:
         case Screen.RESIDENT:
             return Reply(
                 "vote.ask.resident",
-                territory=ctx.edition.territory,
+                territory=Localized(ctx.edition.territory),
                 edit=edit,
                 buttons=[
                     [Button("vote.button.resident_yes", VoteAction.RESIDENT, "yes")],

@@ -28,13 +28,15 @@ class ConsentAction(StrEnum):
 
 
 def welcome(edition: Edition) -> Reply:
-    return Reply("start.welcome", edition=Localized(edition.name), territory=edition.territory)
+    return Reply(
+        "start.welcome", edition=Localized(edition.name), territory=Localized(edition.territory)
+    )
 
 
 def privacy_notice(edition: Edition) -> Reply:
     """Asked before anything personal is stored: pressing "I agree" is the consent."""
     return Reply(
-        Text("privacy.notice", organiser=edition.territory, email=edition.contact.email),
+        Text("privacy.notice", organiser=Localized(edition.territory), email=edition.contact.email),
         buttons=[
             [Button("privacy.button.agree", ConsentAction.AGREE)],
             [Button("privacy.button.decline", ConsentAction.DECLINE)],

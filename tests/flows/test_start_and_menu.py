@@ -217,3 +217,22 @@ async def reject(app: App, number: int) -> None:
     async with app.sessionmaker() as session:
         await session.execute(update(IdeaRow).where(IdeaRow.id == number).values(status="rejected"))
         await session.commit()
+
+
+@pytest.mark.parametrize(
+    ("language_code", "territory"),
+    [
+        ("fr", "vos idées pour la Province de Namur,"),
+        ("nl", "uw ideeën voor de Provincie Namen"),
+        ("de", "Ihre Ideen für die Provinz Namur"),
+        ("en", "your ideas for the Province of Namur,"),
+    ],
+)
+async def test_the_territory_is_named_in_each_language_with_its_article(
+    app: App, language_code: str, territory: str
+) -> None:
+    citizen = app.citizen(1, language_code)
+    await citizen.send("/start")
+    welcome, notice = citizen.shown
+    assert territory in welcome.text
+    assert "Province de Namur" not in notice.text or language_code == "fr"
