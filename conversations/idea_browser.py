@@ -365,8 +365,8 @@ def _with_photo(outcome: BrowseOutcome, card: IdeaCard) -> BrowseOutcome:
     if card.image is not None:
         # A text message cannot become a photo: the photo comes first, then the card, which
         # stays a text message that Support can redraw in place.
-        photo = Reply(Text("ideas.card.photo", title=card.title), photo=card.image)
-        outcome.replies.insert(0, photo)
+        # The card under it names the idea: the photo goes without a caption.
+        outcome.replies.insert(0, Reply(photo=card.image))
     return outcome
 
 

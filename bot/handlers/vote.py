@@ -93,6 +93,7 @@ async def share_phone(message: Message, turn: Turn, state: FSMContext) -> None:
     if turn.citizen is None or working is None or message.contact is None:
         await stop_listening(state, Phone.asked)
         turn.show(Reply("vote.phone.unexpected", drop_keyboard=True))
+        await show_menu(turn, state)
         return
     contact = message.contact
     own = contact.user_id is not None and contact.user_id == turn.user.id
@@ -108,9 +109,11 @@ class Phone(StatesGroup):
     asked = State()
 
 
-async def refuse_unasked_contact(message: Message, turn: Turn) -> None:
-    """A contact card nobody asked for: thanked, and forgotten."""
+async def refuse_unasked_contact(message: Message, turn: Turn, state: FSMContext) -> None:
+    """A contact card nobody asked for: thanked, and forgotten; the menu says what next."""
     turn.show(Reply("vote.phone.unexpected", drop_keyboard=True))
+    if turn.citizen is not None:
+        await show_menu(turn, state)
 
 
 async def answer_phone_question(message: Message, turn: Turn, state: FSMContext) -> None:

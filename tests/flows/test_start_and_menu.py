@@ -43,7 +43,7 @@ async def test_consent_stores_the_citizen_with_the_deep_link_source_then_shows_t
     assert "Thank you! You can now take part." in citizen.texts()
     assert citizen.last.labels == [
         "💡 Deposit an idea",
-        "💡 Browse the ideas",
+        "🔎 Browse the ideas",
         "📋 My ideas",
         "🌐 Language",
         "❓ Help",
@@ -236,3 +236,17 @@ async def test_the_territory_is_named_in_each_language_with_its_article(
     welcome, notice = citizen.shown
     assert territory in welcome.text
     assert "Province de Namur" not in notice.text or language_code == "fr"
+
+
+async def test_each_menu_button_has_an_emoji_of_its_own(app: App) -> None:
+    citizen = await consented(app)
+    emojis = [label.split()[0] for label in citizen.last.labels]
+    assert len(set(emojis)) == len(emojis), emojis
+
+
+async def test_text_typed_at_the_menu_is_said_not_to_be_understood_here(app: App) -> None:
+    citizen = await consented(app)
+    await citizen.send("hello, where do I vote?")
+    said, menu = citizen.shown[-2:]
+    assert said.text == "I did not understand this message here. Please choose from the menu."
+    assert "📋 My ideas" in menu.labels
