@@ -1,9 +1,11 @@
 """The main menu, whose entries follow the edition's phase, and the help screen."""
 
+from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
 
 from budget.edition import Edition, Phase
+from conversations.my_ideas import Waiting, answer_button, waiting_lines
 from conversations.replies import Button, Localized, Reply, Text
 
 
@@ -40,11 +42,17 @@ class VoteStatus(StrEnum):
 
 
 def main_menu(
-    edition: Edition, now: datetime, has_draft: bool, vote: VoteStatus = VoteStatus.NONE
+    edition: Edition,
+    now: datetime,
+    has_draft: bool,
+    vote: VoteStatus = VoteStatus.NONE,
+    waiting: Sequence[Waiting] = (),
 ) -> Reply:
     phase = edition.current_phase(now)
-    rows: list[list[Button]] = []
+    # A questionnaire the team waits for comes first: its invitation may be long lost.
+    rows: list[list[Button]] = [[answer_button(item)] for item in waiting]
     texts = [Text("menu.header", edition=Localized(edition.name)), _phase_line(edition, now)]
+    texts += waiting_lines(waiting)
     if phase is Phase.DEPOSIT:
         if has_draft:
             rows.append([Button("menu.continue", MenuAction.CONTINUE)])

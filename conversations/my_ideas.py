@@ -7,7 +7,11 @@ from datetime import date
 from budget.ideas import IdeaStatus
 from conversations.menu import MenuAction
 from conversations.moderation import edit_button
-from conversations.replies import Button, Reply, Text
+from conversations.replies import Button, Localized, Reply, Text
+
+# The button that opens a questionnaire waiting for answers; its argument names the idea and
+# the questionnaire ("12.complement"; a questionnaire's code has no dot).
+ANSWER = "answer"
 
 
 @dataclass(frozen=True)
@@ -22,8 +26,42 @@ class IdeaLine:
     editable: bool = False
 
 
-def my_ideas(ideas: Sequence[IdeaLine], has_draft: bool) -> Reply:
-    rows = [[edit_button(idea.number)] for idea in ideas if idea.editable]
+@dataclass(frozen=True)
+class Waiting:
+    """A questionnaire staff sent about one of the citizen's ideas, not answered yet."""
+
+    idea: int
+    questionnaire: str
+    title: Localized
+    last_day: date
+
+
+def answer_button(waiting: Waiting) -> Button:
+    label = Text("my_ideas.button.answer", questionnaire=waiting.title, number=waiting.idea)
+    return Button(label, ANSWER, f"{waiting.idea}.{waiting.questionnaire}")
+
+
+def answer_arg(arg: str) -> tuple[int, str] | None:
+    """The idea and questionnaire an answer button names."""
+    idea, _, questionnaire = arg.partition(".")
+    return (int(idea), questionnaire) if idea.isdigit() and questionnaire else None
+
+
+def waiting_lines(waiting: Sequence[Waiting]) -> list[Text]:
+    return [
+        Text(
+            "my_ideas.waiting",
+            questionnaire=item.title,
+            number=item.idea,
+            day=item.last_day,
+        )
+        for item in waiting
+    ]
+
+
+def my_ideas(ideas: Sequence[IdeaLine], has_draft: bool, waiting: Sequence[Waiting] = ()) -> Reply:
+    rows = [[answer_button(item)] for item in waiting]
+    rows += [[edit_button(idea.number)] for idea in ideas if idea.editable]
     if has_draft:
         rows.append([Button("menu.continue", MenuAction.CONTINUE)])
     rows.append([Button("menu.open", MenuAction.MENU)])
@@ -43,6 +81,7 @@ def my_ideas(ideas: Sequence[IdeaLine], has_draft: bool) -> Reply:
             )
             if idea.reason is not None:
                 texts.append(Text("moderation.my_ideas.reason", reason=idea.reason))
+    texts += waiting_lines(waiting)
     if has_draft:
         texts.append(Text("menu.draft_waiting"))
     return Reply(*texts, buttons=rows)

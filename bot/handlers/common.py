@@ -3,9 +3,9 @@
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 
-from bot.runtime.callbacks import ConsentButton
+from bot.runtime.callbacks import ConsentButton, FollowUpButton
 from bot.runtime.fsm_storage import FORM_DESTINY, VOTE_DESTINY, destiny_state
-from bot.runtime.turn import Turn
+from bot.runtime.turn import Turn, encode_menu
 from budget.edition import Phase
 from budget.figures import Tally
 from budget.serialise import load
@@ -17,8 +17,10 @@ from conversations.events import (
     PhotoIn,
     TextIn,
 )
+from conversations.follow_up_form import last_day
 from conversations.menu import VoteStatus, main_menu
-from conversations.replies import Button
+from conversations.my_ideas import ANSWER, Waiting, answer_arg
+from conversations.replies import Button, Localized
 from conversations.vote import VoteState
 from conversations.welcome import ConsentAction, Destination, privacy_notice, welcome
 
@@ -60,8 +62,40 @@ async def vote_status(turn: Turn, state: FSMContext) -> VoteStatus:
 
 
 async def show_menu(turn: Turn, state: FSMContext) -> None:
-    menu = main_menu(turn.edition, turn.now, await has_draft(state), await vote_status(turn, state))
-    turn.show(menu)
+    menu = main_menu(
+        turn.edition,
+        turn.now,
+        await has_draft(state),
+        await vote_status(turn, state),
+        await waiting_questionnaires(turn),
+    )
+    turn.show(menu, encode_with_answers)
+
+
+async def waiting_questionnaires(turn: Turn) -> list[Waiting]:
+    """The questionnaires the citizen's ideas wait for answers to, while answers are taken."""
+    if turn.citizen is None:
+        return []
+    edition = turn.edition
+    waiting = []
+    for follow_up in await turn.uow.follow_ups.waiting_for(
+        turn.stored.id, turn.citizen.id, turn.now
+    ):
+        questionnaire = edition.questionnaire(follow_up.questionnaire)
+        if questionnaire is not None:
+            day = last_day(follow_up.deadline, edition.zone)
+            title = Localized(questionnaire.title)
+            waiting.append(Waiting(follow_up.idea_id, questionnaire.code, title, day))
+    return waiting
+
+
+def encode_with_answers(button: Button) -> str:
+    """The menu's buttons, and those that open a questionnaire waiting for answers."""
+    named = answer_arg(button.arg) if button.action == ANSWER else None
+    if named is not None:
+        idea, questionnaire = named
+        return FollowUpButton(action="answer", idea=idea, questionnaire=questionnaire).pack()
+    return encode_menu(button)
 
 
 def ask_consent(

@@ -6,7 +6,12 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
-from bot.handlers.common import ask_consent, has_draft
+from bot.handlers.common import (
+    ask_consent,
+    encode_with_answers,
+    has_draft,
+    waiting_questionnaires,
+)
 from bot.runtime.callbacks import MenuButton
 from bot.runtime.listening import stop_listening
 from bot.runtime.turn import Turn
@@ -53,4 +58,5 @@ async def list_my_ideas(event: Message | CallbackQuery, turn: Turn, state: FSMCo
                 editable=deposit_open and status in AUTHOR_MAY_EDIT,
             )
         )
-    turn.show(my_ideas(lines, await has_draft(state)))
+    waiting = await waiting_questionnaires(turn)
+    turn.show(my_ideas(lines, await has_draft(state), waiting), encode_with_answers)
