@@ -3,9 +3,9 @@
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 
-from bot.runtime.callbacks import ConsentButton, FollowUpButton
+from bot.runtime.callbacks import ConsentButton, FollowUpButton, encode_menu
 from bot.runtime.fsm_storage import FORM_DESTINY, VOTE_DESTINY, destiny_state
-from bot.runtime.turn import Turn, encode_menu
+from bot.runtime.turn import Turn
 from budget.edition import Phase
 from budget.figures import Tally
 from budget.serialise import load

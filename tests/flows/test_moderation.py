@@ -565,3 +565,33 @@ async def test_the_district_is_found_from_a_shared_location_too(app: App) -> Non
         "A bench at 50.4685": "namur",
         "A bench at 50.8467": None,
     }
+
+
+async def test_a_moderator_opens_the_documents_and_photos_before_publishing(app: App) -> None:
+    author = await consented(app, 1)
+    await author.click("💡 Deposit an idea")
+    await author.click("🙋 Myself")
+    await author.send("We could plant an orchard")
+    await author.send("Twenty apple trees by the school of Jambes.")
+    await author.click("Skip ⏭")
+    await author.click("Skip ⏭")
+    await author.click("Environment and biodiversity")
+    await author.send_document("plan.pdf")
+    await author.send_photo("site-photo")
+    await author.click("Done ✔")
+    await author.click("Skip ⏭")
+    await author.click("Skip ⏭")
+    await author.send("12 500")
+    await author.click("Skip ⏭")
+    await author.click("✅ Publish")
+    staff = await pending(app)
+    assert "📎 Documents: 2" in staff.last.text
+    await staff.click("📎 Show the documents (2)")
+    document, photo = staff.shown[-2:]
+    assert (document.document, photo.photo) == ("doc-plan.pdf", "site-photo")
+    [row] = await app.rows(IdeaRow)
+    assert row.status == "submitted", "looking changes nothing"
+
+    forged = ModerationButton(action="files", kind="idea", item=row.id).pack()
+    await author.press(forged)
+    assert all(shown.document is None for shown in author.shown[-2:])
