@@ -16,6 +16,7 @@ class Destination(StrEnum):
     IDEAS = "ideas"
     VOTE = "vote"
     MY_IDEAS = "my_ideas"
+    DEPOSIT = "deposit"
 
 
 class ConsentAction(StrEnum):

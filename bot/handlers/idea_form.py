@@ -33,6 +33,7 @@ from conversations.idea_form import Attachment, Draft, FormContext, FormOutcome,
 from conversations.menu import MenuAction
 from conversations.moderation import Decision, Kind
 from conversations.replies import Button, Localized, Money, Reply, Text
+from conversations.welcome import Destination
 from storage.ideas import NewIdea
 from storage.tables import IdeaRow
 
@@ -68,7 +69,7 @@ def form_context(turn: Turn) -> FormContext:
 
 async def open_form(query: CallbackQuery, turn: Turn, state: FSMContext, bot: Bot) -> None:
     if turn.citizen is None:
-        ask_consent(turn, "")
+        ask_consent(turn, "", then=Destination.DEPOSIT)
         return
     form = await load_form(state)
     if form is None:

@@ -7,7 +7,7 @@ from aiogram.types import CallbackQuery, Message
 from babel import Locale
 
 from bot.handlers.common import ask_consent, show_menu
-from bot.handlers.idea_form import IdeaForm, resume_form
+from bot.handlers.idea_form import IdeaForm, open_form, resume_form
 from bot.handlers.ideas import open_browser, open_idea
 from bot.handlers.my_ideas import list_my_ideas
 from bot.handlers.vote import open_vote
@@ -51,7 +51,7 @@ def router() -> Router:
 
 
 async def start_bot(
-    message: Message, command: CommandObject, turn: Turn, state: FSMContext
+    message: Message, command: CommandObject, turn: Turn, state: FSMContext, bot: Bot
 ) -> None:
     source = clean_source(command.args)
     # Opening the bot is what Telegram waits for before the bot may write: staff notices
@@ -63,11 +63,16 @@ async def start_bot(
     # Unblocking the bot in Telegram sends /start: campaigns may reach this citizen again.
     await turn.uow.audiences.reachable_again(turn.citizen.id)
     await stop_listening(state)
-    await go_where_asked(turn, state, source, Destination.MENU, message)
+    await go_where_asked(turn, state, bot, source, Destination.MENU, message)
 
 
 async def go_where_asked(
-    turn: Turn, state: FSMContext, source: str, then: Destination, event: Message | CallbackQuery
+    turn: Turn,
+    state: FSMContext,
+    bot: Bot,
+    source: str,
+    then: Destination,
+    event: Message | CallbackQuery,
 ) -> None:
     """Where a link (`source`) or a command typed before consenting (`then`) asked to go;
     the menu otherwise."""
@@ -79,6 +84,8 @@ async def go_where_asked(
         await open_vote(event, turn, state)
     elif then is Destination.MY_IDEAS:
         await list_my_ideas(event, turn, state)
+    elif then is Destination.DEPOSIT and isinstance(event, CallbackQuery):
+        await open_form(event, turn, state, bot)
     else:
         await show_menu(turn, state)
 
@@ -108,7 +115,7 @@ async def show_shared_idea(turn: Turn, state: FSMContext, payload: str) -> None:
 
 
 async def give_consent(
-    query: CallbackQuery, callback_data: ConsentButton, turn: Turn, state: FSMContext
+    query: CallbackQuery, callback_data: ConsentButton, turn: Turn, state: FSMContext, bot: Bot
 ) -> None:
     if turn.citizen is not None:
         turn.show(Reply("privacy.already_agreed", notice=True))
@@ -117,7 +124,7 @@ async def give_consent(
     source = clean_source(callback_data.source)
     await turn.consent(lang, source or None)
     turn.show(Reply("privacy.thanks"))
-    await go_where_asked(turn, state, source, callback_data.then, query)
+    await go_where_asked(turn, state, bot, source, callback_data.then, query)
 
 
 async def decline_consent(query: CallbackQuery, callback_data: ConsentButton, turn: Turn) -> None:

@@ -69,3 +69,18 @@ async def test_vote_typed_before_consenting_opens_the_vote_after(
     await newcomer.click("✅ Ich bin einverstanden")
     assert "Danke!" in newcomer.texts()[-2]
     assert newcomer.last.labels[0] == "✅ Ja, volljährig und ansässig", "the vote, not the menu"
+
+
+async def test_deposit_pressed_before_consenting_opens_the_form_after(app: App) -> None:
+    newcomer = app.citizen(2, "en")
+    await newcomer.press("m:deposit:")
+    await newcomer.click("✅ I agree")
+    assert "🙋 Myself" in newcomer.last.labels
+
+
+async def test_a_consent_button_sent_before_destinations_still_works(app: App) -> None:
+    newcomer = app.citizen(2, "en")
+    await newcomer.press("c:agree:en:poster_dinant")
+    assert "Thank you! You can now take part." in newcomer.texts()
+    [row] = await app.rows(CitizenRow)
+    assert row.source == "poster_dinant"
