@@ -1,11 +1,11 @@
 """The main menu, whose entries follow the edition's phase, and the help screen."""
 
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from enum import StrEnum
 
 from budget.edition import Edition, Phase
-from conversations.my_ideas import Waiting, answer_button, waiting_lines
 from conversations.replies import Button, Localized, Reply, Text
 
 
@@ -31,6 +31,36 @@ class MenuAction(StrEnum):
     PRIVACY_EXPORT = "privacy_export"
     PRIVACY_ERASE = "privacy_erase"
     PRIVACY_ERASE_CONFIRM = "privacy_erase_confirm"
+    # A questionnaire waiting for the author's answers; the argument names the idea and the
+    # questionnaire ("12.complement": a questionnaire's code has no dot).
+    ANSWER = "answer"
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A questionnaire staff sent about one of the citizen's ideas, not answered yet."""
+
+    idea: int
+    questionnaire: str
+    title: Localized
+    last_day: date
+
+
+def answer_button(waiting: Waiting) -> Button:
+    label = Text("my_ideas.button.answer", questionnaire=waiting.title, number=waiting.idea)
+    return Button(label, MenuAction.ANSWER, f"{waiting.idea}.{waiting.questionnaire}")
+
+
+def waiting_lines(waiting: Sequence[Waiting]) -> list[Text]:
+    return [
+        Text(
+            "my_ideas.waiting",
+            questionnaire=item.title,
+            number=item.idea,
+            day=item.last_day,
+        )
+        for item in waiting
+    ]
 
 
 class VoteStatus(StrEnum):

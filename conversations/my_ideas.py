@@ -5,13 +5,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from budget.ideas import IdeaStatus
-from conversations.menu import MenuAction
+from conversations.menu import MenuAction, Waiting, answer_button, waiting_lines
 from conversations.moderation import edit_button
-from conversations.replies import Button, Localized, Reply, Text
-
-# The button that opens a questionnaire waiting for answers; its argument names the idea and
-# the questionnaire ("12.complement"; a questionnaire's code has no dot).
-ANSWER = "answer"
+from conversations.replies import Button, Reply, Text
 
 
 @dataclass(frozen=True)
@@ -24,39 +20,6 @@ class IdeaLine:
     reason: object | None = None
     # Its author may still change it (moderation has not published it; deposits are open).
     editable: bool = False
-
-
-@dataclass(frozen=True)
-class Waiting:
-    """A questionnaire staff sent about one of the citizen's ideas, not answered yet."""
-
-    idea: int
-    questionnaire: str
-    title: Localized
-    last_day: date
-
-
-def answer_button(waiting: Waiting) -> Button:
-    label = Text("my_ideas.button.answer", questionnaire=waiting.title, number=waiting.idea)
-    return Button(label, ANSWER, f"{waiting.idea}.{waiting.questionnaire}")
-
-
-def answer_arg(arg: str) -> tuple[int, str] | None:
-    """The idea and questionnaire an answer button names."""
-    idea, _, questionnaire = arg.partition(".")
-    return (int(idea), questionnaire) if idea.isdigit() and questionnaire else None
-
-
-def waiting_lines(waiting: Sequence[Waiting]) -> list[Text]:
-    return [
-        Text(
-            "my_ideas.waiting",
-            questionnaire=item.title,
-            number=item.idea,
-            day=item.last_day,
-        )
-        for item in waiting
-    ]
 
 
 def my_ideas(ideas: Sequence[IdeaLine], has_draft: bool, waiting: Sequence[Waiting] = ()) -> Reply:

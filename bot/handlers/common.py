@@ -3,7 +3,7 @@
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 
-from bot.runtime.callbacks import ConsentButton, FollowUpButton, encode_menu
+from bot.runtime.callbacks import ConsentButton
 from bot.runtime.fsm_storage import FORM_DESTINY, VOTE_DESTINY, destiny_state
 from bot.runtime.turn import Turn
 from budget.edition import Phase
@@ -18,8 +18,7 @@ from conversations.events import (
     TextIn,
 )
 from conversations.follow_up_form import last_day
-from conversations.menu import VoteStatus, main_menu
-from conversations.my_ideas import ANSWER, Waiting, answer_arg
+from conversations.menu import VoteStatus, Waiting, main_menu
 from conversations.replies import Button, Localized
 from conversations.vote import VoteState
 from conversations.welcome import ConsentAction, Destination, privacy_notice, welcome
@@ -69,7 +68,7 @@ async def show_menu(turn: Turn, state: FSMContext) -> None:
         await vote_status(turn, state),
         await waiting_questionnaires(turn),
     )
-    turn.show(menu, encode_with_answers)
+    turn.show(menu)
 
 
 async def waiting_questionnaires(turn: Turn) -> list[Waiting]:
@@ -87,15 +86,6 @@ async def waiting_questionnaires(turn: Turn) -> list[Waiting]:
             title = Localized(questionnaire.title)
             waiting.append(Waiting(follow_up.idea_id, questionnaire.code, title, day))
     return waiting
-
-
-def encode_with_answers(button: Button) -> str:
-    """The menu's buttons, and those that open a questionnaire waiting for answers."""
-    named = answer_arg(button.arg) if button.action == ANSWER else None
-    if named is not None:
-        idea, questionnaire = named
-        return FollowUpButton(action="answer", idea=idea, questionnaire=questionnaire).pack()
-    return encode_menu(button)
 
 
 def ask_consent(

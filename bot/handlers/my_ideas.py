@@ -8,7 +8,6 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.handlers.common import (
     ask_consent,
-    encode_with_answers,
     has_draft,
     waiting_questionnaires,
 )
@@ -59,4 +58,4 @@ async def list_my_ideas(event: Message | CallbackQuery, turn: Turn, state: FSMCo
             )
         )
     waiting = await waiting_questionnaires(turn)
-    turn.show(my_ideas(lines, await has_draft(state), waiting), encode_with_answers)
+    turn.show(my_ideas(lines, await has_draft(state), waiting))

@@ -724,3 +724,12 @@ async def test_an_answered_or_late_questionnaire_leaves_my_ideas_and_the_menu(ap
     app.clock.now = AFTER_THE_DEADLINE
     await late.send("/start")
     assert not any(label.startswith("✍️") for label in late.last.labels)
+
+
+@pytest.mark.parametrize("arg", ["1.complement", "2.nonsense", "x.complement", "99999999999."])
+async def test_an_answer_button_for_someone_else_s_idea_opens_nothing(app: App, arg: str) -> None:
+    await invited(app)
+    other = author_of(app, 2)
+    await other.press(f"m:answer:{arg}")
+    assert other.alerts[-1].startswith("This button")
+    assert not other.shown, "no questionnaire opened"
