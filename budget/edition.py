@@ -44,12 +44,16 @@ class Theme:
 
 @dataclass(frozen=True)
 class District:
+    """A part of the territory, known by its communes and postal codes (for typed addresses)
+    and by its communes' centres, as (latitude, longitude) (for shared locations)."""
+
     code: str
     name: Localized
     communes: tuple[str, ...] = ()
     postal_codes: tuple[str, ...] = ()
     # Its inhabitants (those who may vote, where the edition counts so): turnout is then a rate.
     population: int | None = None
+    centres: Mapping[str, tuple[float, float]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -110,7 +114,8 @@ class VoteRules:
 class Edition:
     slug: str
     name: Localized
-    territory: str
+    # Named as the messages need it in each language, with its article ("la Province de Namur").
+    territory: Localized
     country: str
     timezone: str
     currency: str

@@ -106,7 +106,7 @@ def _read_edition(root: "_Table") -> Edition:
     edition = Edition(
         slug=slug,
         name=root.localized("name", languages),
-        territory=root.text("territory"),
+        territory=root.localized("territory", languages),
         country=root.text("country", default="BE").upper(),
         timezone=timezone,
         currency=currency,
@@ -140,14 +140,39 @@ def _read_themes(root: "_Table", languages: tuple[str, ...]) -> Iterator[Theme]:
 def _read_districts(root: "_Table", languages: tuple[str, ...]) -> Iterator[District]:
     seen: set[str] = set()
     for district in root.tables("districts", required=False):
+        communes = tuple(district.strings("communes", required=False))
         yield District(
             code=district.code("code", seen),
             name=district.localized("name", languages),
-            communes=tuple(district.strings("communes", required=False)),
+            communes=communes,
             postal_codes=tuple(district.strings("postal_codes", required=False)),
             population=district.positive("population"),
+            centres=_read_centres(district.optional_table("centres"), communes),
         )
         district.done()
+
+
+def _read_centres(
+    table: "_Table | None", communes: tuple[str, ...]
+) -> dict[str, tuple[float, float]]:
+    """Each commune's centre as [latitude, longitude]: a shared location is in the district
+    of the nearest one."""
+    if table is None:
+        return {}
+    centres = {}
+    for commune, value in table.data.items():
+        path = (*table.path, commune)
+        if commune not in communes:
+            raise _Fault(path, "is not one of the district's communes")
+        if (
+            not isinstance(value, list)
+            or len(value) != 2
+            or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+            or not (-90 <= value[0] <= 90 and -180 <= value[1] <= 180)
+        ):
+            raise _Fault(path, "must be [latitude, longitude] in degrees, as [50.4669, 4.8675]")
+        centres[commune] = (float(value[0]), float(value[1]))
+    return centres
 
 
 def _read_moderation_reasons(

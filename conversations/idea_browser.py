@@ -230,6 +230,17 @@ def open_browser(state: BrowseState | None, ctx: BrowseContext, token: str) -> B
     return _show(state, Screen.LIST, ctx, edit=False)
 
 
+def open_card(state: BrowseState | None, ctx: BrowseContext, token: str) -> BrowseOutcome:
+    """A link to an idea (`ctx.card`): its card, with the buttons to support it, as if opened
+    from the list; Back leads to the list from its first page."""
+    state = state or BrowseState(token=token)
+    state.page, state.theme, state.district, state.status, state.card = 0, None, None, None, None
+    if ctx.card is None:
+        return _show(state, Screen.LIST, ctx, edit=False)
+    state.card = ctx.card.id
+    return _with_photo(_show(state, Screen.CARD, ctx, edit=False), ctx.card)
+
+
 def step(state: BrowseState, event: Event | Result, ctx: BrowseContext) -> BrowseOutcome:
     if isinstance(event, SupportCounted):
         return BrowseOutcome(state, [screen(state, ctx)])
@@ -323,13 +334,7 @@ def _press_on_card(
 ) -> BrowseOutcome:
     if action == BrowseAction.CARD:
         state.card = card.id
-        outcome = _show(state, Screen.CARD, ctx, edit=card.image is None)
-        if card.image is not None:
-            # A text message cannot become a photo: the photo comes first, then the card, which
-            # stays a text message that Support can redraw in place.
-            photo = Reply(Text("ideas.card.photo", title=card.title), photo=card.image)
-            outcome.replies.insert(0, photo)
-        return outcome
+        return _with_photo(_show(state, Screen.CARD, ctx, edit=card.image is None), card)
     if action == BrowseAction.FILES:
         if not card.attachments:
             return _invalid(state)
@@ -354,6 +359,15 @@ def _press_on_card(
     state.seq += 1
     # Asked in a message of its own, under the card, which stays in view.
     return BrowseOutcome(state, [_ask_suggestion(card)])
+
+
+def _with_photo(outcome: BrowseOutcome, card: IdeaCard) -> BrowseOutcome:
+    if card.image is not None:
+        # A text message cannot become a photo: the photo comes first, then the card, which
+        # stays a text message that Support can redraw in place.
+        # The card under it names the idea: the photo goes without a caption.
+        outcome.replies.insert(0, Reply(photo=card.image))
+    return outcome
 
 
 def _closed(card: IdeaCard, ctx: BrowseContext) -> Reply | None:

@@ -537,6 +537,9 @@ def ask(state: FormState, ctx: FormContext) -> Reply:
         rows.append([Button("form.button.keep", FormAction.KEEP)])
     if current in OPTIONAL:
         label = "form.button.clear" if draft.has(current) else "form.button.skip"
+        if current is Step.ATTACHMENTS and draft.attachments:
+            # Said for what it does: "Leave empty" read as "nothing more" lost the documents.
+            label = "form.button.remove_attachments"
         rows.append([Button(label, FormAction.SKIP)])
     navigation = [Button("form.button.cancel", FormAction.CANCEL)]
     if state.editing or state.history:
@@ -548,8 +551,11 @@ def ask(state: FormState, ctx: FormContext) -> Reply:
 def _progress(state: FormState) -> Text:
     if state.editing:
         return Text("form.progress.editing")
-    shown = [q for q in QUESTIONS if q is not Step.ORGANISATION or state.draft.needs_organisation]
-    return Text("form.progress", number=shown.index(state.step) + 1, total=len(shown))
+    # The organisation's name completes the first question (who deposits): the count is the
+    # same for everyone and never grows on the way.
+    numbered = [q for q in QUESTIONS if q is not Step.ORGANISATION]
+    current = Step.AUTHOR if state.step is Step.ORGANISATION else state.step
+    return Text("form.progress", number=numbered.index(current) + 1, total=len(numbered))
 
 
 def _question_key(state: FormState) -> str:

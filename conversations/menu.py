@@ -1,6 +1,8 @@
 """The main menu, whose entries follow the edition's phase, and the help screen."""
 
-from datetime import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
 from enum import StrEnum
 
 from budget.edition import Edition, Phase
@@ -29,6 +31,36 @@ class MenuAction(StrEnum):
     PRIVACY_EXPORT = "privacy_export"
     PRIVACY_ERASE = "privacy_erase"
     PRIVACY_ERASE_CONFIRM = "privacy_erase_confirm"
+    # A questionnaire waiting for the author's answers; the argument names the idea and the
+    # questionnaire ("12.complement": a questionnaire's code has no dot).
+    ANSWER = "answer"
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A questionnaire staff sent about one of the citizen's ideas, not answered yet."""
+
+    idea: int
+    questionnaire: str
+    title: Localized
+    last_day: date
+
+
+def answer_button(waiting: Waiting) -> Button:
+    label = Text("my_ideas.button.answer", questionnaire=waiting.title, number=waiting.idea)
+    return Button(label, MenuAction.ANSWER, f"{waiting.idea}.{waiting.questionnaire}")
+
+
+def waiting_lines(waiting: Sequence[Waiting]) -> list[Text]:
+    return [
+        Text(
+            "my_ideas.waiting",
+            questionnaire=item.title,
+            number=item.idea,
+            day=item.last_day,
+        )
+        for item in waiting
+    ]
 
 
 class VoteStatus(StrEnum):
@@ -40,11 +72,17 @@ class VoteStatus(StrEnum):
 
 
 def main_menu(
-    edition: Edition, now: datetime, has_draft: bool, vote: VoteStatus = VoteStatus.NONE
+    edition: Edition,
+    now: datetime,
+    has_draft: bool,
+    vote: VoteStatus = VoteStatus.NONE,
+    waiting: Sequence[Waiting] = (),
 ) -> Reply:
     phase = edition.current_phase(now)
-    rows: list[list[Button]] = []
+    # A questionnaire the team waits for comes first: its invitation may be long lost.
+    rows: list[list[Button]] = [[answer_button(item)] for item in waiting]
     texts = [Text("menu.header", edition=Localized(edition.name)), _phase_line(edition, now)]
+    texts += waiting_lines(waiting)
     if phase is Phase.DEPOSIT:
         if has_draft:
             rows.append([Button("menu.continue", MenuAction.CONTINUE)])

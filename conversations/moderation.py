@@ -173,8 +173,12 @@ def idea_card(
         [Button("moderation.button.publish", "decide", Decision.PUBLISH)],
         [Button("moderation.button.changes", "reasons", Decision.CHANGES)],
         [Button("moderation.button.reject", "reasons", Decision.REJECT)],
-        [Button("moderation.button.next", "next")],
     ]
+    if card.attachments:
+        # Seen before deciding: they are sent into the moderator's chat by their file ids.
+        label = Text("moderation.button.files", count=card.attachments)
+        buttons.append([Button(label, "files")])
+    buttons.append([Button("moderation.button.next", "next")])
     card_reply = Reply(*texts, compact=True, photo=card.image_file_id, buttons=buttons, edit=again)
     return [*in_full, card_reply]
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from budget.ideas import IdeaStatus
-from conversations.menu import MenuAction
+from conversations.menu import MenuAction, Waiting, answer_button, waiting_lines
 from conversations.moderation import edit_button
 from conversations.replies import Button, Reply, Text
 
@@ -22,8 +22,9 @@ class IdeaLine:
     editable: bool = False
 
 
-def my_ideas(ideas: Sequence[IdeaLine], has_draft: bool) -> Reply:
-    rows = [[edit_button(idea.number)] for idea in ideas if idea.editable]
+def my_ideas(ideas: Sequence[IdeaLine], has_draft: bool, waiting: Sequence[Waiting] = ()) -> Reply:
+    rows = [[answer_button(item)] for item in waiting]
+    rows += [[edit_button(idea.number)] for idea in ideas if idea.editable]
     if has_draft:
         rows.append([Button("menu.continue", MenuAction.CONTINUE)])
     rows.append([Button("menu.open", MenuAction.MENU)])
@@ -43,6 +44,7 @@ def my_ideas(ideas: Sequence[IdeaLine], has_draft: bool) -> Reply:
             )
             if idea.reason is not None:
                 texts.append(Text("moderation.my_ideas.reason", reason=idea.reason))
+    texts += waiting_lines(waiting)
     if has_draft:
         texts.append(Text("menu.draft_waiting"))
     return Reply(*texts, buttons=rows)

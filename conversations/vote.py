@@ -222,7 +222,14 @@ def _after(state: VoteState, result: Result, ctx: VoteContext) -> VoteOutcome:
                 )
             return VoteOutcome(state, [envelope])
         case PhoneUsed():
-            return VoteOutcome(None, [Reply("vote.phone.used", drop_keyboard=True)])
+            # The keyboard with the contact button goes with the refusal (a message has one
+            # keyboard); what to do next comes in a message of its own, with the menu.
+            next_step = Reply(
+                "vote.phone.used.next",
+                email=ctx.edition.contact.email,
+                buttons=[[Button("menu.open", MenuAction.MENU)]],
+            )
+            return VoteOutcome(None, [Reply("vote.phone.used", drop_keyboard=True), next_step])
         case BallotCast(ballot=ballot):
             cast = replace(ctx, cast=ballot)
             state.chosen = None
@@ -398,7 +405,7 @@ def screen(state: VoteState, ctx: VoteContext, edit: bool = True) -> Reply:
         case Screen.RESIDENT:
             return Reply(
                 "vote.ask.resident",
-                territory=ctx.edition.territory,
+                territory=Localized(ctx.edition.territory),
                 edit=edit,
                 buttons=[
                     [Button("vote.button.resident_yes", VoteAction.RESIDENT, "yes")],

@@ -156,6 +156,22 @@ class FollowUps:
         )
         return [_follow_up(row) for row in rows]
 
+    async def waiting_for(self, edition_id: int, citizen_id: int, now: datetime) -> list[FollowUp]:
+        """The questionnaires this citizen's ideas still wait for answers to, soonest due
+        first: what /myideas and the menu offer to answer."""
+        rows = await self.session.scalars(
+            select(FollowUpRow)
+            .join(IdeaRow, IdeaRow.id == FollowUpRow.idea_id)
+            .where(
+                IdeaRow.edition_id == edition_id,
+                IdeaRow.citizen_id == citizen_id,
+                FollowUpRow.answered_at.is_(None),
+                FollowUpRow.deadline > now,
+            )
+            .order_by(FollowUpRow.deadline, FollowUpRow.id)
+        )
+        return [_follow_up(row) for row in rows]
+
     async def of_questionnaire(self, edition_id: int, questionnaire: str) -> list[Sent]:
         rows = await self.session.execute(
             select(FollowUpRow, IdeaRow.title)

@@ -427,7 +427,7 @@ def _export(outcome: EditionResults, language: str, provisional: bool) -> str:
     meta = {
         "description": f"{_pick(edition.name, language)} ({edition.slug})",
         "country": edition.country,
-        "unit": edition.territory,
+        "unit": _pick(edition.territory, language),
         "instance": edition.slug,
         "language": language,
         "currency": edition.currency if whole else f"{edition.currency} cents",

@@ -75,8 +75,9 @@ async def _save_edition(settings: Settings, source: str) -> StoredEdition:
 def describe(edition: Edition) -> str:
     envelope = f"{edition.envelope_cents // 100:,} {edition.currency}".replace(",", " ")
     phase = edition.current_phase(datetime.now(UTC))
+    territory = edition.territory[edition.languages[0]]
     return (
-        f"{edition.territory}, envelope {envelope}, {len(edition.themes)} themes, "
+        f"{territory}, envelope {envelope}, {len(edition.themes)} themes, "
         f"{len(edition.districts)} districts, phase now: {phase.value if phase else 'none'}"
     )
 

@@ -3,7 +3,7 @@
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 
-from bot.runtime.callbacks import ConsentButton, MenuButton
+from bot.runtime.callbacks import ConsentButton
 from bot.runtime.fsm_storage import FORM_DESTINY, VOTE_DESTINY, destiny_state
 from bot.runtime.turn import Turn
 from budget.edition import Phase
@@ -17,10 +17,11 @@ from conversations.events import (
     PhotoIn,
     TextIn,
 )
-from conversations.menu import VoteStatus, main_menu
-from conversations.replies import Button
+from conversations.follow_up_form import last_day
+from conversations.menu import VoteStatus, Waiting, main_menu
+from conversations.replies import Button, Localized
 from conversations.vote import VoteState
-from conversations.welcome import ConsentAction, privacy_notice, welcome
+from conversations.welcome import ConsentAction, Destination, privacy_notice, welcome
 
 
 def form_fsm(state: FSMContext) -> FSMContext:
@@ -60,17 +61,43 @@ async def vote_status(turn: Turn, state: FSMContext) -> VoteStatus:
 
 
 async def show_menu(turn: Turn, state: FSMContext) -> None:
-    menu = main_menu(turn.edition, turn.now, await has_draft(state), await vote_status(turn, state))
+    menu = main_menu(
+        turn.edition,
+        turn.now,
+        await has_draft(state),
+        await vote_status(turn, state),
+        await waiting_questionnaires(turn),
+    )
     turn.show(menu)
 
 
-def ask_consent(turn: Turn, source: str, lang: str | None = None) -> None:
+async def waiting_questionnaires(turn: Turn) -> list[Waiting]:
+    """The questionnaires the citizen's ideas wait for answers to, while answers are taken."""
+    if turn.citizen is None:
+        return []
+    edition = turn.edition
+    waiting = []
+    for follow_up in await turn.uow.follow_ups.waiting_for(
+        turn.stored.id, turn.citizen.id, turn.now
+    ):
+        questionnaire = edition.questionnaire(follow_up.questionnaire)
+        if questionnaire is not None:
+            day = last_day(follow_up.deadline, edition.zone)
+            title = Localized(questionnaire.title)
+            waiting.append(Waiting(follow_up.idea_id, questionnaire.code, title, day))
+    return waiting
+
+
+def ask_consent(
+    turn: Turn, source: str, lang: str | None = None, then: Destination = Destination.MENU
+) -> None:
+    """The privacy notice; its buttons carry the link the citizen came by (`source`) and
+    where they asked to go (`then`), so that consenting takes them there."""
     lang = lang or turn.lang
 
     def encode(button: Button) -> str:
-        if isinstance(button.action, ConsentAction):
-            return ConsentButton(action=button.action, lang=lang, source=source).pack()
-        return MenuButton(action=button.action, arg=source).pack()
+        action = ConsentAction(button.action)
+        return ConsentButton(action=action, lang=lang, source=source, then=then).pack()
 
     turn.show([welcome(turn.edition), privacy_notice(turn.edition)], encode, lang=lang)
 

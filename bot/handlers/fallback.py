@@ -23,6 +23,8 @@ async def answer_anything(message: Message, turn: Turn, state: FSMContext) -> No
         return
     if (message.text or "").startswith("/"):
         turn.show(Reply("error.unknown_command"))
+    else:
+        turn.show(Reply("menu.not_understood"))
     await show_menu(turn, state)
 
 

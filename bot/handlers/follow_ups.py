@@ -22,7 +22,7 @@ from bot.handlers.questionnaires import (
     send_questionnaire,
     tell_sender,
 )
-from bot.runtime.callbacks import FollowUpButton, FollowUpFormButton
+from bot.runtime.callbacks import FollowUpButton, FollowUpFormButton, MenuButton
 from bot.runtime.filters import NotACommand
 from bot.runtime.listening import listen, stop_listening
 from bot.runtime.staff_access import StaffCommand, is_allowed, refuse_button
@@ -31,7 +31,7 @@ from budget.edition import Questionnaire
 from budget.ideas import IdeaStatus
 from budget.roles import Role
 from conversations import follow_up_form
-from conversations.events import Event, Press
+from conversations.events import Event, Press, button_number
 from conversations.follow_up_form import (
     AnswerContext,
     AnswerOutcome,
@@ -39,6 +39,7 @@ from conversations.follow_up_form import (
     default_last_day,
     last_day,
 )
+from conversations.menu import MenuAction
 from conversations.replies import Localized, Reply, Text
 from storage.follow_ups import FollowUp
 
@@ -58,6 +59,9 @@ def router() -> Router:
     router.message.register(manage_follow_ups, Command("followup"), StaffCommand(*SENDERS))
     router.callback_query.register(send_from_card, FollowUpButton.filter(F.action == "send"))
     router.callback_query.register(open_answers, FollowUpButton.filter(F.action == "answer"))
+    router.callback_query.register(
+        open_waiting_answers, MenuButton.filter(F.action == MenuAction.ANSWER)
+    )
     router.callback_query.register(press_answer_button, FollowUpFormButton.filter())
     router.message.register(answer_question, QuestionnaireAnswers.answering, NotACommand())
     return router
@@ -232,14 +236,28 @@ async def open_answers(
 ) -> None:
     """The author's way in: "Answer now" under the invitation or the reminder, "Continue"
     after a pause."""
+    await answer_questionnaire(turn, state, callback_data.idea, callback_data.questionnaire)
+
+
+async def open_waiting_answers(
+    query: CallbackQuery, callback_data: MenuButton, turn: Turn, state: FSMContext
+) -> None:
+    """The other way in, from /myideas or the menu, for an author who lost the invitation."""
+    idea, _, questionnaire = callback_data.arg.partition(".")
+    await answer_questionnaire(turn, state, button_number(idea) or 0, questionnaire)
+
+
+async def answer_questionnaire(
+    turn: Turn, state: FSMContext, idea_id: int, questionnaire: str
+) -> None:
     if turn.citizen is None:
         ask_consent(turn, "")
         return
-    if not 0 < callback_data.idea <= IDEA_MAX:
+    if not 0 < idea_id <= IDEA_MAX:
         turn.show(Reply("followup.error.invalid_button", notice=True))
         return
-    follow_up = await turn.uow.follow_ups.get(callback_data.idea, callback_data.questionnaire)
-    idea = await turn.uow.ideas.get(callback_data.idea)
+    follow_up = await turn.uow.follow_ups.get(idea_id, questionnaire)
+    idea = await turn.uow.ideas.get(idea_id)
     if follow_up is None or idea is None or idea.citizen_id != turn.citizen.id:
         turn.show(Reply("followup.error.invalid_button", notice=True))
         return

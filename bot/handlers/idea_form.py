@@ -19,7 +19,7 @@ from bot.runtime.filters import NotACommand
 from bot.runtime.listening import listen, stop_listening
 from bot.runtime.turn import Turn
 from budget.channels import SHARED_IDEA_PREFIX
-from budget.districts import district_of
+from budget.districts import district_at, district_of
 from budget.figures import Tally
 from budget.ideas import AUTHOR_MAY_EDIT, AuthorKind, IdeaStatus
 from budget.roles import Role
@@ -33,6 +33,7 @@ from conversations.idea_form import Attachment, Draft, FormContext, FormOutcome,
 from conversations.menu import MenuAction
 from conversations.moderation import Decision, Kind
 from conversations.replies import Button, Localized, Money, Reply, Text
+from conversations.welcome import Destination
 from storage.ideas import NewIdea
 from storage.tables import IdeaRow
 
@@ -68,7 +69,7 @@ def form_context(turn: Turn) -> FormContext:
 
 async def open_form(query: CallbackQuery, turn: Turn, state: FSMContext, bot: Bot) -> None:
     if turn.citizen is None:
-        ask_consent(turn, "")
+        ask_consent(turn, "", then=Destination.DEPOSIT)
         return
     form = await load_form(state)
     if form is None:
@@ -175,7 +176,9 @@ def encode_form(form: FormState) -> Encode:
 
 async def publish(draft: Draft, turn: Turn, bot: Bot) -> idea_form.Result:
     assert turn.citizen is not None
-    district = district_of(draft.address, turn.edition)
+    district = district_of(draft.address, turn.edition) or district_at(
+        draft.latitude, draft.longitude, turn.edition
+    )
     idea = await turn.uow.ideas.submit(
         turn.stored.id, turn.citizen.id, new_idea(draft), turn.now, district=district
     )
@@ -193,7 +196,9 @@ async def idea_link(bot: Bot, share_code: str) -> str:
 async def resubmit(number: int, draft: Draft, turn: Turn) -> idea_form.Result:
     """The author's changes replace the idea, which waits for moderation again."""
     assert turn.citizen is not None
-    district = district_of(draft.address, turn.edition)
+    district = district_of(draft.address, turn.edition) or district_at(
+        draft.latitude, draft.longitude, turn.edition
+    )
     before = await turn.uow.ideas.resubmit(number, turn.citizen.id, new_idea(draft), district)
     if before is None:
         row = await turn.uow.ideas.get(number)

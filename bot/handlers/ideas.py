@@ -1,6 +1,7 @@
 """/ideas: citizens browse published ideas, support them and suggest improvements."""
 
 import secrets
+from dataclasses import replace
 
 from aiogram import F, Router
 from aiogram.filters import Command
@@ -31,6 +32,7 @@ from conversations.idea_browser import (
 )
 from conversations.menu import MenuAction
 from conversations.replies import Reply
+from conversations.welcome import Destination
 from storage.tables import IdeaRow
 
 
@@ -57,12 +59,21 @@ async def load_browser(state: FSMContext) -> BrowseState | None:
 
 async def open_browser(event: Message | CallbackQuery, turn: Turn, state: FSMContext) -> None:
     if turn.citizen is None:
-        ask_consent(turn, "")
+        ask_consent(turn, "", then=Destination.IDEAS)
         return
     await stop_listening(state)
     working = await load_browser(state)
     ctx = await browse_context(turn, None, None)
     outcome = idea_browser.open_browser(working, ctx, secrets.token_hex(3))
+    await apply(outcome, turn, state)
+
+
+async def open_idea(turn: Turn, state: FSMContext, idea_id: int) -> None:
+    """The card of a public idea a link led to, with its buttons."""
+    await stop_listening(state)
+    working = await load_browser(state)
+    ctx = replace(await browse_context(turn, None, None), card=await load_card(turn, idea_id))
+    outcome = idea_browser.open_card(working, ctx, secrets.token_hex(3))
     await apply(outcome, turn, state)
 
 

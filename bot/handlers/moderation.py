@@ -12,6 +12,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.handlers.common import count, event_from_message, show_menu
 from bot.handlers.idea_form import idea_link
+from bot.handlers.ideas import file_message
 from bot.runtime.callbacks import Encode, ModerationButton, encode_menu
 from bot.runtime.filters import NotACommand
 from bot.runtime.fsm_storage import destiny_state
@@ -22,6 +23,7 @@ from budget.figures import Tally
 from budget.roles import Role
 from budget.serialise import dump, load
 from conversations import moderation
+from conversations.idea_browser import Attachment
 from conversations.menu import MenuAction
 from conversations.moderation import (
     IDEA_STATUS,
@@ -120,6 +122,8 @@ async def press_moderation_button(
         await show_next(turn, after=item)
     elif action == "card":
         await show_again(turn, item)
+    elif action == "files" and item.kind is Kind.IDEA:
+        await send_attachments(turn, item)
     elif action == "reasons" and arg in set(NEEDS_REASON) and item.kind is Kind.IDEA:
         await show_reasons(turn, item, Decision(arg), version)
     elif action == "write" and arg in set(NEEDS_REASON) and item.kind is Kind.IDEA:
@@ -223,6 +227,17 @@ async def wait_for_reason(
     await listen(state, ModerationReason.writing)
     await moderation_fsm(state).set_data(dump(awaiting))
     turn.show(moderation.ask_reason(awaiting), encode_for(item, version))
+
+
+async def send_attachments(turn: Turn, item: Item) -> None:
+    """The documents and photos the author attached, whatever the idea's status: moderators
+    read them before deciding, when no citizen can open them yet."""
+    row = await turn.uow.moderation.idea(turn.stored.id, item.number)
+    if row is None or not row.attachments:
+        turn.show(Reply("error.invalid_button", notice=True))
+        return
+    for attachment in row.attachments:
+        turn.send(file_message(Attachment(attachment.kind, attachment.file_id, ""), turn.chat_id))
 
 
 def idea_card(row: IdeaRow, turn: Turn) -> IdeaCard:

@@ -6,7 +6,11 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
-from bot.handlers.common import ask_consent, has_draft
+from bot.handlers.common import (
+    ask_consent,
+    has_draft,
+    waiting_questionnaires,
+)
 from bot.runtime.callbacks import MenuButton
 from bot.runtime.listening import stop_listening
 from bot.runtime.turn import Turn
@@ -15,6 +19,7 @@ from budget.ideas import AUTHOR_MAY_EDIT, IdeaStatus
 from conversations.menu import MenuAction
 from conversations.moderation import reason_text
 from conversations.my_ideas import IdeaLine, my_ideas
+from conversations.welcome import Destination
 
 # The statuses whose reason the author reads (a resubmitted idea keeps the reason it had).
 EXPLAINED = frozenset({IdeaStatus.CHANGES_ASKED, IdeaStatus.REJECTED, IdeaStatus.NOT_FEASIBLE})
@@ -31,7 +36,7 @@ def router() -> Router:
 
 async def list_my_ideas(event: Message | CallbackQuery, turn: Turn, state: FSMContext) -> None:
     if turn.citizen is None:
-        ask_consent(turn, "")
+        ask_consent(turn, "", then=Destination.MY_IDEAS)
         return
     await stop_listening(state)
     rows = await turn.uow.ideas.of_citizen(turn.stored.id, turn.citizen.id)
@@ -52,4 +57,5 @@ async def list_my_ideas(event: Message | CallbackQuery, turn: Turn, state: FSMCo
                 editable=deposit_open and status in AUTHOR_MAY_EDIT,
             )
         )
-    turn.show(my_ideas(lines, await has_draft(state)))
+    waiting = await waiting_questionnaires(turn)
+    turn.show(my_ideas(lines, await has_draft(state), waiting))

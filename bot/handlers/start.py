@@ -7,7 +7,10 @@ from aiogram.types import CallbackQuery, Message
 from babel import Locale
 
 from bot.handlers.common import ask_consent, show_menu
-from bot.handlers.idea_form import IdeaForm, resume_form
+from bot.handlers.idea_form import IdeaForm, open_form, resume_form
+from bot.handlers.ideas import open_browser, open_idea
+from bot.handlers.my_ideas import list_my_ideas
+from bot.handlers.vote import open_vote
 from bot.runtime.callbacks import ConsentButton, LanguageButton, MenuButton
 from bot.runtime.listening import listening, stop_listening
 from bot.runtime.staff_access import roles_of
@@ -17,7 +20,7 @@ from budget.ideas import PUBLIC_STATUSES, IdeaStatus
 from conversations.events import button_number
 from conversations.menu import MenuAction, help_screen
 from conversations.replies import Button, Reply
-from conversations.welcome import ConsentAction, declined, language_choice
+from conversations.welcome import ConsentAction, Destination, declined, language_choice
 from storage.tables import IdeaRow
 
 # Shared by its author before moderation published it: said to be waiting, nothing more.
@@ -33,6 +36,9 @@ def router() -> Router:
     router.callback_query.register(
         decline_consent, ConsentButton.filter(F.action == ConsentAction.DECLINE)
     )
+    router.callback_query.register(
+        choose_language_before_consent, ConsentButton.filter(F.action == ConsentAction.LANGUAGE)
+    )
     router.message.register(choose_language, Command("language"))
     router.callback_query.register(
         choose_language_from_menu, MenuButton.filter(F.action == MenuAction.LANGUAGE)
@@ -45,7 +51,7 @@ def router() -> Router:
 
 
 async def start_bot(
-    message: Message, command: CommandObject, turn: Turn, state: FSMContext
+    message: Message, command: CommandObject, turn: Turn, state: FSMContext, bot: Bot
 ) -> None:
     source = clean_source(command.args)
     # Opening the bot is what Telegram waits for before the bot may write: staff notices
@@ -57,15 +63,38 @@ async def start_bot(
     # Unblocking the bot in Telegram sends /start: campaigns may reach this citizen again.
     await turn.uow.audiences.reachable_again(turn.citizen.id)
     await stop_listening(state)
+    await go_where_asked(turn, state, bot, source, Destination.MENU, message)
+
+
+async def go_where_asked(
+    turn: Turn,
+    state: FSMContext,
+    bot: Bot,
+    source: str,
+    then: Destination,
+    event: Message | CallbackQuery,
+) -> None:
+    """Where a link (`source`) or a command typed before consenting (`then`) asked to go;
+    the menu otherwise."""
     if source.startswith((SHARED_IDEA_PREFIX, IDEA_PREFIX)):
-        await show_shared_idea(turn, source)
-    await show_menu(turn, state)
+        await show_shared_idea(turn, state, source)
+    elif then is Destination.IDEAS:
+        await open_browser(event, turn, state)
+    elif then is Destination.VOTE:
+        await open_vote(event, turn, state)
+    elif then is Destination.MY_IDEAS:
+        await list_my_ideas(event, turn, state)
+    elif then is Destination.DEPOSIT and isinstance(event, CallbackQuery):
+        await open_form(event, turn, state, bot)
+    else:
+        await show_menu(turn, state)
 
 
-async def show_shared_idea(turn: Turn, payload: str) -> None:
-    """An idea someone shared. Its link carries its share code; a number (the links shared
-    before codes) opens only an idea everyone may see, so that nobody learns anything by
-    trying numbers. An idea a stranger may not see is never shown."""
+async def show_shared_idea(turn: Turn, state: FSMContext, payload: str) -> None:
+    """An idea someone shared: its card, with the buttons to support it. Its link carries its
+    share code; a number (the links shared before codes) opens only an idea everyone may see,
+    so that nobody learns anything by trying numbers. An idea a stranger may not see is never
+    shown; the menu follows what is said instead."""
     idea: IdeaRow | None = None
     if payload.startswith(SHARED_IDEA_PREFIX):
         idea = await turn.uow.ideas.shared(turn.stored.id, payload.removeprefix(SHARED_IDEA_PREFIX))
@@ -80,19 +109,22 @@ async def show_shared_idea(turn: Turn, payload: str) -> None:
     elif IdeaStatus(idea.status) not in PUBLIC_STATUSES:
         turn.show(Reply("start.shared_idea.unknown"))
     else:
-        turn.show(Reply("start.shared_idea", number=idea.id, title=idea.title))
+        await open_idea(turn, state, idea.id)
+        return
+    await show_menu(turn, state)
 
 
 async def give_consent(
-    query: CallbackQuery, callback_data: ConsentButton, turn: Turn, state: FSMContext
+    query: CallbackQuery, callback_data: ConsentButton, turn: Turn, state: FSMContext, bot: Bot
 ) -> None:
     if turn.citizen is not None:
         turn.show(Reply("privacy.already_agreed", notice=True))
         return
     lang = callback_data.lang if callback_data.lang in turn.edition.languages else turn.lang
-    await turn.consent(lang, callback_data.source or None)
+    source = clean_source(callback_data.source)
+    await turn.consent(lang, source or None)
     turn.show(Reply("privacy.thanks"))
-    await show_menu(turn, state)
+    await go_where_asked(turn, state, bot, source, callback_data.then, query)
 
 
 async def decline_consent(query: CallbackQuery, callback_data: ConsentButton, turn: Turn) -> None:
@@ -110,7 +142,13 @@ async def choose_language_from_menu(
     show_languages(turn, clean_source(callback_data.arg))
 
 
-def show_languages(turn: Turn, source: str) -> None:
+async def choose_language_before_consent(
+    query: CallbackQuery, callback_data: ConsentButton, turn: Turn
+) -> None:
+    show_languages(turn, clean_source(callback_data.source), callback_data.then)
+
+
+def show_languages(turn: Turn, source: str, then: Destination = Destination.MENU) -> None:
     """Each language named in itself, so that a citizen lost in a foreign one finds theirs."""
     languages = turn.edition.languages
     names = {
@@ -118,7 +156,7 @@ def show_languages(turn: Turn, source: str) -> None:
     }
 
     def encode(button: Button) -> str:
-        return LanguageButton(lang=button.arg, source=source).pack()
+        return LanguageButton(lang=button.arg, source=source, then=then).pack()
 
     turn.show(language_choice(languages, names), encode)
 
@@ -131,7 +169,7 @@ async def set_language(
         turn.show(Reply("error.invalid_button", notice=True))
         return
     if turn.citizen is None:
-        ask_consent(turn, clean_source(callback_data.source), lang)
+        ask_consent(turn, clean_source(callback_data.source), lang, callback_data.then)
         return
     await turn.set_language(lang)
     turn.show(Reply("language.changed"))

@@ -34,6 +34,7 @@ from conversations.events import ContactIn, Press
 from conversations.menu import MenuAction
 from conversations.replies import Button, Localized, Reply, Text
 from conversations.vote import CastView, VoteContext, VoteOutcome, VoteState
+from conversations.welcome import Destination
 from storage.voting import CastBallot, PhoneAlreadyUsed, VoteClosed, Voter
 
 
@@ -64,7 +65,7 @@ async def vote_context(turn: Turn) -> tuple[VoteContext, Voter | None]:
 
 async def open_vote(event: Message | CallbackQuery, turn: Turn, state: FSMContext) -> None:
     if turn.citizen is None:
-        ask_consent(turn, "")
+        ask_consent(turn, "", then=Destination.VOTE)
         return
     ctx, _ = await vote_context(turn)
     working = await load_vote(state)
@@ -92,6 +93,7 @@ async def share_phone(message: Message, turn: Turn, state: FSMContext) -> None:
     if turn.citizen is None or working is None or message.contact is None:
         await stop_listening(state, Phone.asked)
         turn.show(Reply("vote.phone.unexpected", drop_keyboard=True))
+        await show_menu(turn, state)
         return
     contact = message.contact
     own = contact.user_id is not None and contact.user_id == turn.user.id
@@ -107,9 +109,11 @@ class Phone(StatesGroup):
     asked = State()
 
 
-async def refuse_unasked_contact(message: Message, turn: Turn) -> None:
-    """A contact card nobody asked for: thanked, and forgotten."""
+async def refuse_unasked_contact(message: Message, turn: Turn, state: FSMContext) -> None:
+    """A contact card nobody asked for: thanked, and forgotten; the menu says what next."""
     turn.show(Reply("vote.phone.unexpected", drop_keyboard=True))
+    if turn.citizen is not None:
+        await show_menu(turn, state)
 
 
 async def answer_phone_question(message: Message, turn: Turn, state: FSMContext) -> None:

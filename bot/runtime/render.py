@@ -217,8 +217,8 @@ class Renderer:
                 SendPhoto(
                     chat_id=chat_id,
                     photo=reply.photo,
-                    caption=text,
-                    parse_mode=ParseMode.HTML,
+                    caption=text or None,
+                    parse_mode=ParseMode.HTML if text else None,
                     reply_markup=markup if isinstance(markup, InlineKeyboardMarkup) else None,
                 )
             ]

@@ -213,4 +213,4 @@ def test_the_postgresql_recipe_restores_the_backup_into_a_fresh_database(
         assert pbbot("migrate") == (0, "Database schema is up to date.\n")
         assert summary() == "3 projects, 178 048 € in all; envelope 200 000 €"
         code, output = pbbot("edition", "show")
-        assert output.startswith("namur: Province de Namur, envelope 200 000 EUR")
+        assert output.startswith("namur: la Province de Namur, envelope 200 000 EUR")

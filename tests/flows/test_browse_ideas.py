@@ -18,6 +18,7 @@ from tests.conftest import EXAMPLE_EDITION
 from tests.support.app import (
     DURING_ANALYSIS,
     DURING_VOTE,
+    STAFF_ID,
     App,
     at_title,
     consented,
@@ -117,7 +118,7 @@ def titles_on(shown: Shown) -> list[str]:
 
 async def browse(app: App, user_id: int = 1) -> Citizen:
     citizen = await consented(app, user_id)
-    await citizen.click("💡 Browse the ideas")
+    await citizen.click("🔎 Browse the ideas")
     return citizen
 
 
@@ -257,13 +258,13 @@ async def test_before_any_idea_is_published_the_list_says_so_and_offers_the_form
 
 async def test_the_menu_offers_the_ideas_while_they_take_supports(app: App) -> None:
     citizen = await consented(app)
-    assert "💡 Browse the ideas" in citizen.last.labels
+    assert "🔎 Browse the ideas" in citizen.last.labels
     app.clock.now = DURING_ANALYSIS
     await citizen.send("/start")
-    assert "💡 Browse the ideas" in citizen.last.labels
+    assert "🔎 Browse the ideas" in citizen.last.labels
     app.clock.now = DURING_VOTE
     await citizen.send("/start")
-    assert "💡 Browse the ideas" not in citizen.last.labels
+    assert "🔎 Browse the ideas" not in citizen.last.labels
 
 
 # -- the card ---------------------------------------------------------------------------------
@@ -520,7 +521,7 @@ async def test_cancel_brings_the_card_back_and_keeps_nothing(
     assert "💡 <b>Orchards in the schools</b>" in citizen.last.text
     await citizen.send("Hello")
     assert await app.count(SuggestionRow) == 0
-    assert "💡 Browse the ideas" in citizen.last.labels, "text outside a question: the menu"
+    assert "🔎 Browse the ideas" in citizen.last.labels, "text outside a question: the menu"
 
 
 async def test_a_suggestion_request_left_for_the_idea_form_leaves_the_draft_its_answers(
@@ -554,7 +555,7 @@ async def test_an_author_cannot_suggest_to_their_own_idea(
     author = await consented(app, 1)
     own = Published("My own idea", "social", None, IdeaStatus.PUBLISHED)
     number = await deposit(sessionmaker, edition_id, own, author=1)
-    await author.click("💡 Browse the ideas")
+    await author.click("🔎 Browse the ideas")
     await author.click("1. My own idea")
     card = author.last
     assert "🙋 This is your idea." in card.text
@@ -652,3 +653,26 @@ async def test_a_citizen_who_has_not_consented_is_asked_to_first(
     await stranger.press(f"i:abcdef:1:card:{ideas['Orchards in the schools']}")
     assert "Your privacy" in stranger.last.text
     assert [row.telegram_id for row in await app.rows(CitizenRow)].count(7) == 0
+
+
+async def test_an_idea_with_a_photo_names_its_title_once(app: App) -> None:
+    author = await at_title(app, 7)
+    await author.send("We could plant an orchard")
+    await author.send("Twenty apple trees by the school of Jambes.")
+    for _ in range(2):
+        await author.click("Skip ⏭")
+    await author.click("Environment and biodiversity")
+    for _ in range(3):
+        await author.click("Skip ⏭")
+    await author.send("12 500")
+    await author.send_photo("orchard-photo")
+    await author.click("✅ Publish")
+    staff = await consented(app, STAFF_ID)
+    await staff.send("/pending")
+    await staff.click("✅ Publish")
+    friend = await consented(app, 2)
+    await friend.send("/ideas")
+    await open_card(friend, "We could plant")
+    photo, card = friend.shown[-2:]
+    assert photo.photo == "orchard-photo"
+    assert (photo.text + card.text).count("We could plant an orchard") == 1

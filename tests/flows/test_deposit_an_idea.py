@@ -239,3 +239,28 @@ async def test_when_publishing_fails_the_citizen_is_told_and_the_draft_is_kept(
     assert "Preview of your idea" in citizen.last.text
     await citizen.click("✅ Publish")
     assert await app.count(IdeaRow) == 1
+
+
+async def test_the_question_counter_is_the_same_whoever_deposits(app: App) -> None:
+    organisation = await consented(app, 1)
+    await organisation.click("💡 Deposit an idea")
+    assert "Question 1 of 11" in organisation.last.text
+    await organisation.click("🏢 My organisation")
+    assert "of 11" in organisation.last.text, "the organisation's name completes question 1"
+    await organisation.send("Les Amis du Verger")
+    assert "Question 2 of 11" in organisation.last.text
+    citizen = await at_title(app, 2)
+    assert "Question 2 of 11" in citizen.last.text
+
+
+async def test_documents_sent_are_kept_unless_removed_by_a_button_that_says_so(app: App) -> None:
+    citizen = await at_preview(app)
+    await change_answer(citizen, "Documents")
+    await citizen.send_document("plan.pdf")
+    assert "Leave empty" not in citizen.last.labels
+    await citizen.click("Done ✔")
+    assert "📎 Documents: 1" in citizen.last.text
+    await change_answer(citizen, "Documents")
+    assert "Leave empty" not in citizen.last.labels
+    await citizen.click("🗑 Remove these documents")
+    assert "📎 Documents: 0" in citizen.last.text

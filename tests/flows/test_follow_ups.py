@@ -687,3 +687,49 @@ def test_exporting_an_unknown_questionnaire_names_the_edition_s(edition_dir: Pat
     result = CliRunner().invoke(followup_app, ["export", "survey"])
     assert result.exit_code == 2
     assert result.output == "pbbot: no questionnaire 'survey'; the edition's: complement\n"
+
+
+ANSWER_IN_MENU = "✍️ Answer: Complementary form (idea no. 1)"
+
+
+async def test_an_author_who_lost_the_invitation_answers_from_my_ideas_or_the_menu(
+    app: App,
+) -> None:
+    author = await invited(app)
+    await author.send("/myideas")
+    assert (
+        "📋 Complementary form for idea no. 1: the team waits for your answers until "
+        "31 March 2027." in author.last.text
+    )
+    await author.click(ANSWER_IN_MENU)
+    assert "Question 1 of 6" in author.last.text
+    await author.click("⏸ Finish later")
+    await author.send("/start")
+    await author.click(ANSWER_IN_MENU)
+    assert "Question 1 of 6" in author.last.text
+    other = author_of(app, 2)
+    await other.send("/myideas")
+    assert "Complementary form" not in other.last.text, "nothing was asked of idea 2's author"
+    assert not any(label.startswith("✍️") for label in other.last.labels)
+
+
+async def test_an_answered_or_late_questionnaire_leaves_my_ideas_and_the_menu(app: App) -> None:
+    author = await at_summary(app)
+    await author.click(SEND)
+    await author.send("/myideas")
+    assert ANSWER_IN_MENU not in author.last.labels
+    assert "Complementary form" not in author.last.text
+    await app.simulator.users[STAFF_ID].press(card_button(2))
+    late = author_of(app, 2)
+    app.clock.now = AFTER_THE_DEADLINE
+    await late.send("/start")
+    assert not any(label.startswith("✍️") for label in late.last.labels)
+
+
+@pytest.mark.parametrize("arg", ["1.complement", "2.nonsense", "x.complement", "99999999999."])
+async def test_an_answer_button_for_someone_else_s_idea_opens_nothing(app: App, arg: str) -> None:
+    await invited(app)
+    other = author_of(app, 2)
+    await other.press(f"m:answer:{arg}")
+    assert other.alerts[-1].startswith("This button")
+    assert not other.shown, "no questionnaire opened"

@@ -529,3 +529,69 @@ async def test_suggestions_come_after_the_ideas_and_their_authors_are_told(app: 
         (STAFF_ID, "suggestion_published", "suggestion:1"),
         (STAFF_ID, "suggestion_rejected", "suggestion:2"),
     ]
+
+
+async def deposit_at(app: App, user_id: int, latitude: float, longitude: float) -> None:
+    """An idea whose place is a location shared from the citizen's phone."""
+    citizen = await consented(app, user_id)
+    await citizen.click("💡 Deposit an idea")
+    await citizen.click("🙋 Myself")
+    await citizen.send(f"A bench at {latitude}")
+    await citizen.send("Somewhere to sit in the shade.")
+    await citizen.click("Skip ⏭")
+    await citizen.click("Skip ⏭")
+    await citizen.click("Environment and biodiversity")
+    await citizen.click("Skip ⏭")
+    await citizen.click("Skip ⏭")
+    await citizen.send_location(latitude, longitude)
+    await citizen.send("800")
+    await citizen.click("Skip ⏭")
+    await citizen.click("✅ Publish")
+
+
+async def test_the_district_is_found_from_a_shared_location_too(app: App) -> None:
+    await deposit_at(app, 1, 50.0561, 4.4911)  # the centre of Couvin
+    await deposit_at(app, 2, 50.4685, 4.8722)  # Namur's railway station
+    await deposit_at(app, 3, 50.8467, 4.3525)  # Brussels' Grand-Place, outside the province
+    staff = await pending(app)
+    assert "🗺 District: Philippeville district" in staff.last.text
+    await staff.click("Next ⏭")
+    assert "🗺 District: Namur district" in staff.last.text
+    await staff.click("Next ⏭")
+    assert "🗺 District: not found from the address" in staff.last.text
+    districts = {row.title: row.district for row in await app.rows(IdeaRow)}
+    assert districts == {
+        "A bench at 50.0561": "philippeville",
+        "A bench at 50.4685": "namur",
+        "A bench at 50.8467": None,
+    }
+
+
+async def test_a_moderator_opens_the_documents_and_photos_before_publishing(app: App) -> None:
+    author = await consented(app, 1)
+    await author.click("💡 Deposit an idea")
+    await author.click("🙋 Myself")
+    await author.send("We could plant an orchard")
+    await author.send("Twenty apple trees by the school of Jambes.")
+    await author.click("Skip ⏭")
+    await author.click("Skip ⏭")
+    await author.click("Environment and biodiversity")
+    await author.send_document("plan.pdf")
+    await author.send_photo("site-photo")
+    await author.click("Done ✔")
+    await author.click("Skip ⏭")
+    await author.click("Skip ⏭")
+    await author.send("12 500")
+    await author.click("Skip ⏭")
+    await author.click("✅ Publish")
+    staff = await pending(app)
+    assert "📎 Documents: 2" in staff.last.text
+    await staff.click("📎 Show the documents (2)")
+    document, photo = staff.shown[-2:]
+    assert (document.document, photo.photo) == ("doc-plan.pdf", "site-photo")
+    [row] = await app.rows(IdeaRow)
+    assert row.status == "submitted", "looking changes nothing"
+
+    forged = ModerationButton(action="files", kind="idea", item=row.id).pack()
+    await author.press(forged)
+    assert all(shown.document is None for shown in author.shown[-2:])

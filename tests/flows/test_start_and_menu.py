@@ -43,7 +43,7 @@ async def test_consent_stores_the_citizen_with_the_deep_link_source_then_shows_t
     assert "Thank you! You can now take part." in citizen.texts()
     assert citizen.last.labels == [
         "💡 Deposit an idea",
-        "💡 Browse the ideas",
+        "🔎 Browse the ideas",
         "📋 My ideas",
         "🌐 Language",
         "❓ Help",
@@ -185,9 +185,9 @@ async def test_a_published_idea_opens_by_its_link_and_by_its_number(app: App) ->
     [row] = await app.rows(IdeaRow)
     friend = await consented(app, 2)
     await friend.send(f"/start i_{row.share_code}")
-    assert "We could plant an orchard" in friend.texts()[-2]
+    assert "We could plant an orchard" in friend.last.text
     await friend.send("/start idea_1")
-    assert "We could plant an orchard" in friend.texts()[-2]
+    assert "We could plant an orchard" in friend.last.text
 
 
 async def test_the_bot_stays_silent_in_a_group(app: App) -> None:
@@ -217,3 +217,36 @@ async def reject(app: App, number: int) -> None:
     async with app.sessionmaker() as session:
         await session.execute(update(IdeaRow).where(IdeaRow.id == number).values(status="rejected"))
         await session.commit()
+
+
+@pytest.mark.parametrize(
+    ("language_code", "territory"),
+    [
+        ("fr", "vos idées pour la Province de Namur,"),
+        ("nl", "uw ideeën voor de Provincie Namen"),
+        ("de", "Ihre Ideen für die Provinz Namur"),
+        ("en", "your ideas for the Province of Namur,"),
+    ],
+)
+async def test_the_territory_is_named_in_each_language_with_its_article(
+    app: App, language_code: str, territory: str
+) -> None:
+    citizen = app.citizen(1, language_code)
+    await citizen.send("/start")
+    welcome, notice = citizen.shown
+    assert territory in welcome.text
+    assert "Province de Namur" not in notice.text or language_code == "fr"
+
+
+async def test_each_menu_button_has_an_emoji_of_its_own(app: App) -> None:
+    citizen = await consented(app)
+    emojis = [label.split()[0] for label in citizen.last.labels]
+    assert len(set(emojis)) == len(emojis), emojis
+
+
+async def test_text_typed_at_the_menu_is_said_not_to_be_understood_here(app: App) -> None:
+    citizen = await consented(app)
+    await citizen.send("hello, where do I vote?")
+    said, menu = citizen.shown[-2:]
+    assert said.text == "I did not understand this message here. Please choose from the menu."
+    assert "📋 My ideas" in menu.labels

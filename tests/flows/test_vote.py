@@ -237,7 +237,7 @@ async def test_where_the_edition_asks_for_it_each_phone_number_votes_once(
     # A second account with the same number (written differently) is turned away.
     second = await at_phone_question(phone_vote_app, 2)
     await second.share_contact("0032 470 12 34 56")
-    assert second.last.text == (
+    assert second.shown[-2].text == (
         "This phone number has already been used to vote from another account. "
         "Each person votes once."
     )
@@ -249,7 +249,7 @@ async def test_where_the_edition_asks_for_it_each_phone_number_votes_once(
 async def test_a_contact_nobody_asked_for_changes_nothing(vote_app: App) -> None:
     citizen = await consented(vote_app)
     await citizen.share_contact("+32470123456")
-    assert citizen.last.text == "Thank you, but I did not ask for a phone number here."
+    assert citizen.shown[-2].text == "Thank you, but I did not ask for a phone number here."
     assert await vote_app.count(VoterRow) == 0
 
 
@@ -317,3 +317,20 @@ async def test_adding_from_a_card_with_a_photo_updates_that_card_in_place(
     assert len(citizen.shown) == shown_before, "no new message: the card is edited"
     assert "In your envelope" in card.text
     assert "✖ Remove" in card.labels
+
+
+async def test_a_refused_phone_number_says_what_to_do_next(phone_vote_app: App) -> None:
+    first = await at_phone_question(phone_vote_app, 1)
+    await first.share_contact("+32470123456")
+    second = await at_phone_question(phone_vote_app, 2)
+    await second.share_contact("+32470123456")
+    refused, next_step = second.shown[-2:]
+    assert "already been used to vote from another account" in refused.text
+    assert "budget.participatif@province.namur.example" in next_step.text
+    assert next_step.labels == ["🏠 Menu"]
+
+
+async def test_a_contact_nobody_asked_for_leads_back_to_the_menu(vote_app: App) -> None:
+    citizen = await consented(vote_app)
+    await citizen.share_contact("+32470123456")
+    assert "🗳 Vote" in citizen.last.labels

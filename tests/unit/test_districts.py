@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from budget.districts import district_of
+from budget.districts import district_at, district_of
 from budget.edition import District
 from budget.edition_file import parse_edition
 
@@ -52,3 +52,19 @@ def test_a_longer_commune_wins_over_one_it_contains() -> None:
         District("b", {"en": "B"}, communes=("Fosses-la-Ville",)),
     )
     assert district_of("3 rue Haute, Fosses-la-Ville", replace(NAMUR, districts=districts)) == "b"
+
+
+@pytest.mark.parametrize(
+    ("latitude", "longitude", "district"),
+    [
+        (50.4685, 4.8722, "namur"),  # Namur's railway station
+        (50.2626, 4.9135, "dinant"),  # Dinant's collegiate church
+        (50.0561, 4.4911, "philippeville"),  # Couvin
+        (50.8467, 4.3525, None),  # Brussels: no commune centre within reach
+        (None, None, None),
+    ],
+)
+def test_a_shared_location_lies_in_the_district_of_the_nearest_commune_centre(
+    latitude: float | None, longitude: float | None, district: str | None
+) -> None:
+    assert district_at(latitude, longitude, NAMUR) == district

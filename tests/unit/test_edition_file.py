@@ -201,3 +201,12 @@ def test_a_fault_in_the_integrity_table_is_refused_with_its_line_and_field(
         parse_edition(EXAMPLE.rstrip("\n") + "\n\n[integrity]\n" + fields + "\n")
     assert (refused.value.line, refused.value.field) == (line, field)
     assert message in refused.value.message
+
+
+def test_a_commune_centre_names_one_of_the_district_s_communes() -> None:
+    with pytest.raises(EditionError) as refused:
+        parse_edition(EXAMPLE.replace("Ohey = [", "Ohay = [", 1))
+    assert refused.value.field == "districts[0].centres.Ohay"
+    with pytest.raises(EditionError) as refused:
+        parse_edition(EXAMPLE.replace("Ohey = [50.4361, 5.1233]", "Ohey = [50.4361]", 1))
+    assert "[latitude, longitude]" in refused.value.message
