@@ -16,6 +16,7 @@ from sqlalchemy import Delete, Insert, Table, Update, and_, bindparam, delete, s
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
+from storage.assumptions import Assumptions, broken
 from storage.sealing import Sealer, Unsealable
 from storage.tables import ConversationStateRow
 from storage.updates import insert_processed
@@ -138,53 +139,79 @@ def _statements(dialect: str) -> _Statements:
     )
 
 
+@dataclass
+class _Pending:
+    writes: Mapping[str, tuple[Entry, int]]
+    processed: list[dict[str, Any]]
+    assumptions: Assumptions | None
+    done: asyncio.Future[None]
+
+
 class GroupCommit:
     """Commits the state changes of many updates in one transaction.
 
     An update whose only write is its chat's state (most steps of a form) hands that write
     here and waits until it is committed; the writes that arrive meanwhile go together in the
     next transaction, with the records of the updates they belong to. Each update still sees
-    its own write committed before it answers, but SQLite commits once for many chats instead
-    of once per chat. A batch that fails (a version check, an update recorded twice) is
-    refused as a whole: each of its updates is handled again."""
+    its own write committed before it answers, but the database commits once for many chats
+    instead of once per chat. An update whose assumptions no longer hold (another process
+    changed its chat meanwhile) is refused alone, before anything is written; a batch that
+    fails after that (a version check, an update recorded twice) is refused as a whole: each
+    of its updates is handled again."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
-        self._pending: dict[str, tuple[Entry, int]] = {}
-        self._processed: list[dict[str, Any]] = []
-        self._waiting: list[asyncio.Future[None]] = []
+        self._pending: list[_Pending] = []
         self._flushing: asyncio.Task[None] | None = None
 
     async def write(
-        self, writes: Mapping[str, tuple[Entry, int]], processed: list[dict[str, Any]]
+        self,
+        writes: Mapping[str, tuple[Entry, int]],
+        processed: list[dict[str, Any]],
+        assumptions: Assumptions | None = None,
     ) -> None:
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._pending.update(writes)
-        self._processed.extend(processed)
-        self._waiting.append(done)
+        self._pending.append(_Pending(writes, processed, assumptions or None, done))
         if self._flushing is None or self._flushing.done():
             self._flushing = asyncio.create_task(self._flush())
         await done
 
     async def _flush(self) -> None:
-        while self._waiting:
-            batch, processed, waiting = self._pending, self._processed, self._waiting
-            self._pending, self._processed, self._waiting = {}, [], []
+        while self._pending:
+            pending, self._pending = self._pending, []
             try:
                 # A bare connection: none of a session's bookkeeping is needed here.
                 async with self._engine.begin() as connection:
+                    pending = await self._refuse_stale(connection, pending)
+                    processed = [row for one in pending for row in one.processed]
                     if processed:
                         now = datetime.now(UTC)
                         await connection.execute(
                             insert_processed(), [{**row, "processed_at": now} for row in processed]
                         )
+                    batch: dict[str, tuple[Entry, int]] = {}
+                    for one in pending:
+                        batch.update(one.writes)
                     await put_states(connection, batch)
             except Exception as error:  # every writer of the batch learns it failed
-                for future in waiting:
-                    future.set_exception(error)
+                for one in pending:
+                    if not one.done.done():
+                        one.done.set_exception(error)
             else:
-                for future in waiting:
-                    future.set_result(None)
+                for one in pending:
+                    one.done.set_result(None)
+
+    @staticmethod
+    async def _refuse_stale(connection: AsyncConnection, pending: list[_Pending]) -> list[_Pending]:
+        checked = [(one, one.assumptions) for one in pending if one.assumptions]
+        if not checked:
+            return pending
+        verdicts = await broken(connection, [assumed for _, assumed in checked])
+        stale = {id(one) for (one, _), gone in zip(checked, verdicts, strict=True) if gone}
+        for one in pending:
+            if id(one) in stale:
+                one.done.set_exception(StateConflict(sorted(one.writes)))
+        return [one for one in pending if id(one) not in stale]
 
 
 SEALED_STATE = "state"
