@@ -25,6 +25,7 @@ import gc
 import json
 import logging
 import secrets
+import statistics
 import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -382,14 +383,20 @@ async def drive_pbbot(
     postgres: str | None,
     workdir: Path,
     citizens_per_second: float | None = None,
+    variant: str = "",
 ) -> Run:
+    """With `variant` "without-caches", as pbbot was before its caches (each update reads
+    its citizen and states and commits alone, a ping before each use of a connection)."""
     async with fresh_database(postgres, workdir) as sessionmaker:
+        if variant == "without-caches":
+            sessionmaker.kw["bind"].sync_engine.pool._pre_ping = postgres is not None
         dispatcher = build_dispatcher(
             Settings(_env_file=None),
             sessionmaker,
             i18n,
             lambda: DURING_DEPOSIT,
             sealer=Sealer(secrets.token_bytes(32)),
+            caches=variant != "without-caches",
         )
         round_trips = RoundTrips(sessionmaker.kw["bind"])
         round_trips.counting = True
@@ -463,6 +470,37 @@ async def benchmark(citizens: int, postgres: str | None) -> Figures:
     )
 
 
+VARIANTS = {"caches": ("without-caches", "")}
+
+
+async def compare(
+    citizens: int, postgres: str | None, name: str, rounds: int
+) -> dict[str, dict[str, float]]:
+    """The baseline and the variant, alternated in one process (which goes first alternates
+    too), `rounds` times each: the medians of their throughput runs."""
+    i18n = create_i18n()
+    plans = [plan(index) for index in range(citizens)]
+    runs: dict[str, list[Run]] = {label: [] for label in VARIANTS[name]}
+    with tempfile.TemporaryDirectory(prefix="pbbot-bench-") as directory:
+        for round_ in range(rounds):
+            order = VARIANTS[name] if round_ % 2 == 0 else VARIANTS[name][::-1]
+            for label in order:
+                run = await drive_pbbot(i18n, plans, postgres, Path(directory), variant=label)
+                if run.failures:
+                    raise RuntimeError(f"{label or 'pbbot'}: {run.failures[0]}")
+                runs[label].append(run)
+    return {
+        label or "pbbot": {
+            "updates_per_s": statistics.median(run.per_second for run in kept),
+            "cpu_ms_per_update": statistics.median(run.cpu_ms_per_update for run in kept),
+            "sql_round_trips_per_update": statistics.median(
+                run.round_trips_per_update for run in kept
+            ),
+        }
+        for label, kept in runs.items()
+    }
+
+
 def report(figures: Figures) -> str:
     rows = [
         f"{figures.citizens} citizens deposit an idea each, on {figures.backend}; latency with "
@@ -522,12 +560,32 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="run on this PostgreSQL server (a database of its own is created and dropped), "
         "e.g. postgresql+asyncpg://postgres@127.0.0.1:5432/test",
     )
+    parser.add_argument(
+        "--compare",
+        choices=sorted(VARIANTS),
+        help="measure pbbot with and without a change instead, alternated in one process",
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="with --compare, runs of each (default 3)"
+    )
     args = parser.parse_args(argv)
     if args.citizens < 1:
         parser.error("--citizens must be at least 1")
     # aiogram logs every update at INFO; the last line of output must be the JSON.
     for name in ("aiogram", "aiogram.event", "aiogram.dispatcher"):
         logging.getLogger(name).setLevel(logging.WARNING)
+    if args.compare:
+        medians = asyncio.run(compare(args.citizens, args.postgres, args.compare, args.rounds))
+        print(f"medians of {args.rounds} alternated runs, {args.citizens} citizens")
+        print(f"{'':<16} {'updates/s':>10} {'CPU ms/update':>14} {'SQL/update':>11}")
+        for label, figures_of in medians.items():
+            print(
+                f"{label:<16} {figures_of['updates_per_s']:>10.0f} "
+                f"{figures_of['cpu_ms_per_update']:>14.3f} "
+                f"{figures_of['sql_round_trips_per_update']:>11.2f}"
+            )
+        print(json.dumps({"compare": args.compare, **medians}), flush=True)
+        return
     figures = asyncio.run(benchmark(args.citizens, args.postgres))
     print(report(figures), flush=True)
     print(summary(figures), flush=True)

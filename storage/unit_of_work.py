@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.analysis import Analysis
-from storage.assumptions import Assumptions, broken
+from storage.assumptions import Assumptions, broken, checked_on
 from storage.audiences import Audiences
 from storage.audit import Audit
 from storage.browsing import Browsing
@@ -163,7 +163,11 @@ class UnitOfWork:
                     writes, processed_rows(processed, self.sealer), self.assumptions
                 )
             else:
-                if self.assumptions and (await broken(session, [self.assumptions]))[0]:
+                if (
+                    self.assumptions
+                    and checked_on(session.get_bind().dialect.name)
+                    and (await broken(session, [self.assumptions]))[0]
+                ):
                     raise StateConflict(sorted(self.assumptions.states))
                 if processed is not None:
                     await self.updates.record(processed_rows(processed, self.sealer))
