@@ -5,6 +5,13 @@ publish, through the real dispatcher and the recording session (no network). The
 fed the same number and kinds of updates through the same harness, so that the difference is
 what pbbot itself costs: its middleware, its database, its rendering.
 
+Each update reaches the bot as it comes from Telegram: the JSON Telegram would send, parsed
+and bound to the Bot as aiogram does for a real one (so aiogram does not validate it again).
+CPU per update is the process's CPU time (all threads) for the throughput run, divided by the
+updates, less what the harness spends writing the citizens' updates (Telegram's side of the
+work); SQL round trips are the database calls the engine makes (statements, BEGIN on
+PostgreSQL, COMMIT, ROLLBACK, pings), counted by SQLAlchemy's events.
+
     python -m bench.flow                        # 1 000 citizens on SQLite
     python -m bench.flow --citizens 50          # a quick smoke check
     python -m bench.flow --postgres postgresql+asyncpg://postgres@127.0.0.1:5432/test
@@ -18,6 +25,7 @@ import gc
 import json
 import logging
 import secrets
+import statistics
 import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -25,18 +33,18 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import asyncpg
 from aiogram import Bot, Dispatcher
 from aiogram.types import CallbackQuery, Message, Update
 from aiogram.utils.i18n import I18n
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.rehearsal.simulator import Citizen, Simulator
+from bot.rehearsal.simulator import Citizen, OfflineSession, Simulator
 from bot.runtime.dispatcher import build_dispatcher
 from bot.runtime.i18n import create_i18n
 from bot.runtime.settings import Settings
@@ -138,21 +146,56 @@ Act = Callable[[Citizen, Action], Awaitable[None]]
 # -- the harness ---------------------------------------------------------------------------
 
 
+class TimedCitizen(Citizen):
+    """A citizen whose updates are written as Telegram writes them, the harness's CPU time
+    for it counted apart (in production it is spent on Telegram's side)."""
+
+    simulator: "TimedSimulator"
+
+    def message_update(self, **content: Any) -> Update:
+        started = time.process_time()
+        try:
+            return super().message_update(**content)
+        finally:
+            self.simulator.harness_cpu += time.process_time() - started
+
+    def press_update(self, data: str, message: Any = None) -> Update:
+        started = time.process_time()
+        try:
+            return super().press_update(data, message)
+        finally:
+            self.simulator.harness_cpu += time.process_time() - started
+
+
 class TimedSimulator(Simulator):
-    """The simulator, timing each update from its feeding to the end of its handling.
+    """The simulator, timing each update from its arrival to the end of its handling.
 
     It keeps no more of the conversation than the citizens need to find their buttons: the
     recording session would otherwise hold every message of the run, and the garbage collector
     would spend long pauses walking through the stand-in's memory instead of the bot's."""
 
-    def __init__(self, dispatcher: Dispatcher) -> None:
-        super().__init__(dispatcher)
+    def __init__(self, dispatcher: Dispatcher, session: OfflineSession | None = None) -> None:
+        super().__init__(dispatcher, session)
         self.latencies: list[float] = []
+        self.harness_cpu = 0.0
+
+    def citizen(
+        self, user_id: int, language_code: str | None = "fr", first_name: str = "Camille"
+    ) -> Citizen:
+        citizen = super().citizen(user_id, language_code, first_name)
+        timed = self.users[user_id] = TimedCitizen(self, citizen.user)
+        return timed
 
     async def feed(self, update: Update) -> None:
+        # What Telegram sends: the harness's work.
+        written = time.process_time()
+        raw = update.model_dump_json(exclude_none=True)
+        self.harness_cpu += time.process_time() - written
         started = time.perf_counter()
         try:
-            await self.dispatcher.feed_update(self.bot, update)
+            # What the bot does with it, as aiogram's webhook and polling do.
+            bound = Update.model_validate_json(raw, context={"bot": self.bot})
+            await self.dispatcher.feed_update(self.bot, bound)
         finally:
             self.latencies.append(time.perf_counter() - started)
             self.session.requests.clear()
@@ -165,6 +208,28 @@ class TimedSimulator(Simulator):
             self.session.forget(shown)
 
 
+class RoundTrips:
+    """The calls an engine makes to its database, counted while `counting`."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.count = 0
+        self.counting = False
+        sync = engine.sync_engine
+        postgres = sync.dialect.name == "postgresql"
+        event.listen(sync, "before_cursor_execute", self._one)
+        event.listen(sync, "commit", self._one)
+        event.listen(sync, "rollback", self._one)
+        if postgres:
+            # asyncpg sends BEGIN on its own; on SQLite it is a statement, counted above.
+            event.listen(sync, "begin", self._one)
+        if sync.pool._pre_ping:
+            event.listen(sync.pool, "checkout", self._one)
+
+    def _one(self, *_: object) -> None:
+        if self.counting:
+            self.count += 1
+
+
 @dataclass
 class Run:
     updates: int
@@ -172,10 +237,21 @@ class Run:
     latencies: list[float] = field(default_factory=list)
     # One line for each citizen whose update failed (they give up there, as a person would).
     failures: list[str] = field(default_factory=list)
+    # The process's CPU time for the run, less the harness's.
+    cpu_seconds: float = 0.0
+    round_trips: int = 0
 
     @property
     def per_second(self) -> float:
         return self.updates / self.seconds
+
+    @property
+    def cpu_ms_per_update(self) -> float:
+        return 1000 * self.cpu_seconds / max(1, self.updates)
+
+    @property
+    def round_trips_per_update(self) -> float:
+        return self.round_trips / max(1, self.updates)
 
     def percentile(self, q: float) -> float:
         """The q-th percentile of the latencies, in milliseconds (nearest rank)."""
@@ -220,6 +296,7 @@ async def drive(
     gc.collect()
     gc.freeze()
     started = time.perf_counter()
+    cpu_started = time.process_time()
     t0 = loop.time()
     await asyncio.gather(
         *(
@@ -228,11 +305,12 @@ async def drive(
         )
     )
     seconds = time.perf_counter() - started
+    cpu_seconds = time.process_time() - cpu_started - simulator.harness_cpu
     # Let the run go: the next one should not walk through this one's objects when it collects
     # garbage (the session outlives its simulator, as it is cached with its Bot).
     simulator.session.listeners.clear()
     simulator.users.clear()
-    return Run(len(simulator.latencies), seconds, simulator.latencies, failures)
+    return Run(len(simulator.latencies), seconds, simulator.latencies, failures, cpu_seconds)
 
 
 def build_echo_dispatcher() -> Dispatcher:
@@ -305,16 +383,26 @@ async def drive_pbbot(
     postgres: str | None,
     workdir: Path,
     citizens_per_second: float | None = None,
+    variant: str = "",
 ) -> Run:
+    """With `variant` "without-caches", as pbbot was before its caches (each update reads
+    its citizen and states and commits alone, a ping before each use of a connection)."""
     async with fresh_database(postgres, workdir) as sessionmaker:
+        if variant == "without-caches":
+            sessionmaker.kw["bind"].sync_engine.pool._pre_ping = postgres is not None
         dispatcher = build_dispatcher(
             Settings(_env_file=None),
             sessionmaker,
             i18n,
             lambda: DURING_DEPOSIT,
             sealer=Sealer(secrets.token_bytes(32)),
+            caches=variant != "without-caches",
         )
+        round_trips = RoundTrips(sessionmaker.kw["bind"])
+        round_trips.counting = True
         run = await drive(dispatcher, act_on_pbbot, plans, citizens_per_second)
+        round_trips.counting = False
+        run.round_trips = round_trips.count
         ideas = await count_ideas(sessionmaker)
     if ideas != len(plans) - len(run.failures):
         raise RuntimeError(
@@ -382,6 +470,37 @@ async def benchmark(citizens: int, postgres: str | None) -> Figures:
     )
 
 
+VARIANTS = {"caches": ("without-caches", "")}
+
+
+async def compare(
+    citizens: int, postgres: str | None, name: str, rounds: int
+) -> dict[str, dict[str, float]]:
+    """The baseline and the variant, alternated in one process (which goes first alternates
+    too), `rounds` times each: the medians of their throughput runs."""
+    i18n = create_i18n()
+    plans = [plan(index) for index in range(citizens)]
+    runs: dict[str, list[Run]] = {label: [] for label in VARIANTS[name]}
+    with tempfile.TemporaryDirectory(prefix="pbbot-bench-") as directory:
+        for round_ in range(rounds):
+            order = VARIANTS[name] if round_ % 2 == 0 else VARIANTS[name][::-1]
+            for label in order:
+                run = await drive_pbbot(i18n, plans, postgres, Path(directory), variant=label)
+                if run.failures:
+                    raise RuntimeError(f"{label or 'pbbot'}: {run.failures[0]}")
+                runs[label].append(run)
+    return {
+        label or "pbbot": {
+            "updates_per_s": statistics.median(run.per_second for run in kept),
+            "cpu_ms_per_update": statistics.median(run.cpu_ms_per_update for run in kept),
+            "sql_round_trips_per_update": statistics.median(
+                run.round_trips_per_update for run in kept
+            ),
+        }
+        for label, kept in runs.items()
+    }
+
+
 def report(figures: Figures) -> str:
     rows = [
         f"{figures.citizens} citizens deposit an idea each, on {figures.backend}; latency with "
@@ -389,7 +508,8 @@ def report(figures: Figures) -> str:
         f"({figures.citizens_per_second * figures.updates_per_citizen:.0f} updates/s, half "
         "pbbot's throughput; the echo bot gets the same arrivals)",
         "",
-        f"{'bot':<6} {'updates':>8} {'seconds':>8} {'updates/s':>10} {'p50 ms':>8} {'p99 ms':>8}",
+        f"{'bot':<6} {'updates':>8} {'seconds':>8} {'updates/s':>10} {'p50 ms':>8} "
+        f"{'p99 ms':>8} {'CPU ms/update':>14} {'SQL/update':>11}",
     ]
     for name, throughput, latency in (
         ("pbbot", figures.pbbot, figures.pbbot_latency),
@@ -398,7 +518,8 @@ def report(figures: Figures) -> str:
         rows.append(
             f"{name:<6} {throughput.updates:>8} {throughput.seconds:>8.2f} "
             f"{throughput.per_second:>10.0f} {latency.percentile(50):>8.2f} "
-            f"{latency.percentile(99):>8.2f}"
+            f"{latency.percentile(99):>8.2f} {throughput.cpu_ms_per_update:>14.3f} "
+            f"{throughput.round_trips_per_update if name == 'pbbot' else 0:>11.2f}"
         )
     rows += ["", f"throughput ratio pbbot/echo: {figures.ratio:.3f}"]
     for name, run in figures.runs.items():
@@ -418,6 +539,9 @@ def summary(figures: Figures) -> str:
             "ratio": round(figures.ratio, 4),
             "p50_ms": round(figures.pbbot_latency.percentile(50), 3),
             "p99_ms": round(figures.pbbot_latency.percentile(99), 3),
+            "pbbot_cpu_ms_per_update": round(figures.pbbot.cpu_ms_per_update, 3),
+            "echo_cpu_ms_per_update": round(figures.echo.cpu_ms_per_update, 3),
+            "sql_round_trips_per_update": round(figures.pbbot.round_trips_per_update, 2),
             "backend": figures.backend,
         }
     )
@@ -436,12 +560,32 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="run on this PostgreSQL server (a database of its own is created and dropped), "
         "e.g. postgresql+asyncpg://postgres@127.0.0.1:5432/test",
     )
+    parser.add_argument(
+        "--compare",
+        choices=sorted(VARIANTS),
+        help="measure pbbot with and without a change instead, alternated in one process",
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="with --compare, runs of each (default 3)"
+    )
     args = parser.parse_args(argv)
     if args.citizens < 1:
         parser.error("--citizens must be at least 1")
     # aiogram logs every update at INFO; the last line of output must be the JSON.
     for name in ("aiogram", "aiogram.event", "aiogram.dispatcher"):
         logging.getLogger(name).setLevel(logging.WARNING)
+    if args.compare:
+        medians = asyncio.run(compare(args.citizens, args.postgres, args.compare, args.rounds))
+        print(f"medians of {args.rounds} alternated runs, {args.citizens} citizens")
+        print(f"{'':<16} {'updates/s':>10} {'CPU ms/update':>14} {'SQL/update':>11}")
+        for label, figures_of in medians.items():
+            print(
+                f"{label:<16} {figures_of['updates_per_s']:>10.0f} "
+                f"{figures_of['cpu_ms_per_update']:>14.3f} "
+                f"{figures_of['sql_round_trips_per_update']:>11.2f}"
+            )
+        print(json.dumps({"compare": args.compare, **medians}), flush=True)
+        return
     figures = asyncio.run(benchmark(args.citizens, args.postgres))
     print(report(figures), flush=True)
     print(summary(figures), flush=True)

@@ -12,10 +12,23 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Delete, Insert, Table, Update, and_, bindparam, delete, select, update
+from sqlalchemy import (
+    Delete,
+    Dialect,
+    Insert,
+    Table,
+    Update,
+    and_,
+    bindparam,
+    delete,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
+from storage.assumptions import Assumptions, broken, checked_on
 from storage.sealing import Sealer, Unsealable
 from storage.tables import ConversationStateRow
 from storage.updates import insert_processed
@@ -91,28 +104,88 @@ async def put_states(
             deletes.append({"b_key": key, "b_version": version})
         written[key] = version + 1 if kept else 0
     bind = executor if isinstance(executor, AsyncConnection) else executor.get_bind()
-    statements = _statements(bind.dialect.name)
-    # One statement for many rows where the database counts each row's outcome (SQLite);
-    # PostgreSQL's driver does not, so there each row is its own statement.
-    many = bind.dialect.supports_sane_multi_rowcount
+    if bind.dialect.name == "postgresql":
+        applied = await _put_postgresql(executor, bind.dialect, inserts, updates, deletes, now)
+    else:
+        applied = await _put_many(executor, bind.dialect.name, inserts, updates, deletes)
+    if applied != len(inserts) + len(updates) + len(deletes):
+        raise StateConflict(sorted(writes))
+    return written
+
+
+async def _put_many(
+    executor: AsyncSession | AsyncConnection,
+    dialect: str,
+    inserts: list[dict[str, Any]],
+    updates: list[dict[str, Any]],
+    deletes: list[dict[str, Any]],
+) -> int:
+    """One statement for many rows, where the database counts each row's outcome (SQLite)."""
+    statements = _statements(dialect)
     applied = 0
     for statement, rows in (
         (statements.insert, inserts),
         (statements.update, updates),
         (statements.delete, deletes),
     ):
-        if not rows:
-            continue
-        if many:
+        if rows:
             result = await executor.execute(statement, rows)
             applied += result.rowcount  # type: ignore[attr-defined]
-        else:
-            for row in rows:
-                result = await executor.execute(statement, row)
-                applied += result.rowcount  # type: ignore[attr-defined]
-    if applied != len(inserts) + len(updates) + len(deletes):
-        raise StateConflict(sorted(writes))
-    return written
+    return applied
+
+
+_UPDATE_POSTGRESQL = text(
+    "UPDATE conversation_states AS t SET state = v.state, data = CAST(v.data AS json), "
+    "version = t.version + 1, updated_at = :now "
+    "FROM unnest(CAST(:keys AS varchar[]), CAST(:versions AS integer[]), "
+    "CAST(:states AS varchar[]), CAST(:datas AS text[])) AS v(key, version, state, data) "
+    "WHERE t.key = v.key AND t.version = v.version RETURNING t.key"
+)
+_DELETE_POSTGRESQL = text(
+    "DELETE FROM conversation_states AS t "
+    "USING unnest(CAST(:keys AS varchar[]), CAST(:versions AS integer[])) AS v(key, version) "
+    "WHERE t.key = v.key AND t.version = v.version RETURNING t.key"
+)
+
+
+async def _put_postgresql(
+    executor: AsyncSession | AsyncConnection,
+    dialect: Dialect,
+    inserts: list[dict[str, Any]],
+    updates: list[dict[str, Any]],
+    deletes: list[dict[str, Any]],
+    now: datetime,
+) -> int:
+    """One statement for each kind of write whatever the number of rows (asyncpg counts no
+    rows of an executemany): the rows written come back, and are counted."""
+    table = cast(Table, ConversationStateRow.__table__)
+    applied = 0
+    if inserts:
+        statement = (
+            postgresql.insert(table)
+            .values(inserts)
+            .on_conflict_do_nothing(index_elements=[table.c.key])
+            .returning(table.c.key)
+        )
+        applied += len((await executor.execute(statement)).all())
+    if updates:
+        as_json = table.c.data.type.bind_processor(dialect)
+        assert as_json is not None
+        parameters = {
+            "now": now,
+            "keys": [row["b_key"] for row in updates],
+            "versions": [row["b_version"] for row in updates],
+            "states": [row["state"] for row in updates],
+            "datas": [as_json(row["data"]) for row in updates],
+        }
+        applied += len((await executor.execute(_UPDATE_POSTGRESQL, parameters)).all())
+    if deletes:
+        parameters = {
+            "keys": [row["b_key"] for row in deletes],
+            "versions": [row["b_version"] for row in deletes],
+        }
+        applied += len((await executor.execute(_DELETE_POSTGRESQL, parameters)).all())
+    return applied
 
 
 @dataclass(frozen=True)
@@ -138,53 +211,81 @@ def _statements(dialect: str) -> _Statements:
     )
 
 
+@dataclass
+class _Pending:
+    writes: Mapping[str, tuple[Entry, int]]
+    processed: list[dict[str, Any]]
+    assumptions: Assumptions | None
+    done: asyncio.Future[None]
+
+
 class GroupCommit:
     """Commits the state changes of many updates in one transaction.
 
     An update whose only write is its chat's state (most steps of a form) hands that write
     here and waits until it is committed; the writes that arrive meanwhile go together in the
     next transaction, with the records of the updates they belong to. Each update still sees
-    its own write committed before it answers, but SQLite commits once for many chats instead
-    of once per chat. A batch that fails (a version check, an update recorded twice) is
-    refused as a whole: each of its updates is handled again."""
+    its own write committed before it answers, but the database commits once for many chats
+    instead of once per chat. An update whose assumptions no longer hold (another process
+    changed its chat meanwhile) is refused alone, before anything is written; a batch that
+    fails after that (a version check, an update recorded twice) is refused as a whole: each
+    of its updates is handled again."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
-        self._pending: dict[str, tuple[Entry, int]] = {}
-        self._processed: list[dict[str, Any]] = []
-        self._waiting: list[asyncio.Future[None]] = []
+        self._checked = checked_on(engine.dialect.name)
+        self._pending: list[_Pending] = []
         self._flushing: asyncio.Task[None] | None = None
 
     async def write(
-        self, writes: Mapping[str, tuple[Entry, int]], processed: list[dict[str, Any]]
+        self,
+        writes: Mapping[str, tuple[Entry, int]],
+        processed: list[dict[str, Any]],
+        assumptions: Assumptions | None = None,
     ) -> None:
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._pending.update(writes)
-        self._processed.extend(processed)
-        self._waiting.append(done)
+        kept = assumptions if assumptions and self._checked else None
+        self._pending.append(_Pending(writes, processed, kept, done))
         if self._flushing is None or self._flushing.done():
             self._flushing = asyncio.create_task(self._flush())
         await done
 
     async def _flush(self) -> None:
-        while self._waiting:
-            batch, processed, waiting = self._pending, self._processed, self._waiting
-            self._pending, self._processed, self._waiting = {}, [], []
+        while self._pending:
+            pending, self._pending = self._pending, []
             try:
                 # A bare connection: none of a session's bookkeeping is needed here.
                 async with self._engine.begin() as connection:
+                    pending = await self._refuse_stale(connection, pending)
+                    processed = [row for one in pending for row in one.processed]
                     if processed:
                         now = datetime.now(UTC)
                         await connection.execute(
                             insert_processed(), [{**row, "processed_at": now} for row in processed]
                         )
+                    batch: dict[str, tuple[Entry, int]] = {}
+                    for one in pending:
+                        batch.update(one.writes)
                     await put_states(connection, batch)
             except Exception as error:  # every writer of the batch learns it failed
-                for future in waiting:
-                    future.set_exception(error)
+                for one in pending:
+                    if not one.done.done():
+                        one.done.set_exception(error)
             else:
-                for future in waiting:
-                    future.set_result(None)
+                for one in pending:
+                    one.done.set_result(None)
+
+    @staticmethod
+    async def _refuse_stale(connection: AsyncConnection, pending: list[_Pending]) -> list[_Pending]:
+        checked = [(one, one.assumptions) for one in pending if one.assumptions]
+        if not checked:
+            return pending
+        verdicts = await broken(connection, [assumed for _, assumed in checked])
+        stale = {id(one) for (one, _), gone in zip(checked, verdicts, strict=True) if gone}
+        for one in pending:
+            if id(one) in stale:
+                one.done.set_exception(StateConflict(sorted(one.writes)))
+        return [one for one in pending if id(one) not in stale]
 
 
 SEALED_STATE = "state"

@@ -16,6 +16,10 @@ DEFAULT_URL = "sqlite+aiosqlite:///./pbbot.db"
 # PostgreSQL connections one process keeps (and may add under load).
 POOL_SIZE = 10
 POOL_OVERFLOW = 10
+# A PostgreSQL connection is closed and opened anew after this long, rather than checked by a
+# ping before every use (a round trip per update): a server restart costs the updates in flight
+# at that moment one failure each, which Telegram delivers again.
+POOL_RECYCLE_SECONDS = 300
 
 
 def normalise_url(url: str) -> str:
@@ -41,7 +45,11 @@ def create_engine(url: str, **options: Any) -> AsyncEngine:
     options.setdefault("hide_parameters", True)
     if not is_sqlite(url):
         return create_async_engine(
-            url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW, **options
+            url,
+            pool_recycle=POOL_RECYCLE_SECONDS,
+            pool_size=POOL_SIZE,
+            max_overflow=POOL_OVERFLOW,
+            **options,
         )
     # One connection for the whole process: SQLite takes one writer at a time anyway, and
     # queueing in the pool is cheaper than threads spinning on a busy database. Transactions

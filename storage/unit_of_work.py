@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.analysis import Analysis
+from storage.assumptions import Assumptions, broken, checked_on
 from storage.audiences import Audiences
 from storage.audit import Audit
 from storage.browsing import Browsing
@@ -104,6 +105,8 @@ class UnitOfWork:
         self.staged_states: dict[str, Entry] = {}
         # The states written by the last commit, with their new versions.
         self.committed_states: dict[str, Stored] = {}
+        # What was taken from the process's caches, checked by the database at commit.
+        self.assumptions = Assumptions()
         self._processed: ProcessedRecord | None = None
         self._undo: list[Callable[[], object]] = []
         self._after_commit: list[Callable[[], object]] = []
@@ -156,8 +159,16 @@ class UnitOfWork:
         processed = self._processed
         try:
             if (staged or processed) and only_states and self._group_commit is not None:
-                await self._group_commit.write(writes, processed_rows(processed, self.sealer))
+                await self._group_commit.write(
+                    writes, processed_rows(processed, self.sealer), self.assumptions
+                )
             else:
+                if (
+                    self.assumptions
+                    and checked_on(session.get_bind().dialect.name)
+                    and (await broken(session, [self.assumptions]))[0]
+                ):
+                    raise StateConflict(sorted(self.assumptions.states))
                 if processed is not None:
                     await self.updates.record(processed_rows(processed, self.sealer))
                 if writes:
@@ -168,6 +179,7 @@ class UnitOfWork:
                 raise AlreadyProcessed from error
             raise
         self._undo.clear()
+        self.assumptions = Assumptions()
         self.committed_states = written
         for key, stored in written.items():
             self.read_states[key] = stored
@@ -181,6 +193,7 @@ class UnitOfWork:
             undo()
         self._undo.clear()
         self.read_states, self.staged_states = {}, {}
+        self.assumptions = Assumptions()
         self._processed = None
         self._after_commit.clear()
 

@@ -61,16 +61,20 @@ def build_dispatcher(
     chat_lock_in_database: bool = False,
     *,
     sealer: Sealer,
+    caches: bool = True,
 ) -> Dispatcher:
-    # A single process owns a SQLite database, so it may keep what it reads in memory.
+    """With `caches` (the default), who consented and where each chat stands are kept in
+    memory and an update that only moves its chat along commits with others (group commit):
+    what a cache gave is checked by the database at commit, so several processes may share
+    one database (storage.assumptions). Without, every update reads and commits on its own."""
     engine = sessionmaker.kw["bind"]
     single_process = engine.dialect.name == "sqlite"
-    group_commit = GroupCommit(engine) if single_process else None
+    group_commit = GroupCommit(engine) if caches else None
     # The vote's envelope is stored sealed with the key kept outside the database.
     sealed = SealedDestinies(sealer, frozenset({VOTE_DESTINY}))
     dispatcher = Dispatcher(
         storage=DatabaseStorage(
-            sessionmaker, cache=single_process, group_commit=group_commit, sealed=sealed
+            sessionmaker, cache=caches, group_commit=group_commit, sealed=sealed
         ),
         # One update at a time per chat: a double tap is handled after the first one, and sees
         # what the first one changed.
@@ -89,10 +93,11 @@ def build_dispatcher(
         UnitOfWorkScope(sessionmaker, group_commit, gate, sealer=sealer, sealed_states=sealed)
     )
     dispatcher.update.outer_middleware(dispatcher.fsm)
+    citizens = dispatcher["citizen_cache"] = CitizenCache(caches)
     dispatcher.update.outer_middleware(
         TurnMiddleware(
             editions,
-            CitizenCache(single_process),
+            citizens,
             renderer,
             settings,
             clock,

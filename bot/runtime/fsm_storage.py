@@ -12,6 +12,7 @@ from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, StateType, StorageKey
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.runtime.lru import LRU
 from storage.conversation_states import Entry, GroupCommit, SealedDestinies, Stored
 from storage.unit_of_work import UnitOfWork
 
@@ -27,11 +28,16 @@ current_unit_of_work: ContextVar[UnitOfWork | None] = ContextVar(
 )
 
 
+# Chats' states kept in memory, at most (a chat has one to three: its own, a draft, an envelope).
+STATES_CACHED = 30_000
+
+
 class DatabaseStorage(BaseStorage):
-    """With `cache`, states are also kept in memory and read from there: right when this
-    process is the only one writing them (SQLite), and the chat's lock serialises its updates.
-    The cache learns only what is committed; a unit of work that fails makes it forget the
-    states it read, which are read again from the database next time."""
+    """With `cache`, states are also kept in memory (the most recently used, up to `cache_size`)
+    and read from there. The cache learns only what is committed; a state taken from it is
+    checked by the database when the update commits (its version: another process may have
+    written it meanwhile), and a unit of work that fails makes it forget the states it read,
+    which are read again from the database next time."""
 
     def __init__(
         self,
@@ -39,13 +45,14 @@ class DatabaseStorage(BaseStorage):
         cache: bool = False,
         group_commit: GroupCommit | None = None,
         sealed: SealedDestinies | None = None,
+        cache_size: int | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._group_commit = group_commit
         # The conversations whose data is stored sealed, and opened here when read.
         self._sealed = sealed
         self._keys = DefaultKeyBuilder(with_bot_id=True, with_destiny=True)
-        self._cache: dict[str, Stored] | None = {} if cache else None
+        self._cache: LRU[str, Stored] | None = LRU(cache_size or STATES_CACHED) if cache else None
 
     async def _read(self, key: str) -> Entry:
         uow = current_unit_of_work.get()
@@ -61,6 +68,8 @@ class DatabaseStorage(BaseStorage):
             stored = self._opened(key, await uow.conversation_states.get(key))
             if self._cache is not None:
                 self._cache[key] = stored
+        else:
+            uow.assumptions.states[key] = stored.version
         if not uow.read_states:
             self._follow(uow)
         uow.read_states[key] = stored
@@ -103,6 +112,10 @@ class DatabaseStorage(BaseStorage):
             return
         if await self._read(key) != entry:
             uow.stage_state(key, entry)
+
+    @property
+    def cached(self) -> int:
+        return len(self._cache) if self._cache is not None else 0
 
     def forget_chat(self, chat_id: int) -> None:
         """Drop what the cache knows of a chat whose states were erased behind its back."""

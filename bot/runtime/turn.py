@@ -20,6 +20,7 @@ from bot.runtime.callbacks import Encode, encode_menu
 from bot.runtime.failures import is_transient
 from bot.runtime.fsm_storage import current_unit_of_work
 from bot.runtime.i18n import pick_language
+from bot.runtime.lru import LRU
 from bot.runtime.render import Renderer
 from bot.runtime.reply_queue import ReplyQueue, deliver
 from bot.runtime.settings import Settings
@@ -63,16 +64,31 @@ class EditionCache:
         return self._stored
 
 
-class CitizenCache:
-    """Who consented, kept in memory when this process is the only one that records consents
-    (SQLite); otherwise every update reads the database."""
+# Accounts whose consent is kept in memory, at most.
+CITIZENS_CACHED = 10_000
 
-    def __init__(self, enabled: bool) -> None:
-        self._known: dict[int, Citizen | None] | None = {} if enabled else None
+
+class CitizenCache:
+    """Who consented, the most recently seen accounts kept in memory (or none: every update
+    reads the database). What is taken from here is checked by the database when the update
+    commits: another process may have recorded a consent, a language or an erasure meanwhile."""
+
+    def __init__(self, enabled: bool, size: int | None = None) -> None:
+        self._known: LRU[int, Citizen | None] | None = (
+            LRU(size or CITIZENS_CACHED) if enabled else None
+        )
+
+    @property
+    def cached(self) -> int:
+        return len(self._known) if self._known is not None else 0
 
     async def get(self, uow: UnitOfWork, telegram_id: int) -> Citizen | None:
-        if self._known is not None and telegram_id in self._known:
-            return self._known[telegram_id]
+        known = self._known
+        if known is not None and telegram_id in known:
+            citizen = known[telegram_id]
+            uow.assumptions.citizens[telegram_id] = citizen
+            uow.on_rollback(lambda: known.pop(telegram_id, None))
+            return citizen
         citizen = await uow.citizens.by_telegram_id(telegram_id)
         if self._known is not None:
             self._known[telegram_id] = citizen
