@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import EXAMPLE_EDITION
+from tests.integration.test_killed_process import free_port
 from tests.support.command_line import pbbot
 from tests.support.fake_bot_api import FakeBotApi
 
@@ -79,7 +80,15 @@ def test_the_token_can_come_from_a_dot_env_file(workdir: Path) -> None:
 
 
 async def run_pbbot(workdir: Path, api_url: str) -> asyncio.subprocess.Process:
-    env = {**os.environ, "BOT_TOKEN": "123456:TEST-token", "PYTHONUNBUFFERED": "1"}
+    # A port of its own for /healthz: another bot on this machine (a test running beside it)
+    # may hold the default one.
+    env = {
+        **os.environ,
+        "BOT_TOKEN": "123456:TEST-token",
+        "PYTHONUNBUFFERED": "1",
+        "HTTP_HOST": "127.0.0.1",
+        "HTTP_PORT": str(free_port()),
+    }
     return await asyncio.create_subprocess_exec(
         PBBOT,
         "run",
