@@ -6,6 +6,7 @@ asked to be told. The outbox sends at the rate limit and survives a crash (bot.j
 The same happens whether staff close the vote by hand (`pbbot vote close`) or the results
 phase comes by its dates (bot.jobs.publication): whichever gets there first, once."""
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from bot.reports.results import edition_results, ranked
@@ -120,7 +121,6 @@ async def _announce(
     )
 
 
-def _first(texts: dict[str, str] | object) -> str:
-    if isinstance(texts, dict):
-        return str(next(iter(texts.values()), ""))
-    return str(texts)
+def _first(texts: Mapping[str, str]) -> str:
+    """The project's name in the edition's first language, for staff's list of campaigns."""
+    return next(iter(texts.values()), "")
