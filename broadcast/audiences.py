@@ -62,6 +62,15 @@ async def recipients(
             if state == UNCAST
         }
         chosen = [c for c in chosen if c.telegram_id in waiting]
+    elif kind is AudienceKind.FOLLOWERS and audience.value:
+        # Following a project is asked for, and stopped, on its own button, not by /stop.
+        followers = await uow.accountability.followers(int(audience.value))
+        chosen = [c for c in everyone if c.citizen_id in followers]
+    elif kind is AudienceKind.FOLLOWERS:
+        followers = await uow.accountability.all_followers(edition_id)
+        chosen = [c for c in chosen if c.citizen_id in followers]
+    elif kind is AudienceKind.WANTS_RESULTS:
+        chosen = [c for c in chosen if c.wants_results]
     elif kind is AudienceKind.FOLLOW_UP:
         waiting_authors = await uow.audiences.awaiting_follow_up(
             edition_id, now or datetime.now(UTC)

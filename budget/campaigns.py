@@ -26,6 +26,17 @@ class AudienceKind(StrEnum):
     NOT_VOTED = "not_voted"
     UNCAST = "uncast_envelope"
     VOTED = "voted"
+    # Those who follow a funded project: with a value (a project's number), that project's
+    # followers; without one, a digest of the progress posted since the previous run, sent to
+    # whoever follows a funded project.
+    FOLLOWERS = "followers"
+    # Voters who pressed "Tell me the results" (the announcement made at the results).
+    WANTS_RESULTS = "wants_results"
+
+
+# The audiences pbbot fills itself when the results are published or progress is posted;
+# staff do not choose them in the composer.
+AUTOMATIC = frozenset({AudienceKind.WANTS_RESULTS})
 
 
 # The audiences that need a value (which language, which district).
@@ -42,6 +53,7 @@ class ButtonKind(StrEnum):
     VOTE = "vote"
     DEPOSIT = "deposit"
     LINK = "link"
+    RESULTS = "results"
 
 
 class ScheduleKind(StrEnum):
@@ -136,12 +148,16 @@ def check_campaign(campaign: Campaign, edition: Edition, now: datetime) -> None:
     if campaign.button is ButtonKind.LINK and not _is_link(campaign.button_url):
         raise CampaignError("link")
     audience = campaign.audience
-    if (audience.kind in WITH_VALUE) != bool(audience.value):
+    if audience.kind not in WITH_VALUE | {AudienceKind.FOLLOWERS} and audience.value:
+        raise CampaignError("audience")
+    if audience.kind in WITH_VALUE and not audience.value:
         raise CampaignError("audience")
     if audience.kind is AudienceKind.LANGUAGE and audience.value not in edition.languages:
         raise CampaignError("language", language=audience.value)
     if audience.kind is AudienceKind.DISTRICT and edition.district(audience.value or "") is None:
         raise CampaignError("district", district=audience.value)
+    if audience.kind is AudienceKind.FOLLOWERS and audience.value and not audience.value.isdigit():
+        raise CampaignError("audience")
     schedule = campaign.schedule
     if schedule.kind is ScheduleKind.AT and (schedule.at is None or schedule.at <= now):
         raise CampaignError("in_the_past")

@@ -66,6 +66,42 @@ class ModerationReason:
 
 
 @dataclass(frozen=True)
+class Stage:
+    """A stage a funded project goes through after the vote, as staff report it; one that
+    `needs_reason` (cancelled) is posted with the reason, for citizens to read."""
+
+    code: str
+    label: Localized
+    needs_reason: bool = False
+
+
+# The stages when the edition file lists none.
+DEFAULT_STAGES = (
+    Stage(
+        "studies",
+        {"fr": "Études", "nl": "Studies", "de": "Planung", "en": "Studies"},
+    ),
+    Stage(
+        "tender",
+        {"fr": "Marché public", "nl": "Aanbesteding", "de": "Ausschreibung", "en": "Tender"},
+    ),
+    Stage(
+        "works",
+        {"fr": "Travaux", "nl": "Werken", "de": "Bauarbeiten", "en": "Works"},
+    ),
+    Stage(
+        "delivered",
+        {"fr": "Réalisé", "nl": "Opgeleverd", "de": "Fertiggestellt", "en": "Delivered"},
+    ),
+    Stage(
+        "cancelled",
+        {"fr": "Abandonné", "nl": "Geannuleerd", "de": "Abgebrochen", "en": "Cancelled"},
+        needs_reason=True,
+    ),
+)
+
+
+@dataclass(frozen=True)
 class PhaseWindow:
     """From `start` (included) to `end` (excluded), in the edition's time zone."""
 
@@ -130,6 +166,7 @@ class Edition:
     vote: VoteRules = field(default_factory=VoteRules)
     moderation_reasons: tuple[ModerationReason, ...] = ()
     integrity: IntegrityThresholds = field(default_factory=IntegrityThresholds)
+    stages: tuple[Stage, ...] = DEFAULT_STAGES
     # Phases staff opened or closed by hand: phase -> True (open) / False (closed).
     overrides: Mapping[Phase, bool] = field(default_factory=dict)
 
@@ -145,6 +182,9 @@ class Edition:
 
     def questionnaire(self, code: str) -> Questionnaire | None:
         return next((q for q in self.questionnaires if q.code == code), None)
+
+    def stage(self, code: str) -> Stage | None:
+        return next((stage for stage in self.stages if stage.code == code), None)
 
     def moderation_reason(self, code: str) -> ModerationReason | None:
         return next((reason for reason in self.moderation_reasons if reason.code == code), None)

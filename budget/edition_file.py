@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from budget.edition import (
+    DEFAULT_STAGES,
     Contact,
     District,
     Edition,
@@ -19,6 +20,7 @@ from budget.edition import (
     QuestionKind,
     Questionnaire,
     ResultsRule,
+    Stage,
     Theme,
     VoteRules,
 )
@@ -121,6 +123,7 @@ def _read_edition(root: "_Table") -> Edition:
         vote=_read_vote_rules(root.optional_table("vote")),
         moderation_reasons=tuple(_read_moderation_reasons(root, languages)),
         integrity=_read_integrity(root.optional_table("integrity")),
+        stages=tuple(_read_stages(root, languages)) or DEFAULT_STAGES,
     )
     root.done()
     return edition
@@ -184,6 +187,19 @@ def _read_moderation_reasons(
             code=reason.code("code", seen), label=reason.localized("label", languages)
         )
         reason.done()
+
+
+def _read_stages(root: "_Table", languages: tuple[str, ...]) -> Iterator[Stage]:
+    """The stages funded projects go through; `reason = true` marks one posted with why
+    (a cancelled project)."""
+    seen: set[str] = set()
+    for stage in root.tables("stages", required=False):
+        yield Stage(
+            code=stage.code("code", seen),
+            label=stage.localized("label", languages),
+            needs_reason=stage.boolean("reason", False),
+        )
+        stage.done()
 
 
 def _read_phases(phases: "_Table", zone: ZoneInfo) -> dict[Phase, PhaseWindow]:

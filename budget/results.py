@@ -19,7 +19,7 @@ exact cross-multiplications of integers, as pabutools' own rationals are exact.
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from math import gcd
 
 from budget.edition import ResultsRule
@@ -109,6 +109,9 @@ class Results:
     winners: tuple[str, ...]
     votes: Mapping[str, int]
     budget_used: int
+    # Each voted-for project that was not funded, with the money left when the rule came to
+    # it and found it did not fit: what the results say of it in words.
+    left_when_skipped: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,8 @@ class Standing:
     project: Project
     votes: int
     winner: bool
+    # Not funded although voted for: the money that was left when it did not fit.
+    left: int | None = None
 
 
 def ranking(election: Election, results: Results) -> list[Standing]:
@@ -125,7 +130,12 @@ def ranking(election: Election, results: Results) -> list[Standing]:
     strings): the one order in which the results are printed, drawn and announced."""
     winners = set(results.winners)
     ordered = sorted(election.projects, key=lambda p: (-results.votes.get(p.id, 0), p.id))
-    return [Standing(p, results.votes.get(p.id, 0), p.id in winners) for p in ordered]
+    return [
+        Standing(
+            p, results.votes.get(p.id, 0), p.id in winners, results.left_when_skipped.get(p.id)
+        )
+        for p in ordered
+    ]
 
 
 def count_votes(election: Election) -> dict[str, int]:
@@ -155,8 +165,9 @@ def greedy(election: Election) -> Results:
     This is pabutools' `greedy_utilitarian_welfare` with cost satisfaction (votes × cost per
     unit of cost is the number of votes), less the projects with no vote."""
     votes, _ = _tally(election)
-    winners = _fill_greedily(election, votes, [])
-    return _results(ResultsRule.GREEDY, election, votes, winners)
+    skipped: dict[str, int] = {}
+    winners = _fill_greedily(election, votes, [], skipped)
+    return _results(ResultsRule.GREEDY, election, votes, winners, skipped)
 
 
 def equal_shares(election: Election, *, voter_budget_increment: int = 1) -> Results:
@@ -177,8 +188,9 @@ def equal_shares(election: Election, *, voter_budget_increment: int = 1) -> Resu
     votes, groups = _tally(election)
     shares = _EqualShares(election, votes, groups)
     chosen = shares.iterated(voter_budget_increment)
-    winners = _fill_greedily(election, votes, chosen)
-    return _results(ResultsRule.EQUAL_SHARES, election, votes, winners)
+    skipped: dict[str, int] = {}
+    winners = _fill_greedily(election, votes, chosen, skipped)
+    return _results(ResultsRule.EQUAL_SHARES, election, votes, winners, skipped)
 
 
 def _tally(election: Election) -> tuple[dict[str, int], Counter[Ballot]]:
@@ -191,8 +203,11 @@ def _tally(election: Election) -> tuple[dict[str, int], Counter[Ballot]]:
     return votes, groups
 
 
-def _fill_greedily(election: Election, votes: Mapping[str, int], chosen: list[str]) -> list[str]:
-    """Complete `chosen` with the other voted-for projects, most voted first, that still fit."""
+def _fill_greedily(
+    election: Election, votes: Mapping[str, int], chosen: list[str], skipped: dict[str, int]
+) -> list[str]:
+    """Complete `chosen` with the other voted-for projects, most voted first, that still fit;
+    `skipped` gets those that did not, with what was left then."""
     taken = set(chosen)
     left = election.budget - sum(p.cost for p in election.projects if p.id in taken)
     candidates = [p for p in election.projects if p.id not in taken and votes[p.id] > 0]
@@ -202,14 +217,20 @@ def _fill_greedily(election: Election, votes: Mapping[str, int], chosen: list[st
         if project.cost <= left:
             winners.append(project.id)
             left -= project.cost
+        else:
+            skipped[project.id] = left
     return winners
 
 
 def _results(
-    rule: ResultsRule, election: Election, votes: dict[str, int], winners: list[str]
+    rule: ResultsRule,
+    election: Election,
+    votes: dict[str, int],
+    winners: list[str],
+    skipped: dict[str, int],
 ) -> Results:
     cost = {p.id: p.cost for p in election.projects}
-    return Results(rule, tuple(winners), votes, sum(cost[id] for id in winners))
+    return Results(rule, tuple(winners), votes, sum(cost[id] for id in winners), skipped)
 
 
 # A voter's class: the set of selected projects they approved, as a bit mask over project indices.

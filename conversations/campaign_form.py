@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from budget.campaigns import (
+    AUTOMATIC,
     CAPTION_LIMIT,
     TEXT_LIMIT,
     WEEKDAYS,
@@ -167,7 +168,11 @@ def _press(form: CampaignForm, press: Press, ctx: FormContext) -> CampaignOutcom
         if arg in {kind.value for kind in ButtonKind}:
             form.button = arg
             return _go(form, Step.LINK if arg == ButtonKind.LINK else Step.AUDIENCE, ctx)
-    if now is Step.AUDIENCE and action == ComposeAction.AUDIENCE and arg in set(AudienceKind):
+    if (
+        now is Step.AUDIENCE
+        and action == ComposeAction.AUDIENCE
+        and arg in set(AudienceKind) - AUTOMATIC
+    ):
         form.audience = {"kind": arg}
         if AudienceKind(arg) in WITH_VALUE:
             return _go(form, Step.AUDIENCE_VALUE, ctx)
@@ -358,6 +363,7 @@ def _ask(form: CampaignForm, ctx: FormContext) -> Reply:
             rows = [
                 [Button(f"broadcast.audience.{kind.value}", ComposeAction.AUDIENCE, kind.value)]
                 for kind in AudienceKind
+                if kind not in AUTOMATIC
             ]
             return Reply("broadcast.ask.audience", buttons=[*rows, _cancel_row()])
         case Step.AUDIENCE_VALUE:

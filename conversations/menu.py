@@ -20,6 +20,7 @@ class MenuAction(StrEnum):
     VOTE = "vote"
     RANKING = "ranking"
     RESULTS = "results"
+    PROJECTS = "projects"
     MY_IDEAS = "my_ideas"
     LANGUAGE = "language"
     HELP = "help"
@@ -100,6 +101,7 @@ def main_menu(
         rows.append([Button("menu.ranking", MenuAction.RANKING)])
     if phase is Phase.RESULTS:
         rows.append([Button("menu.results", MenuAction.RESULTS)])
+        rows.append([Button("menu.projects", MenuAction.PROJECTS)])
     rows.append([Button("menu.my_ideas", MenuAction.MY_IDEAS)])
     rows.append(
         [Button("menu.language", MenuAction.LANGUAGE), Button("menu.help", MenuAction.HELP)]
@@ -122,9 +124,10 @@ def _phase_line(edition: Edition, now: datetime) -> Text:
 
 def help_screen(edition: Edition, staff: bool = False) -> Reply:
     contact = edition.contact
-    texts = [Text("help.body", edition=Localized(edition.name))]
+    texts = [Text("help.body", edition=Localized(edition.name)), Text("help.projects")]
     if staff:
         texts.append(Text("help.staff"))
+        texts.append(Text("help.staff.progress"))
     texts.append(Text("help.contact", email=contact.email, phone=contact.phone))
     if contact.website:
         texts.append(Text("help.website", website=contact.website))

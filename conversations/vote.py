@@ -180,12 +180,25 @@ def open_vote(state: VoteState | None, ctx: VoteContext, token: str) -> VoteOutc
 
 def closed_reply(ctx: VoteContext, notice: bool = False) -> Reply:
     edition, now = ctx.edition, ctx.now
+    # Closed by hand, its dates (still to come perhaps) no longer say anything.
+    by_hand = edition.overrides.get(Phase.VOTE) is False
+    over = edition.closed_on(Phase.VOTE, now)
+    if edition.is_open(Phase.RESULTS, now):
+        # What citizens want now is the results.
+        ended = Text("vote.closed.over", day=over) if over and not by_hand else None
+        return Reply(
+            ended or Text("vote.closed.by_hand"),
+            Text("vote.closed.results"),
+            notice=notice,
+            buttons=[[Button("vote.button.results", MenuAction.RESULTS)]],
+        )
+    if by_hand:
+        return Reply("vote.closed.by_hand", notice=notice)
     opens = edition.opens_on(Phase.VOTE, now)
     if opens is not None:
         return Reply("vote.closed.not_yet", day=opens, notice=notice)
-    closed = edition.closed_on(Phase.VOTE, now)
-    if closed is not None:
-        return Reply("vote.closed.over", day=closed, notice=notice)
+    if over is not None:
+        return Reply("vote.closed.over", day=over, notice=notice)
     return Reply("vote.closed.now", notice=notice)
 
 

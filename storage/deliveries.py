@@ -156,15 +156,23 @@ class Deliveries:
 
     async def _gone(self, run_id: int) -> ColumnElement[bool]:
         """Which citizens the run may no longer reach (as `broadcast.audiences` chooses)."""
-        results = await self.session.scalar(
-            select(CampaignRow.results_announcement)
-            .join(CampaignRunRow, CampaignRunRow.campaign_id == CampaignRow.id)
-            .where(CampaignRunRow.id == run_id)
-        )
+        campaign = (
+            await self.session.execute(
+                select(CampaignRow.results_announcement, CampaignRow.audience)
+                .join(CampaignRunRow, CampaignRunRow.campaign_id == CampaignRow.id)
+                .where(CampaignRunRow.id == run_id)
+            )
+        ).first()
+        results = bool(campaign and campaign[0])
+        gone: ColumnElement[bool] = CitizenRow.unreachable_at.is_not(None)
+        audience = dict(campaign[1]) if campaign else {}
+        if audience.get("kind") == "followers" and audience.get("value"):
+            # Following a project is asked for, and stopped, on its own button, not by /stop.
+            return gone
         stopped: ColumnElement[bool] = CitizenRow.reminders_stopped_at.is_not(None)
         if results:
             stopped = and_(stopped, not_(CitizenRow.wants_results))
-        return or_(CitizenRow.unreachable_at.is_not(None), stopped)
+        return or_(gone, stopped)
 
     async def mark_sent(self, sent: Sequence[tuple[int, int]], now: datetime) -> None:
         """(delivery id, Telegram's message id) pairs."""

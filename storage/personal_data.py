@@ -24,6 +24,7 @@ from storage.tables import (
     CitizenRow,
     ConversationStateRow,
     DeliveryRow,
+    FollowRow,
     FollowUpRow,
     IdeaRow,
     StaffRoleRow,
@@ -121,6 +122,11 @@ class PersonalData:
         voters = await self.session.scalars(
             select(VoterRow).where(VoterRow.citizen_id == citizen_id)
         )
+        follows = await self.session.execute(
+            select(FollowRow.project_id, FollowRow.following)
+            .where(FollowRow.citizen_id == citizen_id)
+            .order_by(FollowRow.project_id)
+        )
         volunteers = await self.session.scalars(
             select(VolunteerRow).where(VolunteerRow.citizen_id == citizen_id)
         )
@@ -138,6 +144,9 @@ class PersonalData:
                 for row in suggestions
             ],
             "supported_ideas": sorted(supports),
+            # Choices made on a project's card; the author and supporters of its idea follow
+            # it unless they chose not to.
+            "project_follows": {str(row.project_id): row.following for row in follows},
             "voter": [
                 {
                     "district": row.district,
@@ -199,6 +208,7 @@ class PersonalData:
             )
         )
         await self.session.execute(delete(VolunteerRow).where(VolunteerRow.citizen_id == who))
+        await self.session.execute(delete(FollowRow).where(FollowRow.citizen_id == who))
         await self.session.execute(delete(DeliveryRow).where(DeliveryRow.citizen_id == who))
         await self.session.execute(
             update(CitizenRow)

@@ -52,6 +52,9 @@ class EditionRow(Base):
     loaded_at: Mapped[datetime]
     # When the vote's ballots were published (unsealed, shuffled, written in `ballots`).
     ballots_published_at: Mapped[datetime | None]
+    # When the results were published: each project marked funded or not, its idea's status
+    # set, and the announcements queued; set once, by whichever process gets there first.
+    results_published_at: Mapped[datetime | None]
 
 
 class CitizenRow(Base):
@@ -192,6 +195,10 @@ class ProjectRow(Base):
     image: Mapped[str | None] = mapped_column(BoundedString(500))
     place: Mapped[str | None] = mapped_column(BoundedString(300))
     created_at: Mapped[datetime]
+    # Set when the results are published: funded or not, its votes and its rank.
+    funded: Mapped[bool | None] = mapped_column(Boolean)
+    votes: Mapped[int | None] = mapped_column(Integer)
+    rank: Mapped[int | None] = mapped_column(Integer)
 
 
 class VoterRow(Base):
@@ -564,3 +571,35 @@ class IntegrityAlarmRow(Base):
     last_seen: Mapped[datetime]
     acked_at: Mapped[datetime | None]
     acked_by: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class FollowRow(Base):
+    """A citizen who chose to follow a project (`following` true), or to stop following one
+    they followed by default as the author or a supporter of its idea (false)."""
+
+    __tablename__ = "project_follows"
+    __table_args__ = (
+        UniqueConstraint("project_id", "citizen_id", name="uq_project_follows_project_citizen"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id", ondelete="CASCADE"))
+    following: Mapped[bool] = mapped_column(Boolean)
+    at: Mapped[datetime]
+
+
+class ProgressRow(Base):
+    """Where a funded project stands, as staff posted it: a stage of the edition's, a text, an
+    optional photo (a Telegram file id) and, for a cancelled project, why."""
+
+    __tablename__ = "progress_posts"
+    __table_args__ = (Index("ix_progress_posts_project_id", "project_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    stage: Mapped[str] = mapped_column(BoundedString(32))
+    text: Mapped[str] = mapped_column(CleanText)
+    photo: Mapped[str | None] = mapped_column(BoundedString(255))
+    posted_by: Mapped[int] = mapped_column(BigInteger)
+    posted_at: Mapped[datetime]

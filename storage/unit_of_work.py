@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.accountability import Accountability
 from storage.analysis import Analysis
 from storage.assumptions import Assumptions, broken, checked_on
 from storage.audiences import Audiences
@@ -100,6 +101,7 @@ class UnitOfWork:
         self.personal_data = PersonalData(self.session)
         self.tallies = Tallies(self.session)
         self.figures = FigureQueries(self.session)
+        self.accountability = Accountability(self.session)
         # States as read in this unit of work (with their versions), and those to write.
         self.read_states: dict[str, Stored] = {}
         self.staged_states: dict[str, Entry] = {}

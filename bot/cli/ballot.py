@@ -185,16 +185,29 @@ def _title(project: Project, language: str) -> str:
 def close_vote() -> None:
     """End the vote now, publish its ballots and open the results."""
 
-    async def close(uow: UnitOfWork, stored: StoredEdition) -> int:
-        await uow.editions.set_phase(stored.edition.slug, Phase.VOTE, False)
-        await uow.editions.set_phase(stored.edition.slug, Phase.RESULTS, True)
-        await uow.voting.publish(stored.id, datetime.now(UTC))
-        return await uow.voting.turnout(stored.id)
+    from bot.reports.statuses import publish_results
+    from bot.runtime.i18n import create_i18n
+    from bot.runtime.render import Renderer
 
-    ballots = asyncio.run(with_edition(load_settings(), close))
+    async def close(uow: UnitOfWork, stored: StoredEdition) -> tuple[int, bool]:
+        now = datetime.now(UTC)
+        await uow.editions.set_phase(stored.edition.slug, Phase.VOTE, False)
+        closed = await uow.editions.set_phase(stored.edition.slug, Phase.RESULTS, True)
+        await uow.voting.publish(stored.id, now)
+        # The statuses and the news go with the close: a second close changes nothing.
+        published = await publish_results(uow, closed, Renderer(create_i18n()), now)
+        return await uow.voting.turnout(stored.id), published
+
+    ballots, published = asyncio.run(with_edition(load_settings(), close))
+    news = (
+        "Each project is marked funded or not; its followers and the voters who asked are "
+        "being told. "
+        if published
+        else "The results were published already: nobody is told twice. "
+    )
     typer.echo(
         f"The vote is closed: {ballots} ballots cast, published without their voters. "
-        "The results are open: `pbbot results`."
+        f"{news}The results are open: `pbbot results`."
     )
 
 

@@ -15,6 +15,7 @@ from bot.cli.figures import export_app, stats
 from bot.cli.follow_ups import followup_app
 from bot.cli.integrity import integrity_app
 from bot.cli.maintenance import backup, restore
+from bot.cli.progress import progress_app
 from bot.cli.rehearse import playground
 from bot.cli.serve import run
 
@@ -35,6 +36,7 @@ app.add_typer(citizen_app, name="citizen")
 app.command()(purge)
 app.add_typer(audit_app, name="audit")
 app.add_typer(integrity_app, name="integrity")
+app.add_typer(progress_app, name="progress")
 app.command()(results)
 app.command()(stats)
 app.add_typer(export_app, name="export")

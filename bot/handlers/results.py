@@ -1,4 +1,5 @@
-"""/results: the winners, the money used, the turnout and the chart, once the vote is over."""
+"""/results: the whole ranking, funded and not, the money used, the turnout and the chart,
+once the vote is over."""
 
 from aiogram import F, Router
 from aiogram.filters import Command
@@ -6,13 +7,13 @@ from aiogram.methods import SendPhoto
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 
 from bot.reports.charts import ranking_chart
-from bot.reports.results import EditionResults, edition_results, election_id
+from bot.reports.results import EditionResults, edition_results, election_id, ranked
 from bot.runtime.callbacks import MenuButton
 from bot.runtime.turn import Turn
 from budget.edition import Phase
 from conversations.menu import MenuAction
 from conversations.replies import Localized
-from conversations.results import Funded, not_yet, results_screen
+from conversations.results import not_yet, results_screen
 
 
 def router() -> Router:
@@ -57,14 +58,13 @@ async def show_results(
         turn.show(not_yet(turn.edition, turn.now))
         return
     outcome = await results_cache.results(turn)
-    funded = [Funded(project, outcome.votes(project)) for project in outcome.winners]
     turn.send(
         SendPhoto(
             chat_id=turn.chat_id,
             photo=BufferedInputFile(results_cache.chart(outcome, turn), filename="chart.png"),
         )
     )
-    turn.show(results_screen(turn.edition, funded, outcome.turnout))
+    turn.show(results_screen(turn.edition, ranked(outcome), outcome.turnout))
 
 
 def chart(outcome: EditionResults, turn: Turn) -> bytes:

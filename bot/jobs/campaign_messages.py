@@ -8,14 +8,21 @@ from typing import Any
 from aiogram.methods import SendMessage, SendPhoto, TelegramMethod
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.runtime.callbacks import MenuButton, RunButton
+from bot.runtime.callbacks import MenuButton, ProjectButton, RunButton
 from bot.runtime.render import Renderer
-from budget.campaigns import ButtonKind, Campaign
+from budget.campaigns import AudienceKind, ButtonKind, Campaign
 from budget.edition import Edition
+from conversations.menu import MenuAction
+from conversations.projects import ProjectAction
 from conversations.replies import Text
 
-# The button's label, and where it leads: the menu actions that open the vote or the form.
-ACTIONS = {ButtonKind.VOTE: "vote", ButtonKind.DEPOSIT: "deposit"}
+# The button's label, and where it leads: the menu actions that open the vote, the form or
+# the results.
+ACTIONS = {
+    ButtonKind.VOTE: MenuAction.VOTE,
+    ButtonKind.DEPOSIT: MenuAction.DEPOSIT,
+    ButtonKind.RESULTS: MenuAction.RESULTS,
+}
 
 
 def campaign_message(
@@ -30,10 +37,22 @@ def campaign_message(
         else:
             action = MenuButton(action=ACTIONS[campaign.button]).pack()
             rows.append([InlineKeyboardButton(text=label, callback_data=action)])
-    stop = renderer.text(Text("broadcast.citizen.stop"), language)
-    rows.append(
-        [InlineKeyboardButton(text=stop, callback_data=MenuButton(action="stop_reminders").pack())]
-    )
+    audience = campaign.audience
+    if audience.kind is AudienceKind.FOLLOWERS and audience.value:
+        # A project's followers: its card, and a way to stop following it (not /stop, which
+        # does not hold back what one follows).
+        project = int(audience.value)
+        for key, action in (
+            ("projects.button.card", ProjectAction.OPEN),
+            ("projects.button.unfollow", ProjectAction.MUTE),
+        ):
+            label = renderer.text(Text(key), language)
+            data = ProjectButton(action=action, project=project).pack()
+            rows.append([InlineKeyboardButton(text=label, callback_data=data)])
+    else:
+        stop = renderer.text(Text("broadcast.citizen.stop"), language)
+        data = MenuButton(action=MenuAction.STOP_REMINDERS).pack()
+        rows.append([InlineKeyboardButton(text=stop, callback_data=data)])
     markup = InlineKeyboardMarkup(inline_keyboard=rows)
     # Plain texts are sent as written: with no parse mode, "<" and "&" are shown as typed.
     parse_mode = "HTML" if campaign.html else None

@@ -7,7 +7,7 @@ import asyncio
 import logging
 import secrets
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.jobs.campaign_messages import campaign_message, run_keyboard
 from bot.jobs.campaign_sending import telegram_send
 from bot.jobs.follow_up_reminders import remind_follow_ups
+from bot.reports.digest import digest_texts, is_digest, period_posts
 from bot.runtime.metrics import DELIVERIES_QUEUED
 from bot.runtime.render import Renderer
 from broadcast.audiences import recipients
@@ -156,6 +157,10 @@ class Broadcaster:
                     campaign.results_announcement,
                     now,
                 )
+                if is_digest(campaign) and not await period_posts(
+                    uow, stored_edition.id, stored.id, due
+                ):
+                    people = []  # no progress since the last digest: nothing to tell
                 await uow.campaigns.enqueue(run.id, people, now)
                 if not people:
                     await uow.campaigns.set_run_state(run.id, "done", now)
@@ -165,6 +170,20 @@ class Broadcaster:
 
     async def send_run(self, run: StoredRun) -> dict[str, int]:
         campaign, edition = await self._campaign(run.campaign_id)
+        if is_digest(campaign):
+            async with UnitOfWork(self.sessionmaker) as uow:
+                stored_edition = await uow.editions.current(self.edition_slug)
+                assert stored_edition is not None
+                texts = await digest_texts(
+                    uow,
+                    stored_edition.id,
+                    edition,
+                    campaign,
+                    run.campaign_id,
+                    run.due_at,
+                    self.renderer,
+                )
+            campaign = replace(campaign, texts=texts, html=True)
 
         async def compose(delivery: Delivery) -> TelegramMethod[Message]:
             method: TelegramMethod[Any] = campaign_message(

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from budget.ballot import Project
 from budget.edition import Edition
 from budget.results import Election, Results, Standing, compute_results, ranking
+from conversations.results import Ranked
 from storage.editions import StoredEdition
 from storage.unit_of_work import UnitOfWork
 
@@ -66,3 +67,13 @@ async def edition_results(uow: UnitOfWork, stored: StoredEdition) -> EditionResu
         election, edition.results_rule, voter_budget_increment=SHARE_INCREMENT_CENTS
     )
     return EditionResults(edition, projects, results, election, len(ballots), receipts)
+
+
+def ranked(outcome: EditionResults) -> list[Ranked]:
+    """The whole ranking with the projects as the ballot has them, in the order of the chart
+    and of `pbbot results`."""
+    by_id = {election_id(project.id): project for project in outcome.projects}
+    return [
+        Ranked(rank, by_id[standing.project.id], standing.votes, standing.winner, standing.left)
+        for rank, standing in enumerate(outcome.standings, start=1)
+    ]

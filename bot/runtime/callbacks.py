@@ -17,6 +17,8 @@ from conversations.idea_browser import BrowseAction
 from conversations.idea_form import FormAction
 from conversations.integrity import IntegrityAction
 from conversations.menu import MenuAction
+from conversations.progress_form import ProgressAction
+from conversations.projects import ProjectAction
 from conversations.replies import Button
 from conversations.vote import VoteAction
 from conversations.welcome import ConsentAction, Destination
@@ -212,3 +214,18 @@ class IntegrityButton(CallbackData, prefix="ia"):
 
     action: IntegrityAction
     alarm: int
+
+
+class ProjectButton(CallbackData, prefix="p"):
+    """A funded project's card, and following it or not; it needs no token: the card is shown
+    afresh from the database at each press."""
+
+    action: ProjectAction
+    project: int = 0
+
+
+class ProgressButton(ScreenFields, CallbackData, prefix="pg"):
+    """A button of /progress, where staff post a funded project's progress; `token` names the
+    post being written."""
+
+    action: ProgressAction

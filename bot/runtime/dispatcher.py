@@ -41,6 +41,7 @@ COMMANDS = (
     "vote",
     "ranking",
     "results",
+    "projects",
     "language",
     "stop",
     "privacy",

@@ -294,7 +294,13 @@ async def serve(
         asyncio.create_task(integrity.serve(utc_now)),
         asyncio.create_task(housekeeping(running.sessionmaker)),
         asyncio.create_task(
-            publish_when_closed(running.sessionmaker, running.sealer, settings.edition, utc_now)
+            publish_when_closed(
+                running.sessionmaker,
+                running.sealer,
+                settings.edition,
+                utc_now,
+                Renderer(create_i18n()),
+            )
         ),
         asyncio.create_task(
             purge_daily(

@@ -67,9 +67,13 @@ def test_closing_the_vote_opens_the_results_and_exports_the_election(edition_dir
     code, output = pbbot("vote", "close")
     assert (code, output.strip()) == (
         0,
-        "The vote is closed: 0 ballots cast, published without their voters. "
+        "The vote is closed: 0 ballots cast, published without their voters. Each project is "
+        "marked funded or not; its followers and the voters who asked are being told. "
         "The results are open: `pbbot results`.",
     )
+    code, output = pbbot("vote", "close")
+    assert code == 0
+    assert "The results were published already: nobody is told twice." in output
     code, output = pbbot("results")
     assert code == 0, output
     assert "0 winners by greedy; budget used 0 € of 200 000 €; 0 ballots." in output

@@ -141,9 +141,11 @@ async def test_outside_the_vote_phase_nothing_is_accepted(vote_app: App) -> None
 
     vote_app.clock.now = AFTER_VOTE
     await citizen.click("➕ Add", page)
-    assert citizen.alerts[-1] == "The vote closed on 15 May 2027."
+    closed = "The vote closed on 15 May 2027.\n\nThe results are out: /results"
+    assert citizen.alerts[-1] == closed
     await citizen.send("/vote")
-    assert citizen.last.text == "The vote closed on 15 May 2027."
+    assert citizen.last.text == closed
+    assert citizen.last.labels == ["🏆 The results"]
 
 
 async def test_a_forged_project_id_is_refused(vote_app: App) -> None:

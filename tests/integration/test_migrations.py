@@ -44,6 +44,8 @@ TABLES = {
     "integrity_numbers",
     "integrity_alarms",
     "unreachable_staff",
+    "project_follows",
+    "progress_posts",
 }
 
 

@@ -46,6 +46,9 @@ class App:
         default_factory=lambda: Settings(_env_file=None, staff_ids=[STAFF_ID])
     )
 
+    # Where a test starts looking at what was sent (see `sent_to`'s requests).
+    mark: int = 0
+
     def __post_init__(self) -> None:
         self.start()
 
@@ -55,6 +58,7 @@ class App:
             self.settings, self.sessionmaker, _CATALOGUES, self.clock, sealer=TEST_SEALER
         )
         self.simulator = Simulator(dispatcher)
+        self.mark = 0
 
     def citizen(self, user_id: int = 1, language_code: str | None = "en") -> Citizen:
         return self.simulator.citizen(user_id, language_code)

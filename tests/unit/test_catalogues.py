@@ -16,6 +16,7 @@ AREAS = (
     "command|start|privacy|language|menu|help|my_ideas|status|form|staff|error|vote|results"
     "|broadcast|reminders|team|moderation|ideas|followup|analysis|committee|audit|stats"
     "|integrity"
+    "|projects|progress"
 )
 KEY = re.compile(rf"^({AREAS})\.[a-z_.{{}}*]+$")
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from budget.edition import Phase, QuestionKind, ResultsRule
+from budget.edition import DEFAULT_STAGES, Phase, QuestionKind, ResultsRule
 from budget.edition_file import EditionError, parse_edition
 from budget.integrity import IntegrityThresholds
 
@@ -210,3 +210,35 @@ def test_a_commune_centre_names_one_of_the_district_s_communes() -> None:
     with pytest.raises(EditionError) as refused:
         parse_edition(EXAMPLE.replace("Ohey = [50.4361, 5.1233]", "Ohey = [50.4361]", 1))
     assert "[latitude, longitude]" in refused.value.message
+
+
+def test_the_stages_of_funded_projects_come_from_the_file_or_the_defaults() -> None:
+    example = parse_edition(EXAMPLE)
+    assert [stage.code for stage in example.stages] == [
+        "studies",
+        "tender",
+        "works",
+        "delivered",
+        "cancelled",
+    ]
+    assert [stage.code for stage in example.stages if stage.needs_reason] == ["cancelled"]
+    without = EXAMPLE[: EXAMPLE.index("# The stages a funded project")]
+    assert parse_edition(without).stages == DEFAULT_STAGES
+    own = without + (
+        '\n[[stages]]\ncode = "permit"\nlabel = "Permis"\n'
+        '\n[[stages]]\ncode = "dropped"\nlabel = { fr = "Abandonné", en = "Dropped" }\n'
+        "reason = true\n"
+    )
+    edition = parse_edition(own)
+    assert [(s.code, s.label["nl"], s.needs_reason) for s in edition.stages] == [
+        ("permit", "Permis", False),
+        ("dropped", "Abandonné", True),
+    ]
+    assert edition.stage("works") is None
+
+
+def test_a_stage_with_an_unknown_field_is_refused_with_its_line() -> None:
+    with pytest.raises(EditionError) as refused:
+        parse_edition(EXAMPLE + '\n[[stages]]\ncode = "x"\nlabel = "X"\ncolour = "red"\n')
+    assert refused.value.field == "stages[5].colour"
+    assert refused.value.message == "is not a field pbbot knows"

@@ -13,6 +13,7 @@ from budget.results import (
     count_votes,
     equal_shares,
     greedy,
+    ranking,
 )
 
 
@@ -63,6 +64,24 @@ def test_greedy_skips_a_project_that_no_longer_fits_and_tries_the_next() -> None
     assert results.winners == ("a", "c")
     assert results.budget_used == 100
     assert results.votes == {"a": 5, "b": 4, "c": 3}
+    # What the results say of b in words: it did not fit in the 20 left.
+    assert results.left_when_skipped == {"b": 20}
+    [first, second, third] = ranking(election, results)
+    assert (second.project.id, second.winner, second.left) == ("b", False, 20)
+    assert first.left is None and third.left is None
+
+
+def test_after_equal_shares_a_project_that_did_not_fit_says_what_was_left() -> None:
+    # Equal Shares buys a for the majority and c for the minority; b, wanted by the majority
+    # only, then needs 60 where 30 are left.
+    election = Election.of(
+        {"a": 40, "b": 60, "c": 30},
+        100,
+        _ballots((3, ["a", "b"]), (1, ["c"])),
+    )
+    results = equal_shares(election)
+    assert set(results.winners) == {"a", "c"}
+    assert results.left_when_skipped == {"b": 30}
 
 
 @pytest.mark.parametrize("rule", list(ResultsRule))
