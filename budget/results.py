@@ -354,47 +354,79 @@ class _EqualShares:
         denominator): `rest` the part of cost × denominator the payers share equally after the
         poorer supporters gave all they had. rho only grows as budgets shrink, so an old rho is
         a lower bound: projects are looked at by increasing old rho and a round stops at the
-        first whose old rho is above the best found (floats only order the looking; the choice
-        itself is made on integers)."""
+        first whose old rho is above the best found.
+
+        A national vote has thousands of classes per project: rho is first estimated in floats
+        with numpy (each class's budget kept as a float too), and only the projects that could
+        be the best within the floats' error are then priced on integers, which decide (so
+        floats only narrow the search; the choice is exact)."""
         costs, votes, ids = self.costs, self.votes, self.ids
-        # class -> (numerator, epoch)
+        # class -> (numerator, epoch); and each class's budget as a float, for the estimates.
         budgets: dict[int, tuple[int, int]] = {0: (share, 0), self.BROKE: (0, 0)}
+        estimates = numpy.zeros(64)
+        estimates[0] = share / denominator
         factors = [1]
         classes = numpy.zeros(self.distinct, dtype=numpy.intp)
         candidates = set(range(len(costs)))
         lower = {i: 1 / votes[i] for i in candidates}
         winners: list[int] = []
+
+        def exact(i: int) -> tuple[int, int] | None:
+            """(rest, payers) on integers; None if the supporters cannot pay for it."""
+            held = []  # (budget, supporters) per class
+            for voter_class, n in self._support(classes, i).items():
+                numerator, epoch = budgets[voter_class]
+                held.append((numerator * factors[epoch], n))
+            need = costs[i] * denominator
+            if sum(budget * n for budget, n in held) < need:
+                return None
+            held.sort()
+            rest, payers = need, votes[i]
+            for budget, n in held:
+                if rest <= budget * payers:
+                    break  # this class, and all richer ones, can pay rest / payers
+                rest -= budget * n
+                payers -= n
+            return rest, payers
+
         while candidates:
-            best: tuple[int, int, int] | None = None  # (rest, payers, project)
-            best_rho = 0.0
+            looked: list[tuple[float, bool, int]] = []  # (estimated rho, unsure, project)
+            best_rho = float("inf")
             for i in sorted(candidates, key=lower.__getitem__):
-                if best is not None and lower[i] > best_rho * (1 + 1e-9):
+                if lower[i] > best_rho * (1 + 1e-9):
                     break
-                held = []  # (budget, supporters) per class
-                for voter_class, n in self._support(classes, i).items():
-                    numerator, epoch = budgets[voter_class]
-                    held.append((numerator * factors[epoch], n))
-                need = costs[i] * denominator
-                if sum(budget * n for budget, n in held) < need:
+                estimate = self._estimate(classes, estimates, i)
+                if estimate is None:
                     candidates.discard(i)  # its supporters can no longer pay for it
                     continue
-                held.sort()
-                rest, payers = need, votes[i]
-                for budget, n in held:
-                    if rest <= budget * payers:
-                        break  # this class, and all richer ones, can pay rest / payers
-                    rest -= budget * n
-                    payers -= n
+                rho, unsure = estimate
+                lower[i] = rho
+                looked.append((rho, unsure, i))
+                if not unsure:
+                    # Only a sure estimate may stop the looking: an unsure one could be wrong.
+                    best_rho = min(best_rho, rho)
+            # Priced on integers: whatever might be the best, given the floats' error.
+            best: tuple[int, int, int] | None = None  # (rest, payers, project)
+            for rho, unsure, i in looked:
+                if not unsure and rho > best_rho * (1 + 1e-8):
+                    continue
+                priced = exact(i)
+                if priced is None:
+                    candidates.discard(i)
+                    continue
+                rest, payers = priced
                 lower[i] = rest / (payers * costs[i] * denominator)
                 if best is None:
-                    best, best_rho = (rest, payers, i), lower[i]
+                    best = (rest, payers, i)
                     continue
                 # rho_i < rho_best, both over the same denominator: cross-multiplied.
                 left = rest * best[1] * costs[best[2]]
                 right = best[0] * payers * costs[i]
                 if left < right or (left == right and ids[i] < ids[best[2]]):
-                    best, best_rho = (rest, payers, i), lower[i]
+                    best = (rest, payers, i)
             if best is None:
+                if any(i in candidates for _, _, i in looked):
+                    continue  # an estimate was unsure and wrong: look again without it
                 break
             rest, payers, chosen = best
             common = gcd(rest, payers)
@@ -412,8 +444,11 @@ class _EqualShares:
                 numerator, epoch = budgets[voter_class]
                 left_over = numerator * factors[epoch] - payment
                 if left_over > 0:
-                    moves[voter_class] = len(budgets)
-                    budgets[len(budgets)] = (left_over, now)
+                    moved = moves[voter_class] = len(budgets)
+                    budgets[moved] = (left_over, now)
+                    if moved >= len(estimates):
+                        estimates = numpy.concatenate([estimates, numpy.zeros(len(estimates))])
+                    estimates[moved] = left_over / denominator
                 else:
                     moves[voter_class] = self.BROKE
             holding = self.ballots_of[chosen]
@@ -421,6 +456,33 @@ class _EqualShares:
             candidates.discard(chosen)
             winners.append(chosen)
         return winners
+
+    def _estimate(
+        self, classes: "numpy.ndarray", estimates: "numpy.ndarray", project: int
+    ) -> tuple[float, bool] | None:
+        """rho in floats, and whether it is unsure (close to unaffordable, or the subtraction
+        that gives it lost too many digits); None if clearly unaffordable."""
+        counts = numpy.bincount(classes[self.ballots_of[project]], weights=self.weights_of[project])
+        present = numpy.flatnonzero(counts)
+        held, budget = counts[present], estimates[present]
+        cost = float(self.costs[project])
+        total = float(held @ budget)
+        if total < cost * (1 - 1e-9):
+            return None
+        unsure = total <= cost * (1 + 1e-9)
+        order = numpy.argsort(budget, kind="stable")
+        held, budget = held[order], budget[order]
+        paid = numpy.cumsum(held * budget)
+        gave_before = numpy.concatenate(([0.0], paid[:-1]))
+        payers = self.votes[project] - numpy.concatenate(([0.0], numpy.cumsum(held)[:-1]))
+        rest = cost - gave_before
+        can_pay = rest <= budget * payers * (1 + 1e-12)
+        k = int(numpy.argmax(can_pay)) if can_pay.any() else len(rest) - 1
+        if rest[k] <= 0 or payers[k] <= 0:
+            return 0.0, True
+        # The sums carry about one rounding per term: relative to what is left, that many.
+        error = (cost + gave_before[k]) * (k + 2) * 2.3e-16
+        return float(rest[k] / (payers[k] * cost)), unsure or error > rest[k] * 1e-10
 
     def _support(self, classes: "numpy.ndarray", project: int) -> dict[int, int]:
         """The project's supporters counted per class."""

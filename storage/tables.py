@@ -298,6 +298,8 @@ class CampaignRow(Base):
     #  "minute": 0, "start": iso, "end": iso}
     schedule: Mapped[dict[str, Any]]
     results_announcement: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Sent with Telegram's allow_paid_broadcast (up to 1 000 messages a second, in Stars).
+    paid_broadcast: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     state: Mapped[str] = mapped_column(BoundedString(16))
     # Who follows its sendings' progress (its composer); None: nobody (the command line).
     created_by: Mapped[int | None] = mapped_column(BigInteger)

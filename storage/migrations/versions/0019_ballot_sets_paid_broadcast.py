@@ -1,4 +1,5 @@
-"""each published ballot's projects in one column, so that identical ballots count together
+"""each published ballot's projects in one column, so that identical ballots count together;
+campaigns sent as paid broadcasts
 
 Revision ID: 0019
 Revises: 0011
@@ -8,6 +9,9 @@ A national vote has a million ballots but far fewer distinct ones: the results c
 distinct ballot once. `ballots.project_ids` holds a ballot's projects ("3,17,42", ids ascending,
 "" for an empty ballot) and an index on (edition_id, project_ids) lets the database group them
 without reading `ballot_items`. Ballots already published are filled in from their items.
+
+`campaigns.paid_broadcast`: a campaign staff chose to send with Telegram's allow_paid_broadcast
+(up to 1 000 messages a second, paid in Stars); none of the existing ones.
 """
 
 from collections import defaultdict
@@ -23,6 +27,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("campaigns") as batch:
+        batch.add_column(
+            sa.Column("paid_broadcast", sa.Boolean(), server_default=sa.false(), nullable=False)
+        )
     with op.batch_alter_table("ballots") as batch:
         batch.add_column(sa.Column("project_ids", sa.Text(), server_default="", nullable=False))
         batch.create_index("ix_ballots_edition_project_ids", ["edition_id", "project_ids"])
@@ -43,6 +51,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("campaigns") as batch:
+        batch.drop_column("paid_broadcast")
     with op.batch_alter_table("ballots") as batch:
         batch.drop_index("ix_ballots_edition_project_ids")
         batch.drop_column("project_ids")
