@@ -25,8 +25,9 @@ What is timed, on the same instance, for each rule:
 
 With `--from-db`, a national vote instead, end to end as `pbbot results` and /results count it:
 a database (a temporary SQLite file, or `--database URL`, e.g. an empty PostgreSQL database) is
-filled with an edition of 300 projects (5 000 to 80 000 €, an envelope of 5 000 000 €) and N
-published ballots (default 1 000 000) of skewed popularity, not timed; then, for each rule, what
+filled with an edition of 300 projects (or `--projects`; 5 000 to 80 000 €, an envelope of
+5 000 000 €) and N published ballots (default 1 000 000) of skewed popularity, not timed; then,
+for each rule, what
 is timed is `edition_results`: reading the projects and the ballots grouped by the database,
 building the election of distinct ballots and computing the winners, best of a few repeats, in
 wall time and in this process's CPU time (the machine may be shared; PostgreSQL's own CPU is not
@@ -337,7 +338,7 @@ class DbRun:
 
 
 async def fill_database(
-    url: str, seed: int, count: int, source: str
+    url: str, seed: int, count: int, source: str, projects: int = DB_PROJECTS
 ) -> tuple[float, list[list[int]], list[int]]:
     """An edition with its projects and `count` published ballots; return the time it took,
     the ballots (as project numbers) and the projects' ids in the database."""
@@ -362,13 +363,13 @@ async def fill_database(
         async with UnitOfWork(sessionmaker) as uow:
             stored = await uow.editions.save(source, now)
             ids = []
-            for number in range(DB_PROJECTS):
+            for number in range(projects):
                 euros = 5_000 + rng.randrange(151) * 500
                 title = {"en": f"Project {number + 1}"}
                 project = await uow.projects.add(stored.id, title, title, euros * 100, now)
                 ids.append(project.id)
             await uow.commit()
-        ballots = national_ballots(rng, DB_PROJECTS, count)
+        ballots = national_ballots(rng, projects, count)
         for start in range(0, count, DB_CHUNK):
             chunk = ballots[start : start + DB_CHUNK]
             rows = [
@@ -434,7 +435,7 @@ async def time_from_db(url: str, rule: str, repeats: int) -> tuple[float, float,
     return best_wall, best_cpu, best_read, outcome
 
 
-def measure_from_db(count: int, seed: int, url: str | None) -> DbRun:
+def measure_from_db(count: int, seed: int, url: str | None, projects: int = DB_PROJECTS) -> DbRun:
     import asyncio
     import tempfile
     from pathlib import Path
@@ -444,7 +445,7 @@ def measure_from_db(count: int, seed: int, url: str | None) -> DbRun:
     with tempfile.TemporaryDirectory() as folder:
         database = url or f"sqlite:///{Path(folder) / 'national.db'}"
         source = (Path(__file__).resolve().parent.parent / "examples" / "namur.toml").read_text()
-        fill_s, ballots, ids = asyncio.run(fill_database(database, seed, count, source))
+        fill_s, ballots, ids = asyncio.run(fill_database(database, seed, count, source, projects))
         measured = {}
         for rule in ("greedy", "mes"):
             measured[rule] = asyncio.run(time_from_db(database, rule, DB_REPEATS))
@@ -473,7 +474,7 @@ def measure_from_db(count: int, seed: int, url: str | None) -> DbRun:
     return DbRun(
         ballots=count,
         distinct=len(outcome.election.groups),
-        projects=DB_PROJECTS,
+        projects=projects,
         database="sqlite" if url is None else url.split(":", 1)[0],
         fill_s=fill_s,
         greedy=rules["greedy"],
@@ -535,6 +536,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="a national vote read from a database and counted end to end",
     )
     parser.add_argument(
+        "--projects",
+        type=int,
+        default=DB_PROJECTS,
+        help=f"with --from-db: projects on the ballot (default {DB_PROJECTS})",
+    )
+    parser.add_argument(
         "--database",
         metavar="URL",
         help="with --from-db: an empty database to fill (default: a temporary SQLite file)",
@@ -551,7 +558,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         if args.ballots is not None and len(args.ballots) > 1:
             parser.error("--from-db takes one number of ballots")
         count = args.ballots[0] if args.ballots else DB_DEFAULT_BALLOTS
-        run = measure_from_db(count, args.seed, args.database)
+        if args.projects < 1:
+            parser.error("--projects must be at least 1")
+        run = measure_from_db(count, args.seed, args.database, args.projects)
         print(report_from_db(run), flush=True)
         print(summary_from_db(run), flush=True)
         if not (run.greedy.same_winners and run.mes.same_winners):
