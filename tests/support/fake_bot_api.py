@@ -112,8 +112,10 @@ class FakeBotApi:
                     return web.Response(status=499)
         if method in ("sendMessage", "sendPhoto"):
             paid = params.get("allow_paid_broadcast", "").lower() in ("true", "1")
+            # A Response is a mapping, falsy when empty: compared with None, not as a truth.
             refusal = self.paid_refusal() if paid and self.paid_per_second else None
-            refusal = refusal or self.refusal(int(params["chat_id"]), bucket=not paid)
+            if refusal is None:
+                refusal = self.refusal(int(params["chat_id"]), bucket=not paid)
             if refusal is not None:
                 return refusal
             self.paid += paid
