@@ -209,11 +209,10 @@ async def test_a_paid_broadcast_shows_its_cost_in_stars_and_its_messages_carry_t
     await staff.click("⚡ Fast paid broadcast (Stars)")
     preview, summary = staff.shown[-2:]
     assert preview.text == "Have you voted? One week left. <3 & more"
-    # 3 citizens × 0.1 Star: the rule and the estimate, before anything is confirmed (numbers
-    # in the edition's Belgian English).
+    # 3 citizens × 0.1 Star: the rule and the estimate, before anything is confirmed.
     assert "<b>3</b> citizens today" in summary.text
     assert "0.1 Star per message above the free 30 a second" in summary.text
-    assert "at most <b>0,3 ⭐</b> for 3 people" in summary.text
+    assert "at most <b>0.3 ⭐</b> for 3 people" in summary.text
     assert "🐢 Usual free sending" in summary.labels
     await staff.click("✅ Confirm")
     [campaign] = await app.rows(CampaignRow)

@@ -2,7 +2,7 @@
 campaigns sent as paid broadcasts
 
 Revision ID: 0019
-Revises: 0011
+Revises: 0017
 Create Date: 2026-12-05
 
 A national vote has a million ballots but far fewer distinct ones: the results count each
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0019"
-down_revision: str | None = "0011"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
