@@ -9,6 +9,11 @@ too: sent evenly, the messages should all be accepted, none refused with a 429.
     python -m bench.broadcast                          # 10 000 citizens on SQLite at 500/s
     python -m bench.broadcast --citizens 300 --rate 5000   # a quick check
     python -m bench.broadcast --postgres postgresql+asyncpg://postgres@127.0.0.1:5432/test
+    python -m bench.broadcast --limit 1000             # a paid broadcast at up to 1 000/s
+
+With `--limit N`, the campaign is a paid broadcast: every message carries allow_paid_broadcast,
+the server lets those through at N a second (and all others at Telegram's free 30), and the
+sender's limiter is set to N, as the bot does for a paid campaign.
 
 The last line of output is one JSON object with the figures.
 """
@@ -27,15 +32,19 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+from aiogram.methods import SendMessage, TelegramMethod
+from aiogram.types import Message
 
 from bench.flow import fresh_database
 from bot.jobs.campaign_sending import telegram_send
-from broadcast.delivery import Sender
+from broadcast.delivery import Delivery, Sender
 from broadcast.limiter import RateLimiter
 from tests.support.broadcast_bot import bot_on, compose
 from tests.support.deliveries import delivery_states, seed_run
 
 ROOT = Path(__file__).resolve().parent.parent
+# Telegram's rate for messages that are not paid broadcasts.
+FREE_PER_SECOND = 30.0
 
 
 @dataclass(frozen=True)
@@ -49,6 +58,7 @@ class Figures:
     duplicates: int
     lost: int
     states: dict[str, int]
+    paid: int = 0
 
     @property
     def achieved_per_s(self) -> float:
@@ -60,14 +70,16 @@ class Figures:
 
 
 @asynccontextmanager
-async def fake_bot_api(rate: float) -> AsyncIterator[str]:
+async def fake_bot_api(rate: float, paid_rate: float | None = None) -> AsyncIterator[str]:
     """The fake Bot API server in a process of its own; yields its URL."""
+    paid = ["--paid-per-second", str(paid_rate)] if paid_rate else []
     server = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "tests.support.fake_bot_api",
         "--per-second",
         str(rate),
+        *paid,
         cwd=ROOT,
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
@@ -93,16 +105,27 @@ async def server_stats(url: str) -> dict[str, Any]:
     return stats
 
 
-async def benchmark(citizens: int, rate: float, postgres: str | None) -> Figures:
+async def paid_compose(delivery: Delivery) -> TelegramMethod[Message]:
+    method = await compose(delivery)
+    assert isinstance(method, SendMessage)
+    return method.model_copy(update={"allow_paid_broadcast": True})
+
+
+async def benchmark(
+    citizens: int, rate: float, postgres: str | None, paid: bool = False
+) -> Figures:
+    """`paid`: a paid broadcast at `rate`, the server's free rate staying at Telegram's 30."""
+    free_rate = FREE_PER_SECOND if paid else rate
     with tempfile.TemporaryDirectory(prefix="pbbot-bench-") as directory:
         async with (
             fresh_database(postgres, Path(directory)) as sessionmaker,
-            fake_bot_api(rate) as url,
+            fake_bot_api(free_rate, rate if paid else None) as url,
         ):
             seeded = await seed_run(sessionmaker, citizens)
             bot = bot_on(url)
             try:
-                sender = Sender(sessionmaker, telegram_send(bot, compose), RateLimiter(rate))
+                send = telegram_send(bot, paid_compose if paid else compose)
+                sender = Sender(sessionmaker, send, RateLimiter(rate))
                 started = time.perf_counter()
                 counts = await sender.run(seeded.run_id)
                 seconds = time.perf_counter() - started
@@ -123,14 +146,22 @@ async def benchmark(citizens: int, rate: float, postgres: str | None) -> Figures
         # A citizen who did not get the message, or whose delivery does not say it went.
         lost=len(set(seeded.chat_ids) - (set(received) & sent)),
         states=counts,
+        paid=stats.get("paid", 0),
     )
 
 
 def report(figures: Figures) -> str:
     states = ", ".join(f"{state} {count}" for state, count in figures.states.items() if count)
+    kind = (
+        f"a paid broadcast ({figures.paid} messages with allow_paid_broadcast; free ones "
+        f"limited to {FREE_PER_SECOND:g}/s)"
+        if figures.paid
+        else "free messages"
+    )
     rows = [
         f"{figures.citizens} citizens get one message each, on {figures.backend}; the fake Bot "
-        f"API server and the sender's limiter both at {figures.limit_per_s:g} messages/s",
+        f"API server and the sender's limiter both at {figures.limit_per_s:g} messages/s; "
+        f"{kind}",
         "",
         f"{'seconds':>8} {'accepted':>9} {'msg/s':>8} {'of limit':>9} {'429s':>6} "
         f"{'twice':>6} {'lost':>5}",
@@ -155,6 +186,7 @@ def summary(figures: Figures) -> str:
             "lost": figures.lost,
             "seconds": round(figures.seconds, 3),
             "backend": figures.backend,
+            "paid_messages": figures.paid,
         }
     )
 
@@ -174,14 +206,25 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="run on this PostgreSQL server (a database of its own is created and dropped), "
         "e.g. postgresql+asyncpg://postgres@127.0.0.1:5432/test",
     )
+    parser.add_argument(
+        "--limit",
+        type=float,
+        metavar="N",
+        help="send as a paid broadcast (allow_paid_broadcast) at up to N messages per second, "
+        "e.g. 1000; the server keeps the free ones at 30/s",
+    )
     args = parser.parse_args(argv)
+    if args.limit is not None and not 0 < args.limit <= 1000:
+        parser.error("--limit: Telegram's paid broadcasts go up to 1000 messages per second")
     if args.citizens < 1:
         parser.error("--citizens must be at least 1")
     if args.rate <= 0:
         parser.error("--rate must be more than zero")
     for name in ("aiogram", "aiogram.event", "aiohttp.access"):
         logging.getLogger(name).setLevel(logging.WARNING)
-    figures = asyncio.run(benchmark(args.citizens, args.rate, args.postgres))
+    paid = args.limit is not None
+    rate = args.limit if paid else args.rate
+    figures = asyncio.run(benchmark(args.citizens, rate, args.postgres, paid=paid))
     print(report(figures), flush=True)
     print(summary(figures), flush=True)
     if figures.duplicates or figures.lost:

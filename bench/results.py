@@ -23,6 +23,19 @@ What is timed, on the same instance, for each rule:
     python -m bench.results --ballots 2000      # a quick check, a few seconds
     python -m bench.results --ballots 5000 50000 --seed 7
 
+With `--from-db`, a national vote instead, end to end as `pbbot results` and /results count it:
+a database (a temporary SQLite file, or `--database URL`, e.g. an empty PostgreSQL database) is
+filled with an edition of 300 projects (or `--projects`; 5 000 to 80 000 €, an envelope of
+5 000 000 €) and N published ballots (default 1 000 000) of skewed popularity, not timed; then,
+for each rule, what
+is timed is `edition_results`: reading the projects and the ballots grouped by the database,
+building the election of distinct ballots and computing the winners, best of a few repeats, in
+wall time and in this process's CPU time (the machine may be shared; PostgreSQL's own CPU is not
+in the latter). The winners are checked against the rules run on the ballots one by one.
+
+    python -m bench.results --from-db                      # 1 000 000 ballots, SQLite
+    python -m bench.results --from-db --ballots 100000 --database postgresql://...
+
 The last line of output is one JSON object with the figures of the largest number of ballots.
 """
 
@@ -271,6 +284,239 @@ def summary(runs: Sequence[Run]) -> str:
     return json.dumps({**figures(largest), "runs": [figures(run) for run in runs]})
 
 
+# -- a national vote, from the database -------------------------------------------------------
+
+DB_PROJECTS = 300
+DB_ENVELOPE_EUROS = 5_000_000
+DB_DEFAULT_BALLOTS = 1_000_000
+DB_REPEATS = 3
+DB_CHUNK = 20_000
+
+
+def national_ballots(rng: random.Random, projects: int, count: int) -> list[list[int]]:
+    """`count` ballots over project numbers 0..projects-1: popularity Zipf-like over a shuffled
+    order, one project for 30% of the citizens, two or three for most others, up to a dozen
+    for a few (drawn with numpy: a Python draw per project would take longer than the count)."""
+    import numpy
+
+    generator = numpy.random.default_rng(rng.randrange(2**32))
+    order = numpy.array(rng.sample(range(projects), projects))
+    weights = 1 / (numpy.arange(projects) + 1) ** 0.9
+    cumulative = numpy.cumsum(weights / weights.sum())
+    drawn = order[
+        numpy.minimum(numpy.searchsorted(cumulative, generator.random((count, 12))), projects - 1)
+    ]
+    wanted = numpy.where(
+        generator.random(count) < 0.3,
+        1,
+        numpy.minimum(12, 2 + (generator.exponential(1.5, count)).astype(int)),
+    )
+    return [
+        list(dict.fromkeys(row))[:k] for row, k in zip(drawn.tolist(), wanted.tolist(), strict=True)
+    ]
+
+
+@dataclass
+class DbRule:
+    name: str
+    wall_s: float
+    cpu_s: float
+    read_wall_s: float
+    same_winners: bool
+    winners: int
+
+
+@dataclass
+class DbRun:
+    ballots: int
+    distinct: int
+    projects: int
+    database: str
+    fill_s: float
+    greedy: DbRule
+    mes: DbRule
+
+
+async def fill_database(
+    url: str, seed: int, count: int, source: str, projects: int = DB_PROJECTS
+) -> tuple[float, list[list[int]], list[int]]:
+    """An edition with its projects and `count` published ballots; return the time it took,
+    the ballots (as project numbers) and the projects' ids in the database."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import insert, update
+
+    from storage.database import create_engine, create_sessionmaker
+    from storage.migrate import upgrade
+    from storage.tables import BallotItemRow, BallotRow, EditionRow
+    from storage.unit_of_work import UnitOfWork
+    from storage.voting import project_set
+
+    started = time.perf_counter()
+    rng = random.Random(f"{seed}-db-{count}")
+    engine = create_engine(url)
+    try:
+        await upgrade(engine)
+        source = source.replace("total = 200000", f"total = {DB_ENVELOPE_EUROS}")
+        sessionmaker = create_sessionmaker(engine)
+        now = datetime.now(UTC)
+        async with UnitOfWork(sessionmaker) as uow:
+            stored = await uow.editions.save(source, now)
+            ids = []
+            for number in range(projects):
+                euros = 5_000 + rng.randrange(151) * 500
+                title = {"en": f"Project {number + 1}"}
+                project = await uow.projects.add(stored.id, title, title, euros * 100, now)
+                ids.append(project.id)
+            await uow.commit()
+        ballots = national_ballots(rng, projects, count)
+        for start in range(0, count, DB_CHUNK):
+            chunk = ballots[start : start + DB_CHUNK]
+            rows = [
+                {
+                    "id": f"{start + n:032x}",
+                    "edition_id": stored.id,
+                    "envelope_cents": DB_ENVELOPE_EUROS * 100,
+                    "total_cents": 0,
+                    "receipt": f"R{start + n:09d}",
+                    "project_ids": project_set(ids[i] for i in ballot),
+                }
+                for n, ballot in enumerate(chunk)
+            ]
+            items = [
+                {"ballot_id": row["id"], "project_id": ids[i]}
+                for row, ballot in zip(rows, chunk, strict=True)
+                for i in ballot
+            ]
+            async with engine.begin() as connection:
+                await connection.execute(insert(BallotRow), rows)
+                await connection.execute(insert(BallotItemRow), items)
+        async with engine.begin() as connection:
+            await connection.execute(
+                update(EditionRow)
+                .where(EditionRow.id == stored.id)
+                .values(ballots_published_at=now)
+            )
+    finally:
+        await engine.dispose()
+    return time.perf_counter() - started, ballots, ids
+
+
+async def time_from_db(url: str, rule: str, repeats: int) -> tuple[float, float, float, Any]:
+    """Best wall and CPU time of `edition_results` under `rule`, the best time of reading the
+    grouped ballots alone, and the last results."""
+    from dataclasses import replace
+
+    from bot.reports.results import edition_results
+    from budget.edition import ResultsRule
+    from storage.database import create_engine, create_sessionmaker
+    from storage.unit_of_work import UnitOfWork
+
+    engine = create_engine(url)
+    best_wall = best_cpu = best_read = float("inf")
+    outcome = None
+    try:
+        sessionmaker = create_sessionmaker(engine)
+        for _ in range(repeats):
+            async with UnitOfWork(sessionmaker) as uow:
+                stored = await uow.editions.current(None)
+                assert stored is not None
+                edition = replace(stored.edition, results_rule=ResultsRule(rule))
+                stored = replace(stored, edition=edition)
+                wall, cpu = time.perf_counter(), time.process_time()
+                outcome = await edition_results(uow, stored)
+                best_wall = min(best_wall, time.perf_counter() - wall)
+                best_cpu = min(best_cpu, time.process_time() - cpu)
+                wall = time.perf_counter()
+                await uow.voting.ballot_groups(stored.id)
+                best_read = min(best_read, time.perf_counter() - wall)
+    finally:
+        await engine.dispose()
+    return best_wall, best_cpu, best_read, outcome
+
+
+def measure_from_db(count: int, seed: int, url: str | None, projects: int = DB_PROJECTS) -> DbRun:
+    import asyncio
+    import tempfile
+    from pathlib import Path
+
+    from bot.reports.results import SHARE_INCREMENT_CENTS, election_id
+
+    with tempfile.TemporaryDirectory() as folder:
+        database = url or f"sqlite:///{Path(folder) / 'national.db'}"
+        source = (Path(__file__).resolve().parent.parent / "examples" / "namur.toml").read_text()
+        fill_s, ballots, ids = asyncio.run(fill_database(database, seed, count, source, projects))
+        measured = {}
+        for rule in ("greedy", "mes"):
+            measured[rule] = asyncio.run(time_from_db(database, rule, DB_REPEATS))
+    # The same vote counted ballot by ballot, as the tests compare it with pabutools.
+    outcome = measured["greedy"][3]
+    names = [election_id(id) for id in ids]
+    one_by_one = Election(
+        outcome.election.projects,
+        outcome.election.budget,
+        tuple(frozenset(names[i] for i in ballot) for ballot in ballots),
+    )
+    expected = {
+        "greedy": greedy(one_by_one).winners,
+        "mes": equal_shares(one_by_one, voter_budget_increment=SHARE_INCREMENT_CENTS).winners,
+    }
+    rules = {}
+    for rule, (wall, cpu, read, results) in measured.items():
+        rules[rule] = DbRule(
+            rule,
+            wall,
+            cpu,
+            read,
+            results.results.winners == expected[rule],
+            len(results.results.winners),
+        )
+    return DbRun(
+        ballots=count,
+        distinct=len(outcome.election.groups),
+        projects=projects,
+        database="sqlite" if url is None else url.split(":", 1)[0],
+        fill_s=fill_s,
+        greedy=rules["greedy"],
+        mes=rules["mes"],
+    )
+
+
+def report_from_db(run: DbRun) -> str:
+    rows = [
+        f"{run.ballots:,} published ballots ({run.distinct:,} distinct) over {run.projects} "
+        f"projects, an envelope of {DB_ENVELOPE_EUROS:,} €, {run.database}; best of "
+        f"{DB_REPEATS}; the database filled in {run.fill_s:.1f} s (not timed)",
+        "",
+        f"{'rule':<7} {'end to end s':>12} {'CPU s':>7} {'of which read s':>15} "
+        f"{'winners':>8} {'same winners':>12}",
+    ]
+    for rule in (run.greedy, run.mes):
+        rows.append(
+            f"{rule.name:<7} {rule.wall_s:>12.3f} {rule.cpu_s:>7.3f} {rule.read_wall_s:>15.3f} "
+            f"{rule.winners:>8} {'yes' if rule.same_winners else 'NO':>12}"
+        )
+    return "\n".join(rows)
+
+
+def summary_from_db(run: DbRun) -> str:
+    return json.dumps(
+        {
+            "from_db": True,
+            "database": run.database,
+            "ballots": run.ballots,
+            "distinct_ballots": run.distinct,
+            "projects": run.projects,
+            "greedy_s": round(run.greedy.wall_s, 4),
+            "greedy_cpu_s": round(run.greedy.cpu_s, 4),
+            "mes_s": round(run.mes.wall_s, 4),
+            "mes_cpu_s": round(run.mes.cpu_s, 4),
+            "read_s": round(min(run.greedy.read_wall_s, run.mes.read_wall_s), 4),
+            "same_winners": run.greedy.same_winners and run.mes.same_winners,
+        }
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m bench.results", description=__doc__.split("\n\n")[0] if __doc__ else None
@@ -279,16 +525,48 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--ballots",
         type=int,
         nargs="+",
-        default=list(DEFAULT_BALLOTS),
+        default=None,
         metavar="N",
-        help="numbers of ballots, one run each (default 10000 100000)",
+        help="numbers of ballots, one run each (default 10000 100000; with --from-db, "
+        "one number, default 1000000)",
+    )
+    parser.add_argument(
+        "--from-db",
+        action="store_true",
+        help="a national vote read from a database and counted end to end",
+    )
+    parser.add_argument(
+        "--projects",
+        type=int,
+        default=DB_PROJECTS,
+        help=f"with --from-db: projects on the ballot (default {DB_PROJECTS})",
+    )
+    parser.add_argument(
+        "--database",
+        metavar="URL",
+        help="with --from-db: an empty database to fill (default: a temporary SQLite file)",
     )
     parser.add_argument(
         "--seed", type=int, default=DEFAULT_SEED, help=f"seed of the vote (default {DEFAULT_SEED})"
     )
     args = parser.parse_args(argv)
-    if any(count < 1 for count in args.ballots):
+    if args.ballots is not None and any(count < 1 for count in args.ballots):
         parser.error("--ballots must be at least 1")
+    if args.database is not None and not args.from_db:
+        parser.error("--database goes with --from-db")
+    if args.from_db:
+        if args.ballots is not None and len(args.ballots) > 1:
+            parser.error("--from-db takes one number of ballots")
+        count = args.ballots[0] if args.ballots else DB_DEFAULT_BALLOTS
+        if args.projects < 1:
+            parser.error("--projects must be at least 1")
+        run = measure_from_db(count, args.seed, args.database, args.projects)
+        print(report_from_db(run), flush=True)
+        print(summary_from_db(run), flush=True)
+        if not (run.greedy.same_winners and run.mes.same_winners):
+            raise SystemExit(1)
+        return
+    args.ballots = args.ballots or list(DEFAULT_BALLOTS)
     runs = []
     for count in sorted(args.ballots):
         runs.append(measure(count, args.seed))

@@ -6,6 +6,7 @@ button = "vote"                   # "deposit", "link" (with url = "https://...")
 image = "https://example.org/vote.jpg"
 html = false                      # true: the texts use Telegram's HTML formatting
 results_announcement = false
+paid_broadcast = false            # true: up to 1 000 messages/s, 0.1 Star per message
 
 [text]
 fr = "Avez-vous voté ? Il reste une semaine."
@@ -44,7 +45,16 @@ def parse_campaign(source: str, zone_name: str) -> Campaign:
         data = tomllib.loads(source)
     except tomllib.TOMLDecodeError as error:
         raise CampaignFileError(f"TOML syntax: {error}") from None
-    known = {"name", "audience", "button", "url", "image", "html", "results_announcement"}
+    known = {
+        "name",
+        "audience",
+        "button",
+        "url",
+        "image",
+        "html",
+        "results_announcement",
+        "paid_broadcast",
+    }
     unknown = set(data) - known - {"text", "schedule"}
     if unknown:
         raise CampaignFileError(f"{sorted(unknown)[0]}: unknown field")
@@ -67,6 +77,7 @@ def parse_campaign(source: str, zone_name: str) -> Campaign:
         button_url=_text(data, "url"),
         html=_boolean(data, "html"),
         results_announcement=_boolean(data, "results_announcement"),
+        paid_broadcast=_boolean(data, "paid_broadcast"),
     )
 
 

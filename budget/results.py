@@ -10,17 +10,22 @@ after the vote by anyone, and lets anybody recompute the results with pabutools 
 edition that wants numbers to sort as numbers gives ids of equal length ("07", "10").
 
 Speed comes from two facts. Voters with identical ballots are indistinguishable, so ballots are
-counted once per distinct ballot. And during Equal Shares a voter's remaining budget depends only
-on which of the projects selected so far they approved, so the budgets of all voters fit in a
-few "classes" keyed by that set, kept per project with the number of supporters in each.
-Budgets are whole numbers over one common denominator: comparisons that decide a winner are
-exact cross-multiplications of integers, as pabutools' own rationals are exact.
+counted once per distinct ballot: a `GroupedElection` holds each distinct ballot once with the
+number of citizens who cast it, which is how a national vote is read from the database (a
+million ballots, a few hundred thousand distinct ones), and every rule works on that form. And
+during Equal Shares voters who paid the same so far hold the same budget: they are followed in
+"classes" (those who gave all they had in one), each distinct ballot's class kept in a numpy
+array, so that a project's supporters per class are counted in C. Budgets are whole numbers
+over one common denominator: comparisons that decide a winner are exact cross-multiplications
+of integers, as pabutools' own rationals are exact.
 """
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from math import gcd
+
+import numpy
 
 from budget.edition import ResultsRule
 
@@ -99,6 +104,71 @@ class Election:
             cast.append(frozenset(ballot))
         return cls(listed, budget, tuple(cast))
 
+    def grouped(self) -> "GroupedElection":
+        """The same election with each distinct ballot once, and how many cast it."""
+        counted = Counter(self.ballots)
+        return GroupedElection(self.projects, self.budget, tuple(counted.items()))
+
+
+@dataclass(frozen=True)
+class GroupedElection:
+    """An election as counted: each distinct ballot once with the number of citizens who cast
+    it (at least one). The rules give the same results as on the ballots one by one.
+
+    Build it with `GroupedElection.of`, which merges a ballot given twice."""
+
+    projects: tuple[Project, ...]
+    budget: int
+    groups: tuple[tuple[Ballot, int], ...]
+
+    def __post_init__(self) -> None:
+        # The same checks as an Election's, once per distinct ballot; a national vote has a
+        # few hundred thousand, so the loops stay in C (map, all, set).
+        ballots = tuple(ballot for ballot, _ in self.groups)
+        Election(self.projects, self.budget, ballots)
+        if not all(map(_is_count, (times for _, times in self.groups))):
+            times = next(t for _, t in self.groups if not _is_count(t))
+            raise ValueError(f"a ballot is cast a whole number of times, not {times!r}")
+        if len(set(ballots)) != len(ballots):
+            raise ValueError("a ballot is listed twice; build with GroupedElection.of")
+
+    @classmethod
+    def of(
+        cls,
+        projects: Iterable[Project] | Mapping[str, int],
+        budget: int,
+        groups: Iterable[tuple[Iterable[str], int]],
+    ) -> "GroupedElection":
+        """`groups` as (ballot, times cast); the same ballot given twice is counted once with
+        both numbers added."""
+        if isinstance(projects, Mapping):
+            listed = tuple(Project(id, cost) for id, cost in projects.items())
+        else:
+            listed = tuple(projects)
+        counted: dict[Ballot, int] = {}
+        for number, (ballot, times) in enumerate(groups, start=1):
+            if isinstance(ballot, str):
+                raise ValueError(f"ballot {number} is a string, not a collection of ids")
+            if not _is_count(times):
+                raise ValueError(f"a ballot is cast a whole number of times, not {times!r}")
+            key = frozenset(ballot)
+            counted[key] = counted.get(key, 0) + times
+        return cls(listed, budget, tuple(counted.items()))
+
+    @property
+    def voters(self) -> int:
+        return sum(times for _, times in self.groups)
+
+    def grouped(self) -> "GroupedElection":
+        return self
+
+
+AnyElection = Election | GroupedElection
+
+
+def _is_count(times: object) -> bool:
+    return type(times) is int and times >= 1
+
 
 @dataclass(frozen=True)
 class Results:
@@ -125,7 +195,7 @@ class Standing:
     left: int | None = None
 
 
-def ranking(election: Election, results: Results) -> list[Standing]:
+def ranking(election: AnyElection, results: Results) -> list[Standing]:
     """The projects most voted first, ties in the order the rules break them (project ids as
     strings): the one order in which the results are printed, drawn and announced."""
     winners = set(results.winners)
@@ -138,14 +208,14 @@ def ranking(election: Election, results: Results) -> list[Standing]:
     ]
 
 
-def count_votes(election: Election) -> dict[str, int]:
+def count_votes(election: AnyElection) -> dict[str, int]:
     """For each project, the number of ballots that hold it."""
     votes, _ = _tally(election)
     return votes
 
 
 def compute_results(
-    election: Election, rule: ResultsRule | str, *, voter_budget_increment: int = 1
+    election: AnyElection, rule: ResultsRule | str, *, voter_budget_increment: int = 1
 ) -> Results:
     """Apply the rule named "greedy" or "mes"; `voter_budget_increment` only concerns "mes"."""
     try:
@@ -158,7 +228,7 @@ def compute_results(
     return equal_shares(election, voter_budget_increment=voter_budget_increment)
 
 
-def greedy(election: Election) -> Results:
+def greedy(election: AnyElection) -> Results:
     """Projects by decreasing number of votes, each funded if it still fits in what is left;
     one that does not fit is skipped and the following ones are still tried.
 
@@ -170,7 +240,7 @@ def greedy(election: Election) -> Results:
     return _results(ResultsRule.GREEDY, election, votes, winners, skipped)
 
 
-def equal_shares(election: Election, *, voter_budget_increment: int = 1) -> Results:
+def equal_shares(election: AnyElection, *, voter_budget_increment: int = 1) -> Results:
     """The Method of Equal Shares with cost utilities, completed as equalshares.net does.
 
     Each voter gets an equal share of the budget; a project is bought by its supporters, each
@@ -193,9 +263,13 @@ def equal_shares(election: Election, *, voter_budget_increment: int = 1) -> Resu
     return _results(ResultsRule.EQUAL_SHARES, election, votes, winners, skipped)
 
 
-def _tally(election: Election) -> tuple[dict[str, int], Counter[Ballot]]:
+def _tally(election: AnyElection) -> tuple[dict[str, int], Mapping[Ballot, int]]:
     """Votes per project and the distinct ballots with how many times each was cast."""
-    groups = Counter(election.ballots)
+    groups: Mapping[Ballot, int]
+    if isinstance(election, GroupedElection):
+        groups = dict(election.groups)
+    else:
+        groups = Counter(election.ballots)
     votes = dict.fromkeys((project.id for project in election.projects), 0)
     for ballot, count in groups.items():
         for id in ballot:
@@ -204,7 +278,7 @@ def _tally(election: Election) -> tuple[dict[str, int], Counter[Ballot]]:
 
 
 def _fill_greedily(
-    election: Election, votes: Mapping[str, int], chosen: list[str], skipped: dict[str, int]
+    election: AnyElection, votes: Mapping[str, int], chosen: list[str], skipped: dict[str, int]
 ) -> list[str]:
     """Complete `chosen` with the other voted-for projects, most voted first, that still fit;
     `skipped` gets those that did not, with what was left then."""
@@ -224,7 +298,7 @@ def _fill_greedily(
 
 def _results(
     rule: ResultsRule,
-    election: Election,
+    election: AnyElection,
     votes: dict[str, int],
     winners: list[str],
     skipped: dict[str, int],
@@ -233,36 +307,38 @@ def _results(
     return Results(rule, tuple(winners), votes, sum(cost[id] for id in winners), skipped)
 
 
-# A voter's class: the set of selected projects they approved, as a bit mask over project indices.
-# Support: for one project, its supporters counted per class.
-_Support = dict[int, int]
-
-
 class _EqualShares:
     """Runs of Equal Shares on one election, for successive shares per voter.
 
     Projects with at least one vote are numbered 0..m-1 and kept in the order of the election.
-    What the classes are depends only on which projects are selected, not on the budgets nor
-    the order of selection, so the supports per class are remembered across runs."""
+    Voters are followed by "class": the voters of a class hold the same budget. All start in
+    class 0; when a project is selected, the voters of each class supporting it move to a new
+    class, or to the broke one (`BROKE`) when they gave all they had, where most of them end.
+    Each distinct ballot has its class in an array updated in place (numpy), and a project's
+    supporters per class are counted only when a run looks at the project, over the distinct
+    ballots holding it."""
 
-    def __init__(self, election: Election, votes: Mapping[str, int], groups: Counter[Ballot]):
+    BROKE = 1
+
+    def __init__(
+        self, election: AnyElection, votes: Mapping[str, int], groups: Mapping[Ballot, int]
+    ):
         supported = [p for p in election.projects if votes[p.id] > 0]
         index = {p.id: i for i, p in enumerate(supported)}
         self.ids = [p.id for p in supported]
         self.costs = [p.cost for p in supported]
         self.votes = [votes[p.id] for p in supported]
         self.budget = election.budget
-        self.voters = len(election.ballots)
-        # For each project, the distinct ballots holding it: (mask, times cast, the other
-        # projects of the ballot).
-        self.ballots_of: list[list[tuple[int, int, tuple[int, ...]]]] = [[] for _ in supported]
-        for ballot, count in groups.items():
-            members = [index[id] for id in ballot]
-            mask = sum(1 << i for i in members)
-            for i in members:
-                others = tuple(j for j in members if j != i)
-                self.ballots_of[i].append((mask, count, others))
-        self._supports: dict[int, list[_Support]] = {0: [{0: n} for n in self.votes]}
+        self.voters = sum(groups.values())
+        # For each project, the distinct ballots (numbered) holding it, and what each weighs.
+        holding: list[list[int]] = [[] for _ in supported]
+        for number, ballot in enumerate(groups):
+            for id in ballot:
+                holding[index[id]].append(number)
+        weights = numpy.fromiter(groups.values(), dtype=numpy.float64, count=len(groups))
+        self.ballots_of = [numpy.array(numbers, dtype=numpy.intp) for numbers in holding]
+        self.weights_of = [weights[numbers] for numbers in self.ballots_of]
+        self.distinct = len(groups)
 
     def iterated(self, increment: int) -> list[str]:
         """Raise the share per voter by `increment` until the outcome would overspend or no
@@ -299,47 +375,79 @@ class _EqualShares:
         denominator): `rest` the part of cost × denominator the payers share equally after the
         poorer supporters gave all they had. rho only grows as budgets shrink, so an old rho is
         a lower bound: projects are looked at by increasing old rho and a round stops at the
-        first whose old rho is above the best found (floats only order the looking; the choice
-        itself is made on integers)."""
+        first whose old rho is above the best found.
+
+        A national vote has thousands of classes per project: rho is first estimated in floats
+        with numpy (each class's budget kept as a float too), and only the projects that could
+        be the best within the floats' error are then priced on integers, which decide (so
+        floats only narrow the search; the choice is exact)."""
         costs, votes, ids = self.costs, self.votes, self.ids
-        budgets: dict[int, tuple[int, int]] = {0: (share, 0)}  # class -> (numerator, epoch)
+        # class -> (numerator, epoch); and each class's budget as a float, for the estimates.
+        budgets: dict[int, tuple[int, int]] = {0: (share, 0), self.BROKE: (0, 0)}
+        estimates = numpy.zeros(64)
+        estimates[0] = share / denominator
         factors = [1]
-        selected = 0
-        supports = self._supports[0]
+        classes = numpy.zeros(self.distinct, dtype=numpy.intp)
         candidates = set(range(len(costs)))
         lower = {i: 1 / votes[i] for i in candidates}
         winners: list[int] = []
+
+        def exact(i: int) -> tuple[int, int] | None:
+            """(rest, payers) on integers; None if the supporters cannot pay for it."""
+            held = []  # (budget, supporters) per class
+            for voter_class, n in self._support(classes, i).items():
+                numerator, epoch = budgets[voter_class]
+                held.append((numerator * factors[epoch], n))
+            need = costs[i] * denominator
+            if sum(budget * n for budget, n in held) < need:
+                return None
+            held.sort()
+            rest, payers = need, votes[i]
+            for budget, n in held:
+                if rest <= budget * payers:
+                    break  # this class, and all richer ones, can pay rest / payers
+                rest -= budget * n
+                payers -= n
+            return rest, payers
+
         while candidates:
-            best: tuple[int, int, int] | None = None  # (rest, payers, project)
-            best_rho = 0.0
+            looked: list[tuple[float, bool, int]] = []  # (estimated rho, unsure, project)
+            best_rho = float("inf")
             for i in sorted(candidates, key=lower.__getitem__):
-                if best is not None and lower[i] > best_rho * (1 + 1e-9):
+                if lower[i] > best_rho * (1 + 1e-9):
                     break
-                held = []  # (budget, supporters) per class
-                for voter_class, n in supports[i].items():
-                    numerator, epoch = budgets[voter_class]
-                    held.append((numerator * factors[epoch], n))
-                need = costs[i] * denominator
-                if sum(budget * n for budget, n in held) < need:
+                estimate = self._estimate(classes, estimates, i)
+                if estimate is None:
                     candidates.discard(i)  # its supporters can no longer pay for it
                     continue
-                held.sort()
-                rest, payers = need, votes[i]
-                for budget, n in held:
-                    if rest <= budget * payers:
-                        break  # this class, and all richer ones, can pay rest / payers
-                    rest -= budget * n
-                    payers -= n
+                rho, unsure = estimate
+                lower[i] = rho
+                looked.append((rho, unsure, i))
+                if not unsure:
+                    # Only a sure estimate may stop the looking: an unsure one could be wrong.
+                    best_rho = min(best_rho, rho)
+            # Priced on integers: whatever might be the best, given the floats' error.
+            best: tuple[int, int, int] | None = None  # (rest, payers, project)
+            for rho, unsure, i in looked:
+                if not unsure and rho > best_rho * (1 + 1e-8):
+                    continue
+                priced = exact(i)
+                if priced is None:
+                    candidates.discard(i)
+                    continue
+                rest, payers = priced
                 lower[i] = rest / (payers * costs[i] * denominator)
                 if best is None:
-                    best, best_rho = (rest, payers, i), lower[i]
+                    best = (rest, payers, i)
                     continue
                 # rho_i < rho_best, both over the same denominator: cross-multiplied.
                 left = rest * best[1] * costs[best[2]]
                 right = best[0] * payers * costs[i]
                 if left < right or (left == right and ids[i] < ids[best[2]]):
-                    best, best_rho = (rest, payers, i), lower[i]
+                    best = (rest, payers, i)
             if best is None:
+                if any(i in candidates for _, _, i in looked):
+                    continue  # an estimate was unsure and wrong: look again without it
                 break
             rest, payers, chosen = best
             common = gcd(rest, payers)
@@ -349,54 +457,58 @@ class _EqualShares:
                 factors = [factor * scale for factor in factors]
                 factors.append(1)
             payment, now = rest // common, len(factors) - 1
-            bit = 1 << chosen
-            for voter_class in supports[chosen]:
+            # The chosen project's supporters pay and move to a class of their own.
+            moves = numpy.arange(len(budgets), dtype=numpy.intp)
+            for voter_class in self._support(classes, chosen):
+                if voter_class == self.BROKE:
+                    continue
                 numerator, epoch = budgets[voter_class]
                 left_over = numerator * factors[epoch] - payment
-                budgets[voter_class | bit] = (max(left_over, 0), now)
-            supports = self._supports_after(selected, chosen, supports)
-            selected |= bit
+                if left_over > 0:
+                    moved = moves[voter_class] = len(budgets)
+                    budgets[moved] = (left_over, now)
+                    if moved >= len(estimates):
+                        estimates = numpy.concatenate([estimates, numpy.zeros(len(estimates))])
+                    estimates[moved] = left_over / denominator
+                else:
+                    moves[voter_class] = self.BROKE
+            holding = self.ballots_of[chosen]
+            classes[holding] = moves[classes[holding]]
             candidates.discard(chosen)
             winners.append(chosen)
         return winners
 
-    def _supports_after(
-        self, selected: int, chosen: int, supports: list[_Support]
-    ) -> list[_Support]:
-        """The supports once `chosen` joins `selected`: its supporters move to a new class."""
-        key = selected | 1 << chosen
-        known = self._supports.get(key)
-        if known is not None:
-            return known
-        # Count the moving supporters per old class first: Counter.update runs in C, and most
-        # distinct ballots were cast once.
-        moving: dict[int, Counter[int]] = {}
-        for mask, count, others in self.ballots_of[chosen]:
-            before = mask & selected
-            tally = moving.get(before)
-            if tally is None:
-                tally = moving[before] = Counter()
-            if count == 1:
-                tally.update(others)
-            else:
-                for j in others:
-                    tally[j] += count
-        after = list(supports)
-        copied = [False] * len(after)
-        for before, tally in moving.items():
-            moved = before | 1 << chosen
-            for j, count in tally.items():
-                if key >> j & 1:
-                    continue  # selected already: its supporters no longer matter
-                if not copied[j]:
-                    after[j] = dict(after[j])
-                    copied[j] = True
-                support = after[j]
-                left = support[before] - count
-                if left:
-                    support[before] = left
-                else:
-                    del support[before]
-                support[moved] = support.get(moved, 0) + count
-        self._supports[key] = after
-        return after
+    def _estimate(
+        self, classes: "numpy.ndarray", estimates: "numpy.ndarray", project: int
+    ) -> tuple[float, bool] | None:
+        """rho in floats, and whether it is unsure (close to unaffordable, or the subtraction
+        that gives it lost too many digits); None if clearly unaffordable."""
+        counts = numpy.bincount(classes[self.ballots_of[project]], weights=self.weights_of[project])
+        present = numpy.flatnonzero(counts)
+        held, budget = counts[present], estimates[present]
+        cost = float(self.costs[project])
+        total = float(held @ budget)
+        if total < cost * (1 - 1e-9):
+            return None
+        unsure = total <= cost * (1 + 1e-9)
+        order = numpy.argsort(budget, kind="stable")
+        held, budget = held[order], budget[order]
+        paid = numpy.cumsum(held * budget)
+        gave_before = numpy.concatenate(([0.0], paid[:-1]))
+        payers = self.votes[project] - numpy.concatenate(([0.0], numpy.cumsum(held)[:-1]))
+        rest = cost - gave_before
+        can_pay = rest <= budget * payers * (1 + 1e-12)
+        k = int(numpy.argmax(can_pay)) if can_pay.any() else len(rest) - 1
+        if rest[k] <= 0 or payers[k] <= 0:
+            return 0.0, True
+        # The sums carry about one rounding per term: relative to what is left, that many.
+        error = (cost + gave_before[k]) * (k + 2) * 2.3e-16
+        return float(rest[k] / (payers[k] * cost)), unsure or error > rest[k] * 1e-10
+
+    def _support(self, classes: "numpy.ndarray", project: int) -> dict[int, int]:
+        """The project's supporters counted per class."""
+        # Counts of at most a few million: exact in float64, which bincount sums in C.
+        counts = numpy.bincount(classes[self.ballots_of[project]], weights=self.weights_of[project])
+        present = numpy.flatnonzero(counts)
+        supporters = counts[present].astype(numpy.int64)
+        return dict(zip(present.tolist(), supporters.tolist(), strict=True))

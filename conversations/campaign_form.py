@@ -16,6 +16,7 @@ from typing import Any
 from budget.campaigns import (
     AUTOMATIC,
     CAPTION_LIMIT,
+    PAID_BROADCAST_PER_SECOND,
     TEXT_LIMIT,
     WEEKDAYS,
     WITH_VALUE,
@@ -28,6 +29,7 @@ from budget.campaigns import (
     ScheduleKind,
     check_campaign,
     html_problem,
+    paid_broadcast_stars,
 )
 from budget.edition import Edition
 from budget.serialise import load
@@ -51,6 +53,7 @@ class ComposeAction(StrEnum):
     SKIP = "skip"
     CONFIRM = "confirm"
     CANCEL = "cancel"
+    PAID = "paid"
 
 
 class Step(StrEnum):
@@ -81,6 +84,7 @@ class CampaignForm:
     button_url: str | None = None
     audience: dict[str, str] = field(default_factory=lambda: {"kind": "everyone"})
     schedule: dict[str, Any] = field(default_factory=lambda: {"kind": "now"})
+    paid_broadcast: bool = False
 
     def campaign(self) -> Campaign:
         first = next((text for text in self.texts.values() if text), "")
@@ -93,6 +97,7 @@ class CampaignForm:
             button=ButtonKind(self.button) if self.button else None,
             button_url=self.button_url,
             html=self.html,
+            paid_broadcast=self.paid_broadcast,
         )
 
 
@@ -196,6 +201,9 @@ def _press(form: CampaignForm, press: Press, ctx: FormContext) -> CampaignOutcom
         return _go(form, Step.WEEKLY, ctx)
     if now is Step.PREVIEW and action == ComposeAction.AUDIENCE:
         return _go(form, Step.AUDIENCE, ctx)
+    if now is Step.PREVIEW and action == ComposeAction.PAID and arg in ("on", "off"):
+        form.paid_broadcast = arg == "on"
+        return _to_preview(form, ctx)
     if now is Step.PREVIEW and action == ComposeAction.CONFIRM:
         campaign = form.campaign()
         try:
@@ -443,11 +451,24 @@ def preview_summary(form: CampaignForm, ctx: FormContext, audience_size: int) ->
                 language=LANGUAGE_NAMES.get(first, first),
             )
         )
+    if form.paid_broadcast:
+        texts.append(
+            Text(
+                "broadcast.preview.paid",
+                rate=int(PAID_BROADCAST_PER_SECOND),
+                stars=paid_broadcast_stars(audience_size),
+                size=audience_size,
+            )
+        )
     rows: list[list[Button]] = []
     if audience_size == 0:
         texts.append(Text("broadcast.preview.nobody"))
     else:
         rows.append([Button("broadcast.button.confirm", ComposeAction.CONFIRM)])
     rows.append([Button("broadcast.button.change_audience", ComposeAction.AUDIENCE)])
+    if form.paid_broadcast:
+        rows.append([Button("broadcast.button.paid_off", ComposeAction.PAID, "off")])
+    else:
+        rows.append([Button("broadcast.button.paid_on", ComposeAction.PAID, "on")])
     rows.append(_cancel_row())
     return Reply(*texts, buttons=rows)

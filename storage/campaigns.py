@@ -31,6 +31,7 @@ class StoredCampaign:
     # Who follows its progress; None: nobody.
     created_by: int | None
     created_at: datetime
+    paid_broadcast: bool = False
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ def _campaign(row: CampaignRow) -> StoredCampaign:
         row.state,
         row.created_by,
         row.created_at,
+        row.paid_broadcast,
     )
 
 
@@ -103,6 +105,7 @@ class Campaigns:
         results_announcement: bool,
         created_by: int | None,
         now: datetime,
+        paid_broadcast: bool = False,
     ) -> StoredCampaign:
         row = CampaignRow(
             edition_id=edition_id,
@@ -115,6 +118,7 @@ class Campaigns:
             audience=audience,
             schedule=schedule,
             results_announcement=results_announcement,
+            paid_broadcast=paid_broadcast,
             state="scheduled",
             created_by=created_by,
             created_at=now,

@@ -103,6 +103,11 @@ def seal_ballot(
     return sealer.seal(SEALED_BALLOT, json.dumps(content).encode(), _context(edition_id, voter_id))
 
 
+def project_set(project_ids: Iterable[int]) -> str:
+    """A published ballot's projects as one text: equal for equal ballots, whatever the order."""
+    return ",".join(map(str, sorted(set(project_ids))))
+
+
 def _context(edition_id: int, voter_id: int) -> str:
     return f"{edition_id}:{voter_id}"
 
@@ -267,6 +272,7 @@ class Voting:
                 "envelope_cents": content["envelope_cents"],
                 "total_cents": content["total_cents"],
                 "receipt": content["receipt"],
+                "project_ids": project_set(content["projects"]),
             }
             for content in ballots
         ]
@@ -319,6 +325,23 @@ class Voting:
             for voter_id, sealed in await self._sealed(edition_id)
         ]
 
+    async def ballot_groups(self, edition_id: int) -> list[tuple[tuple[int, ...], int]]:
+        """Each distinct ballot once, as its projects, with how many cast it: the published
+        ones grouped by the database, or before the close the sealed ones, opened with the key
+        (provisional) and grouped here."""
+        if not await self.published(edition_id):
+            counted = Counter(
+                tuple(sorted(self._unsealed(edition_id, voter_id, sealed).project_ids))
+                for voter_id, sealed in await self._sealed(edition_id)
+            )
+            return list(counted.items())
+        rows = await self.session.execute(
+            select(BallotRow.project_ids, func.count())
+            .where(BallotRow.edition_id == edition_id)
+            .group_by(BallotRow.project_ids)
+        )
+        return [(tuple(map(int, ids.split(","))) if ids else (), times) for ids, times in rows]
+
     async def _sealed(self, edition_id: int) -> list[tuple[int, str]]:
         rows = await self.session.execute(
             select(VoterRow.id, VoterRow.sealed_ballot).where(
@@ -329,20 +352,13 @@ class Voting:
 
     async def published_ballots(self, edition_id: int) -> list[PublishedBallot]:
         rows = await self.session.execute(
-            select(BallotRow.id, BallotRow.receipt).where(BallotRow.edition_id == edition_id)
+            select(BallotRow.receipt, BallotRow.project_ids).where(
+                BallotRow.edition_id == edition_id
+            )
         )
-        receipts = {ballot_id: receipt for ballot_id, receipt in rows}
-        held: dict[str, set[int]] = {ballot_id: set() for ballot_id in receipts}
-        items = await self.session.execute(
-            select(BallotItemRow.ballot_id, BallotItemRow.project_id)
-            .join(BallotRow, BallotRow.id == BallotItemRow.ballot_id)
-            .where(BallotRow.edition_id == edition_id)
-        )
-        for ballot_id, project_id in items:
-            held[ballot_id].add(project_id)
         return [
-            PublishedBallot(receipts[ballot_id], frozenset(projects))
-            for ballot_id, projects in held.items()
+            PublishedBallot(receipt, frozenset(map(int, ids.split(","))) if ids else frozenset())
+            for receipt, ids in rows
         ]
 
     async def turnout(self, edition_id: int) -> int:

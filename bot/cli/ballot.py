@@ -21,11 +21,18 @@ from budget.edition import Edition, Phase, ResultsRule
 from budget.ideas import IdeaStatus
 from budget.money import AmountError, parse_amount
 from budget.pabulib import PabulibError, format_pabulib, read_pabulib_file
-from budget.results import Election, Results, Standing, compute_results, ranking
+from budget.results import (
+    AnyElection,
+    Election,
+    Results,
+    Standing,
+    compute_results,
+    ranking,
+)
 from budget.results import Project as ElectionProject
 
 if TYPE_CHECKING:
-    from bot.reports.results import EditionResults
+    from bot.reports.results import CastBallots, EditionResults
     from storage.editions import StoredEdition
     from storage.unit_of_work import UnitOfWork
 
@@ -222,7 +229,7 @@ class _Report:
     """What `pbbot results` prints, draws and exports: one election, its results and the
     projects' names, in one language."""
 
-    election: Election
+    election: AnyElection
     outcome: Results
     names: dict[str, str]
     language: str
@@ -345,18 +352,21 @@ def _pabulib_report(pb: Path, rule: ResultsRule, lang: str | None) -> _Report:
 
 
 def _edition_report(provisional: bool, lang: str | None) -> _Report:
-    from bot.reports.results import edition_results, election_id
+    from bot.reports.results import cast_ballots, edition_results, election_id
 
-    async def compute(uow: UnitOfWork, stored: StoredEdition) -> tuple[EditionResults, bool]:
+    async def compute(
+        uow: UnitOfWork, stored: StoredEdition
+    ) -> tuple[EditionResults, CastBallots, bool]:
         closed = stored.edition.vote_is_closed(datetime.now(UTC))
         if not closed and not provisional:
             raise fail(
                 "the vote is not closed (`pbbot vote close` ends it): its figures are "
                 "provisional; add --provisional to see them"
             )
-        return await edition_results(uow, stored), closed
+        # Counted on the distinct ballots; the export lists them one by one.
+        return await edition_results(uow, stored), await cast_ballots(uow, stored), closed
 
-    outcome, closed = asyncio.run(with_edition(load_settings(), compute))
+    outcome, cast, closed = asyncio.run(with_edition(load_settings(), compute))
     edition = outcome.edition
     if lang is not None and lang not in edition.languages:
         raise fail(f"--lang {lang!r}: the edition speaks {', '.join(edition.languages)}")
@@ -370,7 +380,7 @@ def _edition_report(provisional: bool, lang: str | None) -> _Report:
         names,
         language,
         outcome.turnout,
-        lambda: _export(outcome, language, provisional),
+        lambda: _export(outcome, cast, language, provisional),
         in_cents=True,
         provisional=provisional,
         extra={
@@ -401,30 +411,28 @@ def _pabulib_rule(rule: ResultsRule) -> str:
     return "greedy" if rule is ResultsRule.GREEDY else "equalshares"
 
 
-def _export(outcome: EditionResults, language: str, provisional: bool) -> str:
+def _export(outcome: EditionResults, cast: CastBallots, language: str, provisional: bool) -> str:
     """The election in pabulib format, readable by anyone: each project's name, theme
     (category) and district in `language`, and whether it was funded (selected); costs in the
     currency's units when they are whole; the ballots in a random order so that none can be
     traced back to when (or who) cast it."""
     from bot.reports.results import election_id
 
-    election = outcome.election
+    counted = outcome.election
     # Each ballot with its receipt (once published), shuffled together.
-    pairs = list(
-        zip(election.ballots, outcome.receipts or [""] * len(election.ballots), strict=True)
-    )
+    pairs = list(zip(cast.ballots, cast.receipts or [""] * len(cast.ballots), strict=True))
     random.SystemRandom().shuffle(pairs)
     ballots = [ballot for ballot, _ in pairs]
-    receipts = [receipt for _, receipt in pairs] if outcome.receipts else None
-    whole = all(p.cost % 100 == 0 for p in election.projects) and election.budget % 100 == 0
+    receipts = [receipt for _, receipt in pairs] if cast.receipts else None
+    whole = all(p.cost % 100 == 0 for p in counted.projects) and counted.budget % 100 == 0
     if whole:
         election = Election(
-            tuple(ElectionProject(p.id, p.cost // 100) for p in election.projects),
-            election.budget // 100,
+            tuple(ElectionProject(p.id, p.cost // 100) for p in counted.projects),
+            counted.budget // 100,
             tuple(ballots),
         )
     else:
-        election = Election(election.projects, election.budget, tuple(ballots))
+        election = Election(counted.projects, counted.budget, tuple(ballots))
     edition = outcome.edition
     details = {}
     for project in outcome.projects:
@@ -464,7 +472,7 @@ def _print_json(report: _Report) -> None:
             {
                 "rule": outcome.rule.value,
                 "budget": report.election.budget,
-                "ballots": len(report.election.ballots),
+                "ballots": report.turnout,
                 "votes": dict(outcome.votes),
                 "winners": list(outcome.winners),
                 "budget_used": outcome.budget_used,
@@ -495,5 +503,5 @@ def _print_table(report: _Report, standings: list[Standing]) -> None:
     typer.echo(
         f"{len(outcome.winners)} winners{so_far} by {outcome.rule.value}; budget used "
         f"{amount(outcome.budget_used)} of {amount(election.budget)}; "
-        f"{len(election.ballots)} ballots."
+        f"{report.turnout} ballots."
     )

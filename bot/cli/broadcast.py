@@ -11,7 +11,13 @@ import typer
 
 from bot.cli.support import fail, load_settings, with_edition
 from budget.campaign_file import CampaignFileError, parse_campaign
-from budget.campaigns import CampaignError, check_campaign
+from budget.campaigns import (
+    PAID_BROADCAST_PER_SECOND,
+    STARS_PER_PAID_MESSAGE,
+    CampaignError,
+    check_campaign,
+    paid_broadcast_stars,
+)
 from budget.serialise import dump
 
 if TYPE_CHECKING:
@@ -60,7 +66,7 @@ def create_campaign(
     except OSError as error:
         raise fail(f"cannot read {file}: {error.strerror}") from None
 
-    async def count(uow: UnitOfWork, stored: StoredEdition) -> int:
+    async def count(uow: UnitOfWork, stored: StoredEdition) -> tuple[int, bool]:
         from broadcast.audiences import recipients
 
         try:
@@ -72,13 +78,20 @@ def create_campaign(
             reason = REFUSALS[error.reason].format(**error.values)
             raise fail(f"{file}: {reason}; nothing was scheduled") from None
         people = await recipients(uow, stored.id, campaign.audience, campaign.results_announcement)
-        return len(people)
+        return len(people), campaign.paid_broadcast
 
-    size = asyncio.run(with_edition(settings, count))
+    size, paid = asyncio.run(with_edition(settings, count))
     if size == 0:
         raise fail("nobody is in this audience today: nothing was scheduled")
     who = "1 citizen is" if size == 1 else f"{size:,} citizens are"
     typer.echo(f"{who} in this audience today (counted again at each sending).")
+    if paid:
+        typer.echo(
+            f"Paid broadcast: up to {PAID_BROADCAST_PER_SECOND:.0f} messages a second instead of "
+            f"about 30. Telegram charges {STARS_PER_PAID_MESSAGE} Star per message above the "
+            f"free 30 a second: at most {paid_broadcast_stars(size)} Stars for {size:,} citizens, "
+            "at each sending (taken from the bot's Stars balance)."
+        )
     if follower is None:
         typer.echo(
             "Nobody will follow its progress in a chat: add --follow CHAT_ID "
@@ -102,6 +115,7 @@ def create_campaign(
             results_announcement=campaign.results_announcement,
             created_by=follower,
             now=datetime.now(UTC),
+            paid_broadcast=campaign.paid_broadcast,
         )
         return saved.id
 
@@ -118,7 +132,8 @@ def list_campaigns() -> None:
     async def read(uow: UnitOfWork, stored: StoredEdition) -> list[str]:
         lines = []
         for campaign in await uow.campaigns.of_edition(stored.id):
-            lines.append(f"no. {campaign.id}  {campaign.state:<10} {campaign.name}")
+            paid = "  (paid broadcast)" if campaign.paid_broadcast else ""
+            lines.append(f"no. {campaign.id}  {campaign.state:<10} {campaign.name}{paid}")
             for run in await uow.campaigns.runs_of(campaign.id):
                 counts = await uow.deliveries.counts(run.id)
                 figures = ", ".join(f"{state} {n}" for state, n in counts.items() if n)

@@ -2,6 +2,7 @@
 the buttons of a run's progress message pause, resume or cancel it."""
 
 import secrets
+from dataclasses import replace
 
 from aiogram import Router
 from aiogram.filters import Command
@@ -128,7 +129,9 @@ async def carry_out(
             turn.now,
         )
         # Exactly what a citizen will get, in the staff member's language if there is a text.
-        turn.send(campaign_message(campaign, turn.edition, turn.chat_id, turn.lang, turn.renderer))
+        # The preview itself is no broadcast: it costs nothing.
+        shown = replace(campaign, paid_broadcast=False)
+        turn.send(campaign_message(shown, turn.edition, turn.chat_id, turn.lang, turn.renderer))
         return campaign_form.Previewed(len(audience))
     stored = await turn.uow.campaigns.add(
         turn.stored.id,
@@ -143,13 +146,19 @@ async def carry_out(
         results_announcement=campaign.results_announcement,
         created_by=turn.user.id,
         now=turn.now,
+        paid_broadcast=campaign.paid_broadcast,
     )
     await turn.uow.audit.record(
         turn.user.id,
         "campaign_create",
         f"campaign:{stored.id}",
         turn.now,
-        after={"texts": stored.texts, "audience": stored.audience, "schedule": stored.schedule},
+        after={
+            "texts": stored.texts,
+            "audience": stored.audience,
+            "schedule": stored.schedule,
+            "paid_broadcast": stored.paid_broadcast,
+        },
     )
     return campaign_form.Created(stored.id)
 

@@ -56,6 +56,8 @@ def campaign_message(
     markup = InlineKeyboardMarkup(inline_keyboard=rows)
     # Plain texts are sent as written: with no parse mode, "<" and "&" are shown as typed.
     parse_mode = "HTML" if campaign.html else None
+    # Left out entirely (None) unless staff chose it: Telegram charges Stars for it.
+    paid = True if campaign.paid_broadcast else None
     if campaign.image:
         return SendPhoto(
             chat_id=chat_id,
@@ -63,6 +65,7 @@ def campaign_message(
             caption=text,
             parse_mode=parse_mode,
             reply_markup=markup,
+            allow_paid_broadcast=paid,
         )
     return SendMessage(
         chat_id=chat_id,
@@ -70,6 +73,7 @@ def campaign_message(
         parse_mode=parse_mode,
         reply_markup=markup,
         link_preview_options=None,
+        allow_paid_broadcast=paid,
     )
 
 

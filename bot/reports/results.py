@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from budget.ballot import Project
 from budget.edition import Edition
-from budget.results import Election, Results, Standing, compute_results, ranking
+from budget.results import GroupedElection, Results, Standing, compute_results, ranking
 from conversations.results import Ranked
 from storage.editions import StoredEdition
 from storage.unit_of_work import UnitOfWork
@@ -25,11 +25,9 @@ class EditionResults:
     edition: Edition
     projects: tuple[Project, ...]
     results: Results
-    election: Election
+    # Each distinct ballot once, with how many cast it: what a national vote is counted on.
+    election: GroupedElection
     turnout: int
-    # Each published ballot's receipt, in the order of `election.ballots`: a voter finds
-    # their own in the export. Empty before the ballots are published.
-    receipts: tuple[str, ...] = ()
 
     def votes(self, project: Project) -> int:
         return self.results.votes.get(election_id(project.id), 0)
@@ -49,24 +47,40 @@ class EditionResults:
 
 
 async def edition_results(uow: UnitOfWork, stored: StoredEdition) -> EditionResults:
+    """The results, counted on the distinct ballots as the database groups them."""
     edition = stored.edition
     projects = tuple(await uow.projects.on_ballot(stored.id))
-    receipts: tuple[str, ...] = ()
-    if await uow.voting.published(stored.id):
-        published = await uow.voting.published_ballots(stored.id)
-        ballots = [ballot.project_ids for ballot in published]
-        receipts = tuple(ballot.receipt for ballot in published)
-    else:
-        ballots = await uow.voting.ballots(stored.id)
-    election = Election.of(
-        {election_id(project.id): project.cost_cents for project in projects},
+    names = {project.id: election_id(project.id) for project in projects}
+    groups = await uow.voting.ballot_groups(stored.id)
+    election = GroupedElection.of(
+        {names[project.id]: project.cost_cents for project in projects},
         edition.envelope_cents,
-        ([election_id(project_id) for project_id in ballot] for ballot in ballots),
+        ((map(names.__getitem__, ballot), times) for ballot, times in groups),
     )
     results = compute_results(
         election, edition.results_rule, voter_budget_increment=SHARE_INCREMENT_CENTS
     )
-    return EditionResults(edition, projects, results, election, len(ballots), receipts)
+    return EditionResults(edition, projects, results, election, election.voters)
+
+
+@dataclass(frozen=True)
+class CastBallots:
+    """The ballots one by one, for the export: each as the projects' election ids, and once
+    they are published each one's receipt (empty before), in the same order."""
+
+    ballots: tuple[frozenset[str], ...]
+    receipts: tuple[str, ...]
+
+
+async def cast_ballots(uow: UnitOfWork, stored: StoredEdition) -> CastBallots:
+    if await uow.voting.published(stored.id):
+        published = await uow.voting.published_ballots(stored.id)
+        return CastBallots(
+            tuple(frozenset(map(election_id, ballot.project_ids)) for ballot in published),
+            tuple(ballot.receipt for ballot in published),
+        )
+    ballots = await uow.voting.ballots(stored.id)
+    return CastBallots(tuple(frozenset(map(election_id, ballot)) for ballot in ballots), ())
 
 
 def ranked(outcome: EditionResults) -> list[Ranked]:

@@ -74,7 +74,7 @@ class Renderer:
                 return format_decimal(n, locale=self._locale(lang))
             case bool():
                 return str(value)
-            case int():
+            case int() | Decimal():
                 return format_decimal(value, locale=self._locale(lang))
             case date():
                 return format_date(value, format="long", locale=self._locale(lang))

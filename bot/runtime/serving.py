@@ -280,6 +280,7 @@ async def serve(
         settings.broadcast_per_second / settings.workers,
         utc_now,
         claimer=await liveness.hold(running.engine) if postgresql else None,
+        paid_per_second=settings.paid_broadcast_per_second / settings.workers,
     )
     integrity = IntegrityJob(
         bot,

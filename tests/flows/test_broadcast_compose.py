@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from aiogram.methods import SendMessage
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.jobs.campaigns import Broadcaster
@@ -185,3 +186,66 @@ async def test_cancelling_a_sending_of_a_weekly_campaign_cancels_the_weeks_after
     assert campaign.state == "cancelled"
     app.clock.now += timedelta(days=7)
     assert await sending.start_due_runs() == [], "next week's sending does not start"
+
+
+def messages_to(app: App, chat: int) -> list[SendMessage]:
+    return [m for m in app.sent_to(chat) if isinstance(m, SendMessage)]
+
+
+async def compose_now_for_everyone(staff: Citizen) -> None:
+    await write_texts(staff)
+    await staff.click("No image")
+    await staff.click("No button")
+    await staff.click("Everyone")
+    await staff.click("Now")
+
+
+async def test_a_paid_broadcast_shows_its_cost_in_stars_and_its_messages_carry_the_opt_in(
+    app: App,
+) -> None:
+    staff = await composing(app)
+    await compose_now_for_everyone(staff)
+    assert "Stars" not in staff.last.text, "free unless chosen"
+    await staff.click("⚡ Fast paid broadcast (Stars)")
+    preview, summary = staff.shown[-2:]
+    assert preview.text == "Have you voted? One week left. <3 & more"
+    # 3 citizens × 0.1 Star: the rule and the estimate, before anything is confirmed.
+    assert "<b>3</b> citizens today" in summary.text
+    assert "0.1 Star per message above the free 30 a second" in summary.text
+    assert "at most <b>0.3 ⭐</b> for 3 people" in summary.text
+    assert "🐢 Usual free sending" in summary.labels
+    await staff.click("✅ Confirm")
+    [campaign] = await app.rows(CampaignRow)
+    assert campaign.paid_broadcast is True
+    before = {chat: len(messages_to(app, chat)) for chat in (1, 2)}
+    sending = broadcaster(app)
+    [run] = await sending.start_due_runs()
+    await sending.send_run(run)
+    for chat in (1, 2):
+        [message] = messages_to(app, chat)[before[chat] :]
+        assert message.text == "Have you voted? One week left. <3 & more"
+        assert message.allow_paid_broadcast is True
+    previews = [m for m in messages_to(app, STAFF_ID) if m.text == preview.text]
+    assert len(previews) == 3, "two previews, then the campaign itself: staff are citizens too"
+    assert [m.allow_paid_broadcast for m in previews] == [None, None, True]
+
+
+async def test_a_campaign_without_the_opt_in_never_carries_it(app: App) -> None:
+    staff = await composing(app)
+    await compose_now_for_everyone(staff)
+    # Chosen, then given up before confirming.
+    await staff.click("⚡ Fast paid broadcast (Stars)")
+    await staff.click("🐢 Usual free sending")
+    assert "Star" not in staff.shown[-1].text
+    await staff.click("✅ Confirm")
+    [campaign] = await app.rows(CampaignRow)
+    assert campaign.paid_broadcast is False
+    before = {chat: len(messages_to(app, chat)) for chat in (1, 2)}
+    sending = broadcaster(app)
+    [run] = await sending.start_due_runs()
+    await sending.send_run(run)
+    for chat in (1, 2):
+        [message] = messages_to(app, chat)[before[chat] :]
+        assert message.text == "Have you voted? One week left. <3 & more"
+    sent = [m for chat in (1, 2, STAFF_ID) for m in messages_to(app, chat)]
+    assert all(m.allow_paid_broadcast is None for m in sent)

@@ -137,3 +137,23 @@ def test_an_audience_of_one_is_counted_in_the_singular(edition_dir: Path) -> Non
     code, output = pbbot("broadcast", "create", write(edition_dir, CAMPAIGN), "--yes")
     assert code == 0, output
     assert "1 citizen is in this audience today" in output
+
+
+def test_a_paid_broadcast_says_its_cost_in_stars_before_it_is_scheduled(citizens: Path) -> None:
+    text = CAMPAIGN.replace('button = "vote"', 'button = "vote"\npaid_broadcast = true')
+    code, output = pbbot("broadcast", "create", write(citizens, text), "--yes")
+    assert code == 0, output
+    assert "Paid broadcast: up to 1000 messages a second" in output
+    assert "0.1 Star per message above the free 30 a second: at most 0.3 Stars for 3" in output
+    code, output = pbbot("broadcast", "create", write(citizens, CAMPAIGN), "--yes")
+    assert code == 0 and "Star" not in output, "free unless asked for"
+    listing = pbbot("broadcast", "list")[1]
+    assert "no. 1  scheduled  Le vote est ouvert !  (paid broadcast)" in listing
+    assert "no. 2  scheduled  Le vote est ouvert !\n" in listing
+
+
+def test_paid_broadcast_in_a_campaign_file_is_true_or_false(citizens: Path) -> None:
+    text = CAMPAIGN.replace('button = "vote"', 'button = "vote"\npaid_broadcast = "yes"')
+    code, output = pbbot("broadcast", "create", write(citizens, text), "--yes")
+    assert code == 2
+    assert "paid_broadcast: must be true or false" in output

@@ -142,3 +142,28 @@ async def test_the_same_citizen_registered_twice_at_once_is_one_voter_not_a_phon
     assert first == second
     async with sessionmaker() as session:
         assert await session.scalar(select(func.count()).select_from(VoterRow)) == 1
+
+
+async def test_identical_ballots_are_counted_together_before_and_after_the_close(
+    sessionmaker: Sessionmaker, edition_id: int
+) -> None:
+    """The results read each distinct ballot once with how many cast it: before the close from
+    the sealed ballots, after it grouped by the database; both agree with the ballots."""
+    projects = await on_ballot(sessionmaker, edition_id)
+    a, b, c = (project.id for project in projects[:3])
+    choices = [[a, b], [b, a], [a, b], [c], [c], [a]]
+    for telegram_id, ids in enumerate(choices, start=1):
+        voter = await registered(sessionmaker, edition_id, telegram_id)
+        await cast(sessionmaker, edition_id, voter, ids, projects)
+    expected = {tuple(sorted((a, b))): 3, (c,): 2, (a,): 1}
+    async with UnitOfWork(sessionmaker, sealer=TEST_SEALER) as uow:
+        sealed = dict(await uow.voting.ballot_groups(edition_id))
+    assert sealed == expected
+    await publish(sessionmaker, edition_id)
+    async with UnitOfWork(sessionmaker) as uow:
+        published = dict(await uow.voting.ballot_groups(edition_id))
+        one_by_one = await uow.voting.published_ballots(edition_id)
+    assert published == expected
+    assert sorted(sorted(ballot.project_ids) for ballot in one_by_one) == sorted(
+        sorted(ids) for ids in choices
+    )

@@ -41,10 +41,16 @@ class FakeBotApi:
     one second's worth of messages and fills at that rate; a call that finds it empty gets 429
     with the whole seconds until a message fits again. `blocked` chats get 403. Each sending
     call fails with 500 or 502 with probability `error_rate` (random, seeded by `seed`); a
-    failed or refused call delivers nothing."""
+    failed or refused call delivers nothing.
+
+    With `paid_per_second`, a message that carries allow_paid_broadcast draws from a bucket of
+    its own at that rate (Telegram's paid broadcasts, up to 1 000 a second), the others from
+    the `per_second` one; `paid` counts the accepted paid ones."""
 
     refuse_token: bool = False
     per_second: float | None = None
+    paid_per_second: float | None = None
+    paid: int = 0
     blocked: frozenset[int] = frozenset()
     error_rate: float = 0.0
     seed: int = 0
@@ -72,6 +78,8 @@ class FakeBotApi:
         self._random = random.Random(self.seed)
         self._tokens = self.per_second or 0.0
         self._filled_at = time.monotonic()
+        self._paid_tokens = self.paid_per_second or 0.0
+        self._paid_filled_at = self._filled_at
 
     def app(self) -> web.Application:
         application = web.Application()
@@ -103,9 +111,14 @@ class FakeBotApi:
                     # The bot that asked is gone: the message never reached the chat.
                     return web.Response(status=499)
         if method in ("sendMessage", "sendPhoto"):
-            refusal = self.refusal(int(params["chat_id"]))
+            paid = params.get("allow_paid_broadcast", "").lower() in ("true", "1")
+            # A Response is a mapping, falsy when empty: compared with None, not as a truth.
+            refusal = self.paid_refusal() if paid and self.paid_per_second else None
+            if refusal is None:
+                refusal = self.refusal(int(params["chat_id"]), bucket=not paid)
             if refusal is not None:
                 return refusal
+            self.paid += paid
         return web.json_response({"ok": True, "result": await self.result(method, params)})
 
     async def stats(self, request: web.Request) -> web.Response:
@@ -117,13 +130,32 @@ class FakeBotApi:
                 "too_many_requests": self.too_many_requests,
                 "server_errors": self.server_errors,
                 "forbidden": self.forbidden,
+                "paid": self.paid,
             }
         )
 
-    def refusal(self, chat_id: int) -> web.Response | None:
-        """Flood control first (every call counts against it, as on Telegram), then the
-        blocked chats, then the server's bad moments."""
-        if self.per_second is not None:
+    def paid_refusal(self) -> web.Response | None:
+        """The paid broadcasts' own flood control."""
+        assert self.paid_per_second is not None
+        now = time.monotonic()
+        self._paid_tokens = min(
+            self.paid_per_second,
+            self._paid_tokens + (now - self._paid_filled_at) * self.paid_per_second,
+        )
+        self._paid_filled_at = now
+        if self._paid_tokens < 1:
+            self.too_many_requests += 1
+            retry_after = max(1, math.ceil((1 - self._paid_tokens) / self.paid_per_second))
+            return _error(
+                429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after}
+            )
+        self._paid_tokens -= 1
+        return None
+
+    def refusal(self, chat_id: int, bucket: bool = True) -> web.Response | None:
+        """Flood control first (every call counts against it, as on Telegram, unless it was a
+        paid broadcast's), then the blocked chats, then the server's bad moments."""
+        if self.per_second is not None and (bucket or self.paid_per_second is None):
             now = time.monotonic()
             self._tokens = min(
                 self.per_second, self._tokens + (now - self._filled_at) * self.per_second
@@ -236,11 +268,16 @@ async def serve(api: FakeBotApi) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m tests.support.fake_bot_api")
     parser.add_argument("--per-second", type=float, default=None)
+    parser.add_argument("--paid-per-second", type=float, default=None)
     parser.add_argument("--error-rate", type=float, default=0.0)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     api = FakeBotApi(
-        per_second=args.per_second, error_rate=args.error_rate, seed=args.seed, record_calls=False
+        per_second=args.per_second,
+        paid_per_second=args.paid_per_second,
+        error_rate=args.error_rate,
+        seed=args.seed,
+        record_calls=False,
     )
     asyncio.run(serve(api))
 

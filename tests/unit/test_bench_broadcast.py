@@ -24,3 +24,13 @@ def test_the_broadcast_benchmark_ends_with_its_figures(capsys: pytest.CaptureFix
     assert figures["citizens"] == 300
     assert figures["duplicates"] == 0
     assert figures["lost"] == 0
+
+
+def test_the_paid_broadcast_benchmark_sends_every_message_as_paid(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    main(["--citizens", "300", "--limit", "1000"])
+    figures = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert figures["limit_per_s"] == 1000
+    assert figures["paid_messages"] == 300, "each message carries allow_paid_broadcast"
+    assert figures["duplicates"] == figures["lost"] == 0

@@ -8,6 +8,7 @@ from budget.edition import ResultsRule
 from budget.pabulib import PabulibError, format_pabulib, parse_pabulib, parse_pabulib_file
 from budget.results import (
     Election,
+    GroupedElection,
     Project,
     compute_results,
     count_votes,
@@ -271,3 +272,44 @@ def test_a_malformed_pabulib_file_is_refused_with_its_line(
 def test_a_truncated_pabulib_file_is_refused() -> None:
     with pytest.raises(PabulibError, match="ends before the VOTES section"):
         parse_pabulib(GOOD_FILE.split("VOTES")[0])
+
+
+def test_ballots_grouped_give_the_results_of_the_ballots_one_by_one() -> None:
+    """Counting each distinct ballot once, as a national vote is read, changes no figure."""
+    rng = random.Random(14)
+    for _ in range(200):
+        ids = [f"{n:02}" for n in range(rng.randint(1, 12))]
+        costs = {id: rng.choice((10, 20, 25, 40, 70)) for id in ids}
+        ballots = [
+            rng.sample(ids, rng.randint(0, min(4, len(ids)))) for _ in range(rng.randint(0, 300))
+        ]
+        budget = rng.randint(0, sum(costs.values()) + 20)
+        one_by_one = Election.of(costs, budget, ballots)
+        grouped = one_by_one.grouped()
+        assert grouped.voters == len(ballots)
+        assert len(grouped.groups) == len({frozenset(b) for b in ballots})
+        for rule in ResultsRule:
+            assert compute_results(grouped, rule) == compute_results(one_by_one, rule)
+        assert count_votes(grouped) == count_votes(one_by_one)
+
+
+def test_a_ballot_given_twice_in_groups_is_counted_once_with_both_numbers() -> None:
+    grouped = GroupedElection.of(
+        {"a": 10, "b": 10}, 20, [(["a", "b"], 2), (["b", "a", "a"], 3), ([], 1)]
+    )
+    assert dict(grouped.groups) == {frozenset("ab"): 5, frozenset(): 1}
+    assert grouped.voters == 6
+    assert count_votes(grouped) == {"a": 5, "b": 5}
+
+
+@pytest.mark.parametrize("times", [0, -1, 1.5, True])
+def test_a_ballot_is_cast_a_whole_positive_number_of_times(times: object) -> None:
+    with pytest.raises(ValueError, match="whole number of times"):
+        GroupedElection.of({"a": 10}, 20, [(["a"], times)])  # type: ignore[list-item]
+
+
+def test_grouped_ballots_naming_an_unknown_project_or_listed_twice_are_refused() -> None:
+    with pytest.raises(ValueError, match=r"unknown project\(s\) 'z'"):
+        GroupedElection.of({"a": 10}, 20, [(["a"], 1), (["z"], 2)])
+    with pytest.raises(ValueError, match="listed twice"):
+        GroupedElection((Project("a", 10),), 20, ((frozenset("a"), 1), (frozenset("a"), 2)))

@@ -39,7 +39,7 @@ from pabutools.rules import (
 from pabutools.tiebreaking import TieBreakingRule, lexico_tie_breaking
 
 from budget.pabulib import read_pabulib, write_pabulib
-from budget.results import Election, count_votes, equal_shares, greedy
+from budget.results import Election, GroupedElection, count_votes, equal_shares, greedy
 
 PABULIB_FILES = Path(__file__).resolve().parent.parent / "data" / "pabulib"
 
@@ -221,6 +221,41 @@ def test_greedy_funds_what_pabutools_funds_on_random_elections() -> None:
     assert seen["a tie decided"] >= RANDOM_ELECTIONS // 3, seen
     assert seen["string order decided"] >= RANDOM_ELECTIONS // 8, seen
     assert seen["a project nobody voted for"] >= RANDOM_ELECTIONS // 10, seen
+
+
+def grouped_as_read(election: Election, seed: int) -> GroupedElection:
+    """The election as the database hands it over at national scale: each distinct ballot
+    once with how many cast it, in no particular order, and its projects in any order."""
+    rng = random.Random(seed)
+    groups = [
+        (sorted(ballot, reverse=rng.random() < 0.5), n)
+        for ballot, n in Counter(election.ballots).items()
+    ]
+    rng.shuffle(groups)
+    return GroupedElection.of(election.projects, election.budget, groups)
+
+
+def test_both_rules_on_grouped_ballots_fund_what_pabutools_funds_on_random_elections() -> None:
+    """The fast path the results take (ballots grouped by the database) against pabutools,
+    on the same random elections, ties, empty ballots and budget edges included."""
+    for seed in range(RANDOM_ELECTIONS):
+        election = random_election(seed)
+        grouped = grouped_as_read(election, seed)
+        instance, profile = to_pabutools(election)
+        assert_same_winners(
+            "greedy, grouped",
+            seed,
+            election,
+            greedy(grouped).winners,
+            pabutools_greedy(instance, profile),
+        )
+        assert_same_winners(
+            "equal shares, grouped",
+            seed,
+            election,
+            equal_shares(grouped, voter_budget_increment=1).winners,
+            pabutools_equal_shares(instance, profile),
+        )
 
 
 def test_equal_shares_funds_what_pabutools_funds_on_random_elections() -> None:
