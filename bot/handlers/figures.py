@@ -9,7 +9,13 @@ from aiogram.filters import Command, CommandObject
 from aiogram.methods import SendPhoto
 from aiogram.types import BufferedInputFile, Message
 
-from bot.reports.figure_charts import participants_per_day, per_source, png
+from bot.reports.figure_charts import (
+    ideas_by_theme,
+    participants_per_day,
+    per_source,
+    png,
+    turnout_by_district,
+)
 from bot.reports.figures import figures_reply
 from bot.runtime.staff_access import StaffCommand
 from bot.runtime.turn import Turn
@@ -40,6 +46,12 @@ async def show_figures(message: Message, command: CommandObject, turn: Turn) -> 
         charts.append(("participants.png", participants_per_day(figures.by_day, renderer, lang)))
     if any(source != NONE for source in figures.sources):
         charts.append(("channels.png", per_source(figures.sources, renderer, lang)))
+    if figures.ideas_by_theme:
+        themes = ideas_by_theme(figures.ideas_by_theme, turn.edition, renderer, lang)
+        charts.append(("themes.png", themes))
+    if any(t.voters or t.ballots for t in figures.turnout):
+        turnout = turnout_by_district(figures.turnout, turn.edition, renderer, lang)
+        charts.append(("turnout.png", turnout))
     for name, figure in charts:
         # Drawn in a thread: the other chats do not wait for matplotlib.
         photo = BufferedInputFile(await asyncio.to_thread(png, figure), filename=name)

@@ -1,19 +1,21 @@
-"""The charts of the campaign's figures for staff: participants per day, and what each channel
-brought. Every word in the reader's language, every number and day as that language writes it."""
+"""The charts of the campaign's figures for staff: participants per day, what each channel
+brought, ideas by theme and turnout by district. Every word in the reader's language, every
+number and day as that language writes it, in the order of the figures' message."""
 
 from __future__ import annotations
 
 import html
 import io
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from budget.figures import NONE, SourceFigures
-from conversations.replies import Text
+from budget.edition import Edition
+from budget.figures import NONE, DistrictTurnout, SourceFigures
+from conversations.replies import Localized, Text
 
 if TYPE_CHECKING:
     from bot.runtime.render import Renderer
@@ -83,6 +85,68 @@ def per_source(sources: Mapping[str, SourceFigures], renderer: Renderer, lang: s
     axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _: plain(round(value))))
     axes.set_title(plain(Text("stats.chart.sources.title")), fontsize=11)
     axes.legend(loc="best", fontsize=8, frameon=False)
+    axes.spines[["top", "right"]].set_visible(False)
+    axes.tick_params(axis="both", labelsize=8)
+    figure.tight_layout()
+    return figure
+
+
+def ideas_by_theme(
+    by_theme: Mapping[str, int], edition: Edition, renderer: Renderer, lang: str
+) -> Figure:
+    """How many ideas each theme drew, in the order the figures' message lists them."""
+
+    def plain(text: object) -> str:
+        return html.unescape(renderer.value(text, lang))
+
+    def name(code: str) -> str:
+        known = edition.theme(code)
+        return plain(Localized(known.label)) if known else plain(Text("stats.theme.none"))
+
+    rows = [(name(code), count, plain(count)) for code, count in by_theme.items()]
+    return _bars(rows, plain(Text("stats.chart.themes.title")), lambda value: plain(round(value)))
+
+
+def turnout_by_district(
+    turnout: tuple[DistrictTurnout, ...], edition: Edition, renderer: Renderer, lang: str
+) -> Figure:
+    """Each district's ballots per inhabitant where the edition gives every population, its
+    ballots otherwise: a rate for some districts and a count for others cannot share an axis."""
+
+    def plain(text: object) -> str:
+        return html.unescape(renderer.value(text, lang))
+
+    def name(code: str) -> str:
+        known = edition.district(code)
+        return plain(Localized(known.name)) if known else plain(Text("stats.district.none"))
+
+    shown = [t for t in turnout if t.voters or t.ballots or t.population]
+    if shown and all(t.rate is not None for t in shown):
+        rows = [
+            (name(t.code), (t.rate or 0) * 100, renderer.percent(t.rate or 0, lang)) for t in shown
+        ]
+        title = plain(Text("stats.chart.turnout.title"))
+        return _bars(rows, title, lambda value: renderer.percent(value / 100, lang))
+    rows = [(name(t.code), t.ballots, plain(t.ballots)) for t in shown]
+    return _bars(rows, plain(Text("stats.chart.ballots.title")), lambda value: plain(round(value)))
+
+
+def _bars(
+    rows: Sequence[tuple[str, float, str]],
+    title: str,
+    tick: Callable[[float], str],
+) -> Figure:
+    """One horizontal bar a row, the first on top, each with its value written beside it;
+    `tick` writes the axis' values as the reader's language does."""
+    figure = Figure(figsize=(8, max(2.5, 0.45 * len(rows) + 1.4)), dpi=110)
+    axes = figure.subplots()
+    drawn = axes.barh(range(len(rows)), [value for _, value, _ in rows], color=BAR)
+    axes.bar_label(drawn, labels=[label for *_, label in rows], padding=2, fontsize=7)
+    axes.set_yticks(range(len(rows)), [name for name, *_ in rows])
+    axes.invert_yaxis()
+    axes.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
+    axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _: tick(value)))
+    axes.set_title(title, fontsize=11)
     axes.spines[["top", "right"]].set_visible(False)
     axes.tick_params(axis="both", labelsize=8)
     figure.tight_layout()

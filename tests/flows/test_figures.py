@@ -128,7 +128,8 @@ async def test_stats_gives_staff_the_figures_the_database_holds(app: App) -> Non
         "facebook_ad: participants 1, ideas 1, ballots 1",
     ]
     charts = photos(app, before)
-    assert len(charts) == 2
+    # Participants per day, channels, ideas by theme, turnout by district.
+    assert len(charts) == 4
     assert all(chart.startswith(b"\x89PNG\r\n\x1a\n") for chart in charts)
 
 
