@@ -21,6 +21,7 @@ from bot.handlers import (
     projects,
     results,
     staff_roles,
+    stands,
     start,
     vote,
 )
@@ -39,6 +40,7 @@ def get_routers() -> list[Router]:
         # filters, which each read a conversation state.
         idea_form.router(),
         staff_roles.router(),
+        stands.router(),
         audit.router(),
         figures.router(),
         moderation.router(),

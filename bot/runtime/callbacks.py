@@ -229,3 +229,13 @@ class ProgressButton(ScreenFields, CallbackData, prefix="pg"):
     post being written."""
 
     action: ProgressAction
+
+
+class StandButton(CallbackData, prefix="sd"):
+    """A button of the stand's desk (or of the idea form shown inside it), named like the
+    form's by the stand session (`token`) and screen (`seq`)."""
+
+    token: str
+    seq: int
+    action: str
+    arg: str = ""
