@@ -260,6 +260,7 @@ def idea_card(row: IdeaRow, turn: Turn) -> IdeaCard:
         district=row.district,
         deposited_on=row.submitted_at.astimezone(turn.edition.zone).date(),
         earlier_reason=row.status_reason,
+        checklist=tuple((row.checklist or {}).items()),
     )
 
 
@@ -326,7 +327,7 @@ async def tell_idea_author(
     row = await turn.uow.moderation.idea(turn.stored.id, number)
     author = await turn.uow.moderation.author(number)
     assert row is not None and author is not None
-    shown_reason = moderation.reason_text(reason, turn.edition) if reason else ""
+    shown_reason = moderation.reason_text(reason, turn.edition, advice=True) if reason else ""
     link = await idea_link(bot, row.share_code)
     notice = moderation.tell_author(decision, number, row.title, shown_reason, turn.edition, link)
     turn.show(notice, encode_menu, lang=author.language, chat_id=author.telegram_id)

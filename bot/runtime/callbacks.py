@@ -239,3 +239,13 @@ class StandButton(CallbackData, prefix="sd"):
     seq: int
     action: str
     arg: str = ""
+
+
+class GuideButton(CallbackData, prefix="g"):
+    """A button of the guide before the idea form, named like the form's by the guide
+    (`token`) and the checklist as shown (`seq`)."""
+
+    token: str
+    seq: int
+    action: str
+    arg: str = ""
