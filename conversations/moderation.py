@@ -66,6 +66,17 @@ class Item:
 
 
 @dataclass(frozen=True)
+class PaperOrigin:
+    """A paper idea entered at a stand: which stand, the form's reference, and its author's
+    name and contact where they gave them (the idea's account is the staff member's)."""
+
+    stand: str
+    reference: str
+    author_name: str | None = None
+    author_contact: str | None = None
+
+
+@dataclass(frozen=True)
 class IdeaCard:
     """Everything the author gave."""
 
@@ -90,6 +101,7 @@ class IdeaCard:
     earlier_reason: str | None = None
     # The author's answers to the checklist before the form: (criterion, yes / no / unsure).
     checklist: tuple[tuple[str, str], ...] = ()
+    paper: PaperOrigin | None = None
 
 
 @dataclass(frozen=True)
@@ -147,6 +159,8 @@ def idea_card(
         Text("moderation.card.idea", number=card.number, position=position, total=total),
         Text("moderation.card.deposited", day=card.deposited_on),
     ]
+    if card.paper is not None:
+        texts.append(_paper(card.paper, edition))
     if card.earlier_reason is not None:
         reason = reason_text(card.earlier_reason, edition)
         texts.append(Text("moderation.card.changed", reason=reason))
@@ -378,6 +392,17 @@ def _author(card: IdeaCard) -> Text:
     if card.author_kind == "myself":
         return Text("moderation.card.author.myself")
     return Text(f"moderation.card.author.{card.author_kind}", name=card.organisation or "")
+
+
+def _paper(paper: PaperOrigin, edition: Edition) -> Text:
+    stand = edition.stand(paper.stand)
+    return Text(
+        "moderation.card.paper",
+        stand=Localized(stand.name) if stand else paper.stand,
+        reference=paper.reference,
+        author=paper.author_name or Text("form.preview.empty"),
+        contact=paper.author_contact or Text("form.preview.empty"),
+    )
 
 
 def _checklist(card: IdeaCard, edition: Edition) -> list[Text]:

@@ -1,6 +1,7 @@
 """What stands in town entered: paper ideas and paper ballots, by stand, staff member and
 paper reference. The ballots themselves are with the others, sealed on their voters' rows."""
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -13,6 +14,16 @@ from storage.tables import StandEntryRow
 
 class ReferenceUsed(Exception):
     """Another paper entry of the edition already has this reference."""
+
+
+@dataclass(frozen=True)
+class PaperIdea:
+    """Where and how a paper idea was entered, and who wrote it (as they chose to say)."""
+
+    stand: str
+    reference: str
+    author_name: str | None
+    author_contact: str | None
 
 
 class Stands:
@@ -68,3 +79,11 @@ class Stands:
             .group_by(StandEntryRow.kind)
         )
         return {kind: int(count) for kind, count in rows}
+
+    async def paper_idea(self, idea_id: int) -> PaperIdea | None:
+        row = await self.session.scalar(
+            select(StandEntryRow).where(StandEntryRow.idea_id == idea_id)
+        )
+        if row is None:
+            return None
+        return PaperIdea(row.stand, row.reference, row.author_name, row.author_contact)

@@ -189,7 +189,11 @@ async def show_card(turn: Turn, item: Item, queue: list[Item], again: bool) -> N
     if item.kind is Kind.IDEA:
         row = await turn.uow.moderation.idea(turn.stored.id, item.number)
         assert row is not None
-        card = moderation.idea_card(idea_card(row, turn), turn.edition, position, total, again)
+        paper = await turn.uow.stands.paper_idea(row.id)
+        origin = moderation.PaperOrigin(**vars(paper)) if paper else None
+        card = moderation.idea_card(
+            idea_card(row, turn, origin), turn.edition, position, total, again
+        )
         turn.show(card, encode_for(item, fingerprint(row)))
     else:
         suggestion = await turn.uow.moderation.suggestion(turn.stored.id, item.number)
@@ -240,7 +244,7 @@ async def send_attachments(turn: Turn, item: Item) -> None:
         turn.send(file_message(Attachment(attachment.kind, attachment.file_id, ""), turn.chat_id))
 
 
-def idea_card(row: IdeaRow, turn: Turn) -> IdeaCard:
+def idea_card(row: IdeaRow, turn: Turn, paper: moderation.PaperOrigin | None = None) -> IdeaCard:
     return IdeaCard(
         number=row.id,
         author_kind=row.author_kind,
@@ -261,6 +265,7 @@ def idea_card(row: IdeaRow, turn: Turn) -> IdeaCard:
         deposited_on=row.submitted_at.astimezone(turn.edition.zone).date(),
         earlier_reason=row.status_reason,
         checklist=tuple((row.checklist or {}).items()),
+        paper=paper,
     )
 
 

@@ -128,6 +128,14 @@ async def test_paper_ideas_take_the_form_with_their_author_and_reference(app: Ap
     assert isinstance(told, SendMessage)
     assert "Benches along the Meuse" in told.text
 
+    # The moderators see where it comes from and how to reach its author.
+    admin = app.simulator.users[STAFF_ID]
+    await admin.send("/pending")
+    assert (
+        "📝 Paper idea, stand Namur library, form P-0001\n"
+        "Author: Marie Dupont · Contact: 0470 99 88 77"
+    ) in admin.last.text
+
     # The same paper form cannot be entered twice; the name and contact may be skipped.
     await member.click("📝 Paper idea")
     await member.send("P-0001")
