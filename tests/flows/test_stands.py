@@ -249,6 +249,8 @@ async def test_no_stand_today_and_nobody_else_at_a_stand(vote_day: App) -> None:
     member = await stand_member(vote_day)
     await member.send("/stand")
     assert member.last.text.startswith("🏪 No stand is open today (")
+    await member.send("/help")
+    assert "/stand: paper ideas and paper ballots at a stand in town" in member.last.text
     citizen = await consented(vote_day, 43)
     await citizen.send("/stand")
     assert "I do not know this command." in [shown.text for shown in citizen.shown[-2:]]
