@@ -16,7 +16,9 @@ from conversations.events import Event, Press
 from conversations.replies import Button, Localized, Outcome, Reply, Text
 
 
-class Action(StrEnum):
+class GuideAction(StrEnum):
+    """What the guide's buttons ask for."""
+
     ANSWER = "answer"
     EXAMPLES = "examples"
     START = "start"
@@ -65,13 +67,13 @@ def step(state: GuideState, event: Event, ctx: GuideContext) -> GuideOutcome:
         return GuideOutcome(state, [Reply("guide.error.use_buttons")])
     if event.token != state.token or event.seq != state.seq:
         return GuideOutcome(state, [Reply("guide.error.old_button", notice=True)])
-    if event.action == Action.START:
+    if event.action == GuideAction.START:
         answers = {code: answer.value for code, answer in state.answers.items()}
         return GuideOutcome(None, [], start=answers)
-    if event.action == Action.EXAMPLES and ctx.edition.examples:
+    if event.action == GuideAction.EXAMPLES and ctx.edition.examples:
         return GuideOutcome(state, examples(state, ctx))
     code, _, answer = event.arg.rpartition(".")
-    if event.action == Action.ANSWER and ctx.edition.criterion(code) and answer in set(Answer):
+    if event.action == GuideAction.ANSWER and ctx.edition.criterion(code) and answer in set(Answer):
         state.answers[code] = Answer(answer)
         state.seq += 1
         return GuideOutcome(state, [checklist(state, ctx, edit=True)])
@@ -96,7 +98,7 @@ def checklist(state: GuideState, ctx: GuideContext, edit: bool = False) -> Reply
             [
                 Button(
                     Text(f"guide.button.{choice}", number=number),
-                    Action.ANSWER,
+                    GuideAction.ANSWER,
                     f"{criterion.code}.{choice}",
                 )
                 for choice in Answer
@@ -106,8 +108,8 @@ def checklist(state: GuideState, ctx: GuideContext, edit: bool = False) -> Reply
         texts.append(Text("guide.unsure"))
     texts.append(Text("guide.footer"))
     if edition.examples:
-        rows.append([Button("guide.button.examples", Action.EXAMPLES)])
-    rows.append([Button("guide.button.start", Action.START)])
+        rows.append([Button("guide.button.examples", GuideAction.EXAMPLES)])
+    rows.append([Button("guide.button.start", GuideAction.START)])
     return Reply(*texts, buttons=rows, edit=edit)
 
 
@@ -124,5 +126,5 @@ def examples(state: GuideState, ctx: GuideContext) -> list[Reply]:
         )
         for example in ctx.edition.examples
     ]
-    start = [[Button("guide.button.start", Action.START)]]
+    start = [[Button("guide.button.start", GuideAction.START)]]
     return [*shown, Reply("guide.examples.after", buttons=start)]

@@ -10,12 +10,13 @@ ballot, online or paper (the typed value never stays in the state: it goes out a
 be fingerprinted, and only the fingerprint comes back), then the projects ticked on paper,
 checked against the envelope as online.
 
-A plain state machine, like the others: `open_stand` and `step` return an outcome with the
-state, the replies, and maybe an effect for the caller to carry out; what came of it comes back
-as an event (`ReferenceFree`, `VoterFree`, `PaperCast`...).
+A plain state machine, like the others: `open_stand`, `step` and `step_form` (a button of the
+idea form inside) return an outcome with the state, the replies, and maybe an effect for the
+caller to carry out; what came of it comes back as an event (`ReferenceFree`, `VoterFree`,
+`PaperCast`...).
 """
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
@@ -29,11 +30,11 @@ from conversations.replies import Button, Localized, Money, Outcome, Reply, Text
 
 REFERENCE_MAX = 32
 AUTHOR_MAX = 200
-# Buttons of the idea form, shown inside the stand, carry their own action behind this prefix.
-FORM_PREFIX = "f."
 
 
-class Action(StrEnum):
+class StandAction(StrEnum):
+    """What the stand's own buttons ask for (the idea form inside it keeps its own)."""
+
     STAND = "stand"
     IDEA = "idea"
     BALLOT = "ballot"
@@ -210,7 +211,7 @@ def open_stand(ctx: StandContext, token: str) -> StandOutcome:
 
 
 def _choose(stands: list[Stand]) -> Reply:
-    rows = [[Button(Localized(stand.name), Action.STAND, stand.code)] for stand in stands]
+    rows = [[Button(Localized(stand.name), StandAction.STAND, stand.code)] for stand in stands]
     return Reply("stand.choose", buttons=rows)
 
 
@@ -258,8 +259,6 @@ def step(state: StandState, event: Event | Result, ctx: StandContext) -> StandOu
             outcome = _show(state, Screen.TICK, ctx)
             outcome.replies.insert(0, Reply(f"stand.ballot.refused.{reason}"))
             return outcome
-        case Press(action=action) if action.startswith(FORM_PREFIX):
-            return _in_form(state, replace(event, action=action.removeprefix(FORM_PREFIX)), ctx)
         case Press():
             if event.token != state.token or event.seq != state.seq:
                 return StandOutcome(state, [Reply("stand.error.old_button", notice=True)])
@@ -273,7 +272,7 @@ def step(state: StandState, event: Event | Result, ctx: StandContext) -> StandOu
 
 def _press(state: StandState, press: Press, ctx: StandContext) -> StandOutcome:
     action, arg, screen = press.action, press.arg, state.screen
-    if screen is Screen.CHOOSE and action == Action.STAND:
+    if screen is Screen.CHOOSE and action == StandAction.STAND:
         stand = ctx.edition.stand(arg)
         if stand is None or not stand.opens_on(ctx.today):
             return StandOutcome(state, [Reply("stand.error.invalid_button", notice=True)])
@@ -281,31 +280,31 @@ def _press(state: StandState, press: Press, ctx: StandContext) -> StandOutcome:
         return _desk(state, ctx)
     if state.stand is None:
         return StandOutcome(state, [Reply("stand.error.invalid_button", notice=True)])
-    if action == Action.LEAVE and screen is Screen.DESK:
+    if action == StandAction.LEAVE and screen is Screen.DESK:
         return StandOutcome(None, [Reply("stand.left")])
-    if action == Action.CANCEL and screen is not Screen.DESK:
+    if action == StandAction.CANCEL and screen is not Screen.DESK:
         state.drop_entry()
         return _desk(state, ctx, Reply("stand.cancelled"))
-    if screen is Screen.DESK and action == Action.IDEA:
+    if screen is Screen.DESK and action == StandAction.IDEA:
         if not ctx.edition.is_open(Phase.DEPOSIT, ctx.now):
             return _desk(state, ctx, Reply("form.closed.now"))
         state.entry = Entry.IDEA
         return _show(state, Screen.REFERENCE, ctx)
-    if screen is Screen.DESK and action == Action.BALLOT:
+    if screen is Screen.DESK and action == StandAction.BALLOT:
         if not ctx.edition.is_open(Phase.VOTE, ctx.now):
             return _desk(state, ctx, Reply("stand.ballot.closed"))
         state.entry = Entry.BALLOT
         return _show(state, Screen.REFERENCE, ctx)
-    if screen is Screen.NAME and action == Action.SKIP:
+    if screen is Screen.NAME and action == StandAction.SKIP:
         state.author_name = None
         return _show(state, Screen.CONTACT, ctx)
-    if screen is Screen.CONTACT and action == Action.SKIP:
+    if screen is Screen.CONTACT and action == StandAction.SKIP:
         state.author_contact = None
         return _start_form(state, ctx)
-    if screen is Screen.BY and action == Action.BY and arg in set(By):
+    if screen is Screen.BY and action == StandAction.BY and arg in set(By):
         state.by = By(arg)
         return _show(state, Screen.IDENTITY, ctx)
-    if screen is Screen.TICK and action == Action.TICK:
+    if screen is Screen.TICK and action == StandAction.TICK:
         number = button_number(arg)
         if number is None or number not in {project.id for project in ctx.projects}:
             return StandOutcome(state, [Reply("stand.error.invalid_button", notice=True)])
@@ -314,7 +313,7 @@ def _press(state: StandState, press: Press, ctx: StandContext) -> StandOutcome:
         else:
             state.ticked.append(number)
         return _show(state, Screen.TICK, ctx, edit=True)
-    if screen is Screen.TICK and action == Action.RECORD:
+    if screen is Screen.TICK and action == StandAction.RECORD:
         return _record(state, ctx)
     return StandOutcome(state, [Reply("stand.error.invalid_button", notice=True)])
 
@@ -402,7 +401,12 @@ def _start_form(state: StandState, ctx: StandContext) -> StandOutcome:
         return _desk(state, ctx, *started.replies)
     state.form = started.state
     state.screen = Screen.FORM
-    return StandOutcome(state, _form_buttons(started.replies))
+    return StandOutcome(state, started.replies)
+
+
+def step_form(state: StandState, press: Press, ctx: StandContext) -> StandOutcome:
+    """A button of the idea form shown inside the stand."""
+    return _in_form(state, press, ctx)
 
 
 def _in_form(state: StandState, event: Event, ctx: StandContext) -> StandOutcome:
@@ -423,33 +427,7 @@ def _in_form(state: StandState, event: Event, ctx: StandContext) -> StandOutcome
             outcome.effect.draft,
         )
         return StandOutcome(state, [], effect=save)
-    return StandOutcome(state, _form_buttons(outcome.replies))
-
-
-def _form_buttons(replies: list[Reply]) -> list[Reply]:
-    """The form's replies with their buttons marked as the form's."""
-    marked = []
-    for reply in replies:
-        rows = [
-            [
-                button if button.url else replace(button, action=FORM_PREFIX + button.action)
-                for button in row
-            ]
-            for row in reply.buttons
-        ]
-        marked.append(_with_buttons(reply, rows))
-    return marked
-
-
-def _with_buttons(reply: Reply, rows: list[list[Button]]) -> Reply:
-    return Reply(
-        *reply.texts,
-        buttons=rows,
-        photo=reply.photo,
-        notice=reply.notice,
-        compact=reply.compact,
-        edit=reply.edit,
-    )
+    return StandOutcome(state, outcome.replies)
 
 
 # -- screens --------------------------------------------------------------------------------
@@ -474,12 +452,12 @@ def desk(state: StandState, ctx: StandContext) -> Reply:
     ]
     rows: list[list[Button]] = []
     if ctx.edition.is_open(Phase.DEPOSIT, ctx.now):
-        rows.append([Button("stand.button.idea", Action.IDEA)])
+        rows.append([Button("stand.button.idea", StandAction.IDEA)])
     if ctx.edition.is_open(Phase.VOTE, ctx.now):
-        rows.append([Button("stand.button.ballot", Action.BALLOT)])
+        rows.append([Button("stand.button.ballot", StandAction.BALLOT)])
     if not rows:
         texts.append(Text("stand.nothing_open"))
-    rows.append([Button("stand.button.leave", Action.LEAVE)])
+    rows.append([Button("stand.button.leave", StandAction.LEAVE)])
     return Reply(*texts, buttons=rows)
 
 
@@ -488,7 +466,7 @@ def _show(state: StandState, screen: Screen, ctx: StandContext, edit: bool = Fal
     state.seq += 1
     if screen is Screen.FORM:
         assert state.form is not None
-        return StandOutcome(state, _form_buttons([idea_form.ask(state.form, _form_context(ctx))]))
+        return StandOutcome(state, [idea_form.ask(state.form, _form_context(ctx))])
     return StandOutcome(state, [ask(state, ctx, edit)])
 
 
@@ -506,17 +484,17 @@ def ask(state: StandState, ctx: StandContext, edit: bool = False) -> Reply:
         return _choose([stand for stand in edition.stands if stand.opens_on(ctx.today)])
     if screen is Screen.DESK:
         return desk(state, ctx)
-    cancel = [Button("stand.button.cancel", Action.CANCEL)]
+    cancel = [Button("stand.button.cancel", StandAction.CANCEL)]
     if screen is Screen.REFERENCE:
         return Reply(f"stand.ask.reference.{state.entry}", buttons=[cancel])
     if screen in (Screen.NAME, Screen.CONTACT):
-        skip = [Button("form.button.skip", Action.SKIP)]
+        skip = [Button("form.button.skip", StandAction.SKIP)]
         return Reply(f"stand.ask.{screen}", buttons=[skip, cancel])
     if screen is Screen.BY:
         assert edition.identity_reference is not None
         rows = [
-            [Button("stand.button.phone", Action.BY, By.PHONE)],
-            [Button(Localized(edition.identity_reference), Action.BY, By.IDENTITY)],
+            [Button("stand.button.phone", StandAction.BY, By.PHONE)],
+            [Button(Localized(edition.identity_reference), StandAction.BY, By.IDENTITY)],
             cancel,
         ]
         return Reply("stand.ask.by", buttons=rows)
@@ -549,12 +527,12 @@ def _ticking(state: StandState, ctx: StandContext, edit: bool) -> Reply:
                     title=Localized(project.title),
                     cost=Money(project.cost_cents, edition.currency),
                 ),
-                Action.TICK,
+                StandAction.TICK,
                 str(project.id),
             )
         ]
         for project in ctx.projects
     ]
-    rows.append([Button("stand.button.record", Action.RECORD)])
-    rows.append([Button("stand.button.cancel", Action.CANCEL)])
+    rows.append([Button("stand.button.record", StandAction.RECORD)])
+    rows.append([Button("stand.button.cancel", StandAction.CANCEL)])
     return Reply(*texts, buttons=rows, edit=edit)

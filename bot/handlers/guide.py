@@ -11,21 +11,21 @@ from aiogram.types import CallbackQuery
 
 from bot.handlers.common import has_draft
 from bot.handlers.idea_form import apply, form_context
-from bot.runtime.callbacks import GuideButton, MenuButton
+from bot.runtime.callbacks import Encode, GuideButton, MenuButton, encode_screen
 from bot.runtime.fsm_storage import destiny_state
-from bot.runtime.render import Encode
 from bot.runtime.turn import Turn
 from budget.serialise import dump, load
 from conversations import guide, idea_form
 from conversations.events import Press
 from conversations.guide import GuideContext, GuideOutcome, GuideState
-from conversations.replies import Button, Reply
+from conversations.menu import MenuAction
+from conversations.replies import Reply
 
 
 def router() -> Router:
     router = Router(name="guide")
     router.callback_query.register(
-        open_guide, MenuButton.filter(F.action == "deposit"), GuideFirst()
+        open_guide, MenuButton.filter(F.action == MenuAction.DEPOSIT), GuideFirst()
     )
     router.callback_query.register(press_guide_button, GuideButton.filter())
     return router
@@ -88,9 +88,4 @@ async def run(outcome: GuideOutcome, turn: Turn, state: FSMContext, bot: Bot) ->
 
 
 def encode_guide(working: GuideState) -> Encode:
-    def encode(button: Button) -> str:
-        return GuideButton(
-            token=working.token, seq=working.seq, action=button.action, arg=button.arg
-        ).pack()
-
-    return encode
+    return encode_screen(GuideButton, working.token, working.seq)

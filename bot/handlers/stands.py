@@ -14,13 +14,18 @@ from aiogram.types import CallbackQuery, Message
 from bot.handlers.common import ask_consent, event_from_message
 from bot.handlers.idea_form import new_idea, tell_staff
 from bot.handlers.vote import phone_hash
-from bot.runtime.callbacks import StandButton
+from bot.runtime.callbacks import (
+    Encode,
+    StandButton,
+    StandFormButton,
+    encode_menu,
+    encode_screen,
+)
 from bot.runtime.filters import NotACommand
 from bot.runtime.fsm_storage import STAND_DESTINY, destiny_state
 from bot.runtime.listening import listen, stop_listening
-from bot.runtime.render import Encode
 from bot.runtime.staff_access import StaffCommand, is_allowed, refuse_button
-from bot.runtime.turn import Turn, encode_menu
+from bot.runtime.turn import Turn
 from budget.ballot import BallotError
 from budget.districts import district_of
 from budget.eligibility import identity_fingerprint
@@ -28,6 +33,7 @@ from budget.roles import Role
 from budget.serialise import dump, load
 from conversations import stand
 from conversations.events import Press
+from conversations.idea_form import FormAction
 from conversations.replies import Button
 from conversations.stand import By, StandContext, StandOutcome, StandState
 from storage.stands import ReferenceUsed
@@ -38,6 +44,7 @@ def router() -> Router:
     router = Router(name="stands")
     router.message.register(open_stand, Command("stand"), StaffCommand(Role.STAND))
     router.callback_query.register(press_stand_button, StandButton.filter())
+    router.callback_query.register(press_stand_form_button, StandFormButton.filter())
     router.message.register(type_at_stand, AtStand.typing, NotACommand())
     return router
 
@@ -87,6 +94,22 @@ async def press_stand_button(
     await run(stand.step(working, press, ctx), ctx, turn, state)
 
 
+async def press_stand_form_button(
+    query: CallbackQuery, callback_data: StandFormButton, turn: Turn, state: FSMContext
+) -> None:
+    """A button of the idea form shown at the stand, for a paper idea."""
+    if not await is_allowed(turn, Role.STAND):
+        await refuse_button(turn, f"stand:{callback_data.action}")
+        return
+    working = await load_stand(state)
+    if turn.citizen is None or working is None:
+        turn.show(stand.closed_reply(notice=True))
+        return
+    ctx = await stand_context(turn)
+    press = Press(callback_data.action, callback_data.arg, callback_data.token, callback_data.seq)
+    await run(stand.step_form(working, press, ctx), ctx, turn, state)
+
+
 async def type_at_stand(message: Message, turn: Turn, state: FSMContext) -> None:
     working = await load_stand(state)
     if turn.citizen is None or working is None or not await is_allowed(turn, Role.STAND):
@@ -118,12 +141,16 @@ async def run(outcome: StandOutcome, ctx: StandContext, turn: Turn, state: FSMCo
 
 
 def encode_stand(working: StandState) -> Encode:
+    """The stand's own buttons, and those of the idea form inside it (under the form's own
+    question number)."""
+    own = encode_screen(StandButton, working.token, working.seq)
+    form = working.form
+    in_form = encode_screen(StandFormButton, working.token, form.seq) if form else None
+
     def encode(button: Button) -> str:
-        in_form = button.action.startswith(stand.FORM_PREFIX) and working.form is not None
-        seq = working.form.seq if in_form and working.form is not None else working.seq
-        return StandButton(
-            token=working.token, seq=seq, action=button.action, arg=button.arg
-        ).pack()
+        if in_form is not None and isinstance(button.action, FormAction):
+            return in_form(button)
+        return own(button)
 
     return encode
 

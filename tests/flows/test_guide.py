@@ -5,6 +5,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.runtime.callbacks import GuideButton
+from conversations.guide import GuideAction
 from storage.tables import IdeaRow
 from tests.support.app import (
     STAFF_ID,
@@ -137,6 +138,6 @@ async def test_straight_to_the_form_without_criteria_or_with_a_draft(
     assert "<i>Question 2 of 11</i>" in citizen.last.text, "the draft, no guide again"
     # Someone else's forged guide button changes nothing.
     other = await consented(app, 13)
-    await other.press(GuideButton(token="abcdef", seq=0, action="start").pack())
+    await other.press(GuideButton(token="abcdef", seq=0, action=GuideAction.START).pack())
     assert other.alerts[-1] == "This button is from an older message."
     assert await idea_in_status(sessionmaker, edition_id, 14, "Later idea") > 0

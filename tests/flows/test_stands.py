@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.rehearsal.simulator import Citizen
 from bot.runtime.callbacks import StandButton
+from conversations.stand import StandAction
 from storage.tables import (
     AuditRow,
     ConversationStateRow,
@@ -254,7 +255,7 @@ async def test_no_stand_today_and_nobody_else_at_a_stand(vote_day: App) -> None:
     citizen = await consented(vote_day, 43)
     await citizen.send("/stand")
     assert "I do not know this command." in [shown.text for shown in citizen.shown[-2:]]
-    forged = StandButton(token="abcdef", seq=1, action="record").pack()
+    forged = StandButton(token="abcdef", seq=1, action=StandAction.RECORD).pack()
     await citizen.press(forged)
     assert citizen.alerts[-1] == "This button is not valid any more."
     assert await vote_day.count(StandEntryRow) == 0
