@@ -11,7 +11,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
-from bot.handlers.common import ask_consent, event_from_message
+from bot.handlers.common import ask_consent, count, event_from_message
 from bot.handlers.idea_form import new_idea, tell_staff
 from bot.handlers.vote import phone_hash
 from bot.runtime.callbacks import (
@@ -29,6 +29,7 @@ from bot.runtime.turn import Turn
 from budget.ballot import BallotError
 from budget.districts import district_of
 from budget.eligibility import identity_fingerprint
+from budget.figures import Tally
 from budget.roles import Role
 from budget.serialise import dump, load
 from conversations import stand
@@ -231,8 +232,14 @@ async def save_idea(effect: stand.SaveIdea, turn: Turn) -> stand.Result:
         turn.now,
         after={"stand": effect.stand, "reference": effect.reference},
     )
+    # In the figures, a stand is a channel of its own.
+    await count(turn, Tally.IDEA_SUBMITTED, district, source=channel(effect.stand))
     await tell_staff(turn, idea.id, effect.draft)
     return stand.IdeaSaved(idea.id)
+
+
+def channel(stand_code: str) -> str:
+    return f"stand:{stand_code}"
 
 
 async def cast_paper(effect: stand.CastPaper, turn: Turn) -> stand.Result:
@@ -273,4 +280,6 @@ async def cast_paper(effect: stand.CastPaper, turn: Turn) -> stand.Result:
         turn.now,
         after={"reference": effect.reference},
     )
+    for tally in (Tally.VOTE_REGISTERED, Tally.VOTE_CAST):
+        await count(turn, tally, district, source=channel(effect.stand))
     return stand.PaperCast(ballot.receipt)

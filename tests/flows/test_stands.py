@@ -15,6 +15,7 @@ from storage.tables import (
     ConversationStateRow,
     IdeaRow,
     StandEntryRow,
+    TallyRow,
     VoterRow,
 )
 from tests.support.app import (
@@ -201,6 +202,13 @@ async def test_a_stand_day_one_person_one_ballot_online_and_on_paper(vote_day: A
         ("ballot", "market-dinant", STAND_ID, "B-0002"),
         ("ballot", "market-dinant", STAND_ID, "B-0003"),
     }
+    # In the figures, the stand is a channel of its own.
+    cast_at_stand = [
+        (row.tally, row.district, row.count)
+        for row in await app.rows(TallyRow)
+        if row.source == "stand:market-dinant"
+    ]
+    assert sorted(cast_at_stand) == [("vote_cast", "dinant", 2), ("vote_registered", "dinant", 2)]
     paper = [row for row in await app.rows(VoterRow) if row.citizen_id is None]
     assert [row.district for row in paper] == ["dinant", "dinant"]
     audit = [(row.action, row.after) for row in await app.rows(AuditRow)]
