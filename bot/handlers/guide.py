@@ -9,11 +9,12 @@ from aiogram.filters import Filter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery
 
-from bot.handlers.common import has_draft
+from bot.handlers.common import count, has_draft
 from bot.handlers.idea_form import apply, form_context
 from bot.runtime.callbacks import Encode, GuideButton, MenuButton, encode_screen
 from bot.runtime.fsm_storage import destiny_state
 from bot.runtime.turn import Turn
+from budget.figures import Tally
 from budget.serialise import dump, load
 from conversations import guide, idea_form
 from conversations.events import Press
@@ -77,6 +78,7 @@ async def run(outcome: GuideOutcome, turn: Turn, state: FSMContext, bot: Bot) ->
         form = idea_form.start(form_context(turn), token=secrets.token_hex(3))
         if form.state is not None:
             form.state.draft.checklist = outcome.start
+            await count(turn, Tally.IDEA_STARTED)
         await apply(form, turn, state, bot)
         return
     if outcome.state is None:
