@@ -247,6 +247,7 @@ async def test_when_publishing_fails_the_citizen_is_told_and_the_draft_is_kept(
 async def test_the_question_counter_is_the_same_whoever_deposits(app: App) -> None:
     organisation = await consented(app, 1)
     await organisation.click("💡 Deposit an idea")
+    await organisation.click("✍️ Start my idea")
     assert "Question 1 of 11" in organisation.last.text
     await organisation.click("🏢 My organisation")
     assert "of 11" in organisation.last.text, "the organisation's name completes question 1"

@@ -541,6 +541,7 @@ async def deposit_at(app: App, user_id: int, latitude: float, longitude: float) 
     """An idea whose place is a location shared from the citizen's phone."""
     citizen = await consented(app, user_id)
     await citizen.click("💡 Deposit an idea")
+    await citizen.click("✍️ Start my idea")
     await citizen.click("🙋 Myself")
     await citizen.send(f"A bench at {latitude}")
     await citizen.send("Somewhere to sit in the shade.")
@@ -576,6 +577,7 @@ async def test_the_district_is_found_from_a_shared_location_too(app: App) -> Non
 async def test_a_moderator_opens_the_documents_and_photos_before_publishing(app: App) -> None:
     author = await consented(app, 1)
     await author.click("💡 Deposit an idea")
+    await author.click("✍️ Start my idea")
     await author.click("🙋 Myself")
     await author.send("We could plant an orchard")
     await author.send("Twenty apple trees by the school of Jambes.")

@@ -180,7 +180,7 @@ async def test_a_stand_day_one_person_one_ballot_online_and_on_paper(vote_day: A
     # Online after paper: the number that voted on paper is refused online, with the reason.
     second = await at_envelope(app, 2)
     await second.share_contact("+32 471 00 00 01")
-    assert second.last.text == (
+    assert second.shown[-2].text == (
         "This phone number has already been used to vote on paper, at a stand. "
         "Each person votes once, online or on paper."
     )
