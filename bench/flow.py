@@ -92,7 +92,12 @@ def click(label: str) -> Action:
 
 def plan(index: int) -> list[Action]:
     """One citizen's way through the form: some type the optional answers, some skip them."""
-    actions = [text("/start"), click("✅ I agree"), click("💡 Deposit an idea")]
+    actions = [
+        text("/start"),
+        click("✅ I agree"),
+        click("💡 Deposit an idea"),
+        click("✍️ Start my idea"),
+    ]
     if index % 5 == 4:
         actions += [click("🏢 My organisation"), text(f"Association no. {index}")]
     else:

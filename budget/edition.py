@@ -59,10 +59,46 @@ class District:
 @dataclass(frozen=True)
 class ModerationReason:
     """A reason moderators give, with one tap, for asking changes to an idea or rejecting it;
-    its label is what the author reads."""
+    its label is what the author reads, with the admissibility criterion it points to."""
 
     code: str
     label: Localized
+    criterion: str | None = None
+
+
+@dataclass(frozen=True)
+class Stand:
+    """A place in town where staff enter paper ideas and paper ballots: open on the given
+    days, and on the given weekdays (0 is Monday) while a phase is open."""
+
+    code: str
+    name: Localized
+    district: str | None = None
+    days: tuple[date, ...] = ()
+    weekdays: tuple[int, ...] = ()
+
+    def opens_on(self, day: date) -> bool:
+        return day in self.days or day.weekday() in self.weekdays
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """An admissibility criterion, shown before the idea form; `advice` says why it matters
+    and how to adapt an idea that does not meet it."""
+
+    code: str
+    label: Localized
+    advice: Localized
+
+
+@dataclass(frozen=True)
+class Example:
+    """An inspiring idea (a past winner), shown before the form; `photo` is a Telegram file id
+    or a URL."""
+
+    title: Localized
+    summary: Localized
+    photo: str = ""
 
 
 @dataclass(frozen=True)
@@ -144,6 +180,9 @@ class VoteRules:
     show_ranking: bool = False
     # A ballot with no project in it may be cast.
     allow_empty_ballot: bool = False
+    # What the edition calls the identity reference a stand may take instead of a phone
+    # number (the national register number...); None: stands take phone numbers only.
+    identity_reference: Localized | None = None
 
 
 @dataclass(frozen=True)
@@ -167,6 +206,9 @@ class Edition:
     moderation_reasons: tuple[ModerationReason, ...] = ()
     integrity: IntegrityThresholds = field(default_factory=IntegrityThresholds)
     stages: tuple[Stage, ...] = DEFAULT_STAGES
+    stands: tuple[Stand, ...] = ()
+    criteria: tuple[Criterion, ...] = ()
+    examples: tuple[Example, ...] = ()
     # Phases staff opened or closed by hand: phase -> True (open) / False (closed).
     overrides: Mapping[Phase, bool] = field(default_factory=dict)
 
@@ -188,6 +230,16 @@ class Edition:
 
     def moderation_reason(self, code: str) -> ModerationReason | None:
         return next((reason for reason in self.moderation_reasons if reason.code == code), None)
+
+    @property
+    def identity_reference(self) -> Localized | None:
+        return self.vote.identity_reference
+
+    def stand(self, code: str) -> Stand | None:
+        return next((stand for stand in self.stands if stand.code == code), None)
+
+    def criterion(self, code: str) -> Criterion | None:
+        return next((criterion for criterion in self.criteria if criterion.code == code), None)
 
     def current_phase(self, now: datetime) -> Phase | None:
         """The phase open at `now`: one opened by hand wins, one closed by hand is skipped, else

@@ -11,8 +11,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from budget.edition import (
     DEFAULT_STAGES,
     Contact,
+    Criterion,
     District,
     Edition,
+    Example,
     ModerationReason,
     Phase,
     PhaseWindow,
@@ -21,6 +23,7 @@ from budget.edition import (
     Questionnaire,
     ResultsRule,
     Stage,
+    Stand,
     Theme,
     VoteRules,
 )
@@ -28,6 +31,7 @@ from budget.integrity import IntegrityThresholds
 from budget.money import CENTS_PER_UNIT
 
 SUPPORTED_LANGUAGES = ("fr", "nl", "de", "en")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 Path = tuple[str | int, ...]
 
@@ -102,6 +106,8 @@ def _read_edition(root: "_Table") -> Edition:
     if "@" not in edition_contact.email:
         raise _Fault(("contact", "email"), "is not an e-mail address")
     contact.done()
+    districts = tuple(_read_districts(root, languages))
+    criteria = tuple(_read_criteria(root, languages))
     rule = root.text("results_rule", default=ResultsRule.GREEDY.value)
     if rule not in {r.value for r in ResultsRule}:
         raise _Fault(("results_rule",), "must be 'greedy' or 'mes' (Method of Equal Shares)")
@@ -115,15 +121,18 @@ def _read_edition(root: "_Table") -> Edition:
         envelope_cents=round(total * CENTS_PER_UNIT),
         languages=languages,
         themes=tuple(_read_themes(root, languages)),
-        districts=tuple(_read_districts(root, languages)),
+        districts=districts,
         phases=_read_phases(root.table("phases"), zone),
         contact=edition_contact,
         results_rule=ResultsRule(rule),
         questionnaires=tuple(_read_questionnaires(root, languages)),
-        vote=_read_vote_rules(root.optional_table("vote")),
-        moderation_reasons=tuple(_read_moderation_reasons(root, languages)),
+        vote=_read_vote_rules(root.optional_table("vote"), languages),
+        moderation_reasons=tuple(_read_moderation_reasons(root, languages, criteria)),
         integrity=_read_integrity(root.optional_table("integrity")),
         stages=tuple(_read_stages(root, languages)) or DEFAULT_STAGES,
+        stands=tuple(_read_stands(root, languages, districts)),
+        criteria=criteria,
+        examples=tuple(_read_examples(root, languages)),
     )
     root.done()
     return edition
@@ -179,13 +188,17 @@ def _read_centres(
 
 
 def _read_moderation_reasons(
-    root: "_Table", languages: tuple[str, ...]
+    root: "_Table", languages: tuple[str, ...], criteria: tuple[Criterion, ...]
 ) -> Iterator[ModerationReason]:
     seen: set[str] = set()
+    known = {criterion.code for criterion in criteria}
     for reason in root.tables("moderation_reasons", required=False):
-        yield ModerationReason(
-            code=reason.code("code", seen), label=reason.localized("label", languages)
-        )
+        code = reason.code("code", seen)
+        label = reason.localized("label", languages)
+        criterion = reason.text("criterion", default="") or None
+        if criterion is not None and criterion not in known:
+            raise _Fault((*reason.path, "criterion"), f"no criterion has the code {criterion!r}")
+        yield ModerationReason(code=code, label=label, criterion=criterion)
         reason.done()
 
 
@@ -200,6 +213,54 @@ def _read_stages(root: "_Table", languages: tuple[str, ...]) -> Iterator[Stage]:
             needs_reason=stage.boolean("reason", False),
         )
         stage.done()
+
+
+def _read_stands(
+    root: "_Table", languages: tuple[str, ...], districts: tuple[District, ...]
+) -> Iterator[Stand]:
+    seen: set[str] = set()
+    known = {district.code for district in districts}
+    for stand in root.tables("stands", required=False):
+        code = stand.code("code", seen)
+        name = stand.localized("name", languages)
+        district = stand.text("district", default="") or None
+        if district is not None and district not in known:
+            raise _Fault((*stand.path, "district"), f"no district has the code {district!r}")
+        days: list[date] = []
+        weekdays: list[int] = []
+        for index, day in enumerate(stand.values("days")):
+            if isinstance(day, date) and not isinstance(day, datetime):
+                days.append(day)
+            elif isinstance(day, str) and day.strip().lower() in WEEKDAYS:
+                weekdays.append(WEEKDAYS.index(day.strip().lower()))
+            else:
+                raise _Fault(
+                    (*stand.path, "days", index),
+                    "must be a date (2027-04-17) or a weekday in English (saturday)",
+                )
+        yield Stand(code, name, district, tuple(days), tuple(weekdays))
+        stand.done()
+
+
+def _read_criteria(root: "_Table", languages: tuple[str, ...]) -> Iterator[Criterion]:
+    seen: set[str] = set()
+    for criterion in root.tables("criteria", required=False):
+        yield Criterion(
+            code=criterion.code("code", seen),
+            label=criterion.localized("label", languages),
+            advice=criterion.localized("advice", languages),
+        )
+        criterion.done()
+
+
+def _read_examples(root: "_Table", languages: tuple[str, ...]) -> Iterator[Example]:
+    for example in root.tables("examples", required=False):
+        yield Example(
+            title=example.localized("title", languages),
+            summary=example.localized("summary", languages),
+            photo=example.text("photo", default="") or "",
+        )
+        example.done()
 
 
 def _read_phases(phases: "_Table", zone: ZoneInfo) -> dict[Phase, PhaseWindow]:
@@ -222,7 +283,7 @@ def _read_phases(phases: "_Table", zone: ZoneInfo) -> dict[Phase, PhaseWindow]:
     return windows
 
 
-def _read_vote_rules(table: "_Table | None") -> VoteRules:
+def _read_vote_rules(table: "_Table | None", languages: tuple[str, ...]) -> VoteRules:
     if table is None:
         return VoteRules()
     defaults = VoteRules()
@@ -231,6 +292,11 @@ def _read_vote_rules(table: "_Table | None") -> VoteRules:
         ask_phone=table.boolean("ask_phone", defaults.ask_phone),
         show_ranking=table.boolean("show_ranking", defaults.show_ranking),
         allow_empty_ballot=table.boolean("allow_empty_ballot", defaults.allow_empty_ballot),
+        identity_reference=(
+            table.localized("identity_reference", languages)
+            if "identity_reference" in table.data
+            else None
+        ),
     )
     table.done()
     return rules
@@ -360,6 +426,13 @@ class _Table:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise _Fault((*self.path, key), "must be a number")
         return float(value)
+
+    def values(self, key: str) -> list[Any]:
+        """A list that must not be empty, its items checked by the caller."""
+        value = self._get(key, True)
+        if not isinstance(value, list) or not value:
+            raise _Fault((*self.path, key), "must be a non-empty list")
+        return value
 
     def strings(self, key: str, required: bool = True) -> list[str]:
         value = self._get(key, required)

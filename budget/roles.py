@@ -10,6 +10,8 @@ class Role(StrEnum):
     ANALYST = "analyst"
     COMMITTEE = "committee"
     BROADCASTER = "broadcaster"
+    # Enters paper ideas and paper ballots on citizens' behalf at a stand in town.
+    STAND = "stand"
 
 
 def may(roles: Collection[Role], *needed: Role) -> bool:

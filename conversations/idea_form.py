@@ -139,6 +139,8 @@ class Draft:
     address: str | None = None
     budget_cents: int | None = None
     image_file_id: str | None = None
+    # The answers to the edition's checklist, given before the form (conversations.guide).
+    checklist: dict[str, str] = field(default_factory=dict)
 
     @property
     def needs_organisation(self) -> bool:

@@ -128,6 +128,7 @@ def help_screen(edition: Edition, staff: bool = False) -> Reply:
     if staff:
         texts.append(Text("help.staff"))
         texts.append(Text("help.staff.progress"))
+        texts.append(Text("help.stand"))
     texts.append(Text("help.contact", email=contact.email, phone=contact.phone))
     if contact.website:
         texts.append(Text("help.website", website=contact.website))

@@ -66,6 +66,17 @@ class Item:
 
 
 @dataclass(frozen=True)
+class PaperOrigin:
+    """A paper idea entered at a stand: which stand, the form's reference, and its author's
+    name and contact where they gave them (the idea's account is the staff member's)."""
+
+    stand: str
+    reference: str
+    author_name: str | None = None
+    author_contact: str | None = None
+
+
+@dataclass(frozen=True)
 class IdeaCard:
     """Everything the author gave."""
 
@@ -88,6 +99,9 @@ class IdeaCard:
     deposited_on: date
     # Why changes were asked before the author changed it and sent it again.
     earlier_reason: str | None = None
+    # The author's answers to the checklist before the form: (criterion, yes / no / unsure).
+    checklist: tuple[tuple[str, str], ...] = ()
+    paper: PaperOrigin | None = None
 
 
 @dataclass(frozen=True)
@@ -145,6 +159,8 @@ def idea_card(
         Text("moderation.card.idea", number=card.number, position=position, total=total),
         Text("moderation.card.deposited", day=card.deposited_on),
     ]
+    if card.paper is not None:
+        texts.append(_paper(card.paper, edition))
     if card.earlier_reason is not None:
         reason = reason_text(card.earlier_reason, edition)
         texts.append(Text("moderation.card.changed", reason=reason))
@@ -168,6 +184,7 @@ def idea_card(
             value=Localized(district.name) if district else Text("moderation.card.no_district"),
         ),
         Text("form.preview.budget", value=Money(card.budget_cents, edition.currency)),
+        *_checklist(card, edition),
     ]
     buttons = [
         [Button("moderation.button.publish", "decide", Decision.PUBLISH)],
@@ -264,11 +281,22 @@ def parse_choice(arg: str, kind: Kind, edition: Edition) -> tuple[Decision, str 
     return (decision, code) if edition.moderation_reason(code) else None
 
 
-def reason_text(reason: str, edition: Edition) -> object:
+def reason_text(reason: str, edition: Edition, advice: bool = False) -> object:
     """A listed reason (kept as its code) in the reader's language, or the words a moderator
-    wrote."""
+    wrote; with `advice`, for the author, a reason that points to an admissibility criterion
+    names it and says how to adapt the idea."""
     listed = edition.moderation_reason(reason)
-    return Localized(listed.label) if listed else reason
+    if listed is None:
+        return reason
+    criterion = edition.criterion(listed.criterion or "")
+    if criterion is None or not advice:
+        return Localized(listed.label)
+    return Text(
+        "moderation.reason.criterion",
+        reason=Localized(listed.label),
+        criterion=Localized(criterion.label),
+        advice=Localized(criterion.advice),
+    )
 
 
 def decided(item: Item, decision: Decision, reason: object) -> Reply:
@@ -364,6 +392,30 @@ def _author(card: IdeaCard) -> Text:
     if card.author_kind == "myself":
         return Text("moderation.card.author.myself")
     return Text(f"moderation.card.author.{card.author_kind}", name=card.organisation or "")
+
+
+def _paper(paper: PaperOrigin, edition: Edition) -> Text:
+    stand = edition.stand(paper.stand)
+    return Text(
+        "moderation.card.paper",
+        stand=Localized(stand.name) if stand else paper.stand,
+        reference=paper.reference,
+        author=paper.author_name or Text("form.preview.empty"),
+        contact=paper.author_contact or Text("form.preview.empty"),
+    )
+
+
+def _checklist(card: IdeaCard, edition: Edition) -> list[Text]:
+    """The author's answers to the checklist, a line each, by the criterion's label."""
+    lines = []
+    for code, answer in card.checklist:
+        criterion = edition.criterion(code)
+        if criterion is not None and answer in {"yes", "no", "unsure"}:
+            mark = Text(f"guide.mark.{answer}")
+            lines.append(
+                Text("moderation.card.criterion", mark=mark, label=Localized(criterion.label))
+            )
+    return [Text("moderation.card.checklist"), *lines] if lines else []
 
 
 def _place(card: IdeaCard) -> object:

@@ -137,7 +137,10 @@ class Registered:
 
 @dataclass(frozen=True)
 class PhoneUsed:
-    """Another account of the edition registered with this number."""
+    """Another account of the edition registered with this number, or a paper ballot was
+    cast with it at a stand (`at_stand`)."""
+
+    at_stand: bool = False
 
 
 @dataclass(frozen=True)
@@ -234,7 +237,7 @@ def _after(state: VoteState, result: Result, ctx: VoteContext) -> VoteOutcome:
                     state, [Reply("vote.phone.thanks", drop_keyboard=True), envelope]
                 )
             return VoteOutcome(state, [envelope])
-        case PhoneUsed():
+        case PhoneUsed(at_stand=at_stand):
             # The keyboard with the contact button goes with the refusal (a message has one
             # keyboard); what to do next comes in a message of its own, with the menu.
             next_step = Reply(
@@ -242,7 +245,8 @@ def _after(state: VoteState, result: Result, ctx: VoteContext) -> VoteOutcome:
                 email=ctx.edition.contact.email,
                 buttons=[[Button("menu.open", MenuAction.MENU)]],
             )
-            return VoteOutcome(None, [Reply("vote.phone.used", drop_keyboard=True), next_step])
+            used = "vote.phone.used_at_stand" if at_stand else "vote.phone.used"
+            return VoteOutcome(None, [Reply(used, drop_keyboard=True), next_step])
         case BallotCast(ballot=ballot):
             cast = replace(ctx, cast=ballot)
             state.chosen = None

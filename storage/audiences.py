@@ -53,7 +53,8 @@ class Audiences:
         rows = await self.session.execute(
             select(VoterRow.citizen_id, VoterRow.district).where(VoterRow.edition_id == edition_id)
         )
-        return {row.citizen_id: row.district for row in rows}
+        # Paper ballots (no citizen) have nobody to write to.
+        return {row.citizen_id: row.district for row in rows if row.citizen_id is not None}
 
     async def voted(self, edition_id: int) -> set[int]:
         """The citizens who cast a ballot (not what they chose: it is sealed), until the
@@ -63,7 +64,7 @@ class Audiences:
                 VoterRow.edition_id == edition_id, VoterRow.sealed_ballot.is_not(None)
             )
         )
-        return set(rows)
+        return {citizen_id for citizen_id in rows if citizen_id is not None}
 
     async def conversation_states(self, key_suffix: str) -> list[tuple[str, str | None, Any]]:
         """The stored conversation states whose key ends with `key_suffix` (their destiny)."""

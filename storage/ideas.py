@@ -30,6 +30,8 @@ class NewIdea:
     image_file_id: str | None
     # (kind, file_id, file_name) in the order they were sent.
     attachments: Sequence[tuple[str, str, str]] = field(default_factory=list)
+    # The answers to the edition's checklist before the form: criterion -> yes / no / unsure.
+    checklist: dict[str, str] | None = None
 
 
 class Ideas:

@@ -28,6 +28,7 @@ from storage.tables import (
     FollowUpRow,
     IdeaRow,
     StaffRoleRow,
+    StandEntryRow,
     SuggestionRow,
     SupportRow,
     VolunteerRow,
@@ -256,6 +257,16 @@ class PersonalData:
             purged["campaign_deliveries"] = int(deliveries.rowcount)  # type: ignore[attr-defined]
             volunteers = await self.session.execute(delete(VolunteerRow))
             purged["committee_volunteers"] = int(volunteers.rowcount)  # type: ignore[attr-defined]
+            # The names and contacts of paper ideas' authors, given at stands.
+            paper = await self.session.execute(
+                update(StandEntryRow)
+                .where(
+                    StandEntryRow.author_name.is_not(None)
+                    | StandEntryRow.author_contact.is_not(None)
+                )
+                .values(author_name=None, author_contact=None)
+            )
+            purged["paper_authors"] = int(paper.rowcount)  # type: ignore[attr-defined]
             remaining = list(
                 await self.session.scalars(
                     select(CitizenRow.telegram_id).where(CitizenRow.forgotten_at.is_(None))

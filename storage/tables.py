@@ -117,6 +117,9 @@ class IdeaRow(Base):
     merged_into_id: Mapped[int | None] = mapped_column(
         ForeignKey("ideas.id", ondelete="SET NULL", name="fk_ideas_merged_into_id_ideas")
     )
+    # The author's answers to the edition's admissibility checklist: criterion -> "yes",
+    # "no" or "unsure"; None when no checklist was shown (a paper idea, an older idea).
+    checklist: Mapped[dict[str, Any] | None]
     # What a shared link to the idea carries: random, so that nobody can list ideas by trying
     # numbers (an idea not published yet is no stranger's business).
     share_code: Mapped[str] = mapped_column(
@@ -215,13 +218,18 @@ class VoterRow(Base):
     __table_args__ = (
         UniqueConstraint("edition_id", "citizen_id", name="uq_voters_edition_citizen"),
         UniqueConstraint("edition_id", "phone_hash", name="uq_voters_edition_phone"),
+        UniqueConstraint("edition_id", "identity_hash", name="uq_voters_edition_identity"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id", ondelete="CASCADE"))
-    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id", ondelete="CASCADE"))
+    # None: a paper ballot entered at a stand, for a citizen with no account.
+    citizen_id: Mapped[int | None] = mapped_column(ForeignKey("citizens.id", ondelete="CASCADE"))
     district: Mapped[str | None] = mapped_column(BoundedString(32))
     phone_hash: Mapped[str | None] = mapped_column(BoundedString(64))
+    # The identity reference the edition takes at stands (national register number...),
+    # fingerprinted like the phone number and erased with it at the close.
+    identity_hash: Mapped[str | None] = mapped_column(BoundedString(64))
     # The ballot as cast (its projects, receipt and version), sealed; None: none cast.
     sealed_ballot: Mapped[str | None] = mapped_column(CleanText)
     registered_at: Mapped[datetime]
@@ -611,3 +619,27 @@ class ProgressRow(Base):
     photo: Mapped[str | None] = mapped_column(BoundedString(255))
     posted_by: Mapped[int] = mapped_column(BigInteger)
     posted_at: Mapped[datetime]
+
+
+class StandEntryRow(Base):
+    """A paper idea or a paper ballot entered at a stand: where, by which staff member, under
+    which paper reference (unique in the edition, to find the paper form again). It holds no
+    choice: the ballot itself is sealed on its voter's row like any other, with nothing
+    pointing from here to there. The author's name and contact, for a paper idea, are optional."""
+
+    __tablename__ = "stand_entries"
+    __table_args__ = (
+        UniqueConstraint("edition_id", "reference", name="uq_stand_entries_edition_reference"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id", ondelete="CASCADE"))
+    # "idea" or "ballot".
+    kind: Mapped[str] = mapped_column(BoundedString(16))
+    stand: Mapped[str] = mapped_column(BoundedString(32))
+    staff_id: Mapped[int] = mapped_column(BigInteger)
+    reference: Mapped[str] = mapped_column(BoundedString(32))
+    entered_at: Mapped[datetime]
+    idea_id: Mapped[int | None] = mapped_column(ForeignKey("ideas.id", ondelete="CASCADE"))
+    author_name: Mapped[str | None] = mapped_column(BoundedString(200))
+    author_contact: Mapped[str | None] = mapped_column(BoundedString(200))

@@ -38,6 +38,7 @@ from storage.personal_data import PersonalData
 from storage.projects import Projects
 from storage.sealing import Sealer
 from storage.staff import Staff
+from storage.stands import Stands
 from storage.tallies import Tallies
 from storage.updates import ProcessedUpdates, seal_replies
 from storage.voting import Voting
@@ -90,6 +91,7 @@ class UnitOfWork:
         self.audiences = Audiences(self.session)
         self.leases = Leases(self.session)
         self.staff = Staff(self.session)
+        self.stands = Stands(self.session)
         self.audit = Audit(self.session)
         self.moderation = Moderation(self.session)
         self.browsing = Browsing(self.session)

@@ -50,7 +50,8 @@ SEALED_BALLOT = "ballot"
 @dataclass(frozen=True)
 class Voter:
     id: int
-    citizen_id: int
+    # None: a paper ballot entered at a stand.
+    citizen_id: int | None
     district: str | None
 
 
@@ -69,7 +70,12 @@ class PublishedBallot:
 
 
 class PhoneAlreadyUsed(Exception):
-    """Another account of this edition already registered with this phone number."""
+    """Another voter of this edition already registered with this phone number (or, at a
+    stand, this identity reference); `at_stand` says whether that one is a paper ballot."""
+
+    def __init__(self, at_stand: bool = False) -> None:
+        super().__init__("at a stand" if at_stand else "online")
+        self.at_stand = at_stand
 
 
 class VoteClosed(Exception):
@@ -156,7 +162,8 @@ class Voting:
                 self.session.add(row)
         except IntegrityError as error:
             if is_violation(error, "uq_voters_edition_phone"):
-                raise PhoneAlreadyUsed from None
+                assert phone_hash is not None
+                raise PhoneAlreadyUsed(await self._paper(edition_id, phone=phone_hash)) from None
             if not is_violation(error, "uq_voters_edition_citizen"):
                 raise
             # The same citizen registered by another process at the same moment.
@@ -164,6 +171,64 @@ class Voting:
             assert registered is not None
             return registered
         return Voter(row.id, row.citizen_id, row.district)
+
+    async def register_paper(
+        self,
+        edition_id: int,
+        district: str | None,
+        phone_hash: str | None,
+        identity_hash: str | None,
+        now: datetime,
+    ) -> Voter:
+        """A paper ballot's voter, known by a fingerprint only; PhoneAlreadyUsed when that
+        phone number or identity reference has a voter already, online or at a stand."""
+        await self.check_free(edition_id, phone_hash, identity_hash)
+        row = VoterRow(
+            edition_id=edition_id,
+            citizen_id=None,
+            district=district,
+            phone_hash=phone_hash,
+            identity_hash=identity_hash,
+            registered_at=now,
+        )
+        try:
+            async with self.session.begin_nested():
+                self.session.add(row)
+        except IntegrityError as error:
+            # Registered by another chat at the same moment.
+            if is_violation(error, "uq_voters_edition_phone") or is_violation(
+                error, "uq_voters_edition_identity"
+            ):
+                raise PhoneAlreadyUsed(at_stand=True) from None
+            raise
+        return Voter(row.id, None, district)
+
+    async def check_free(
+        self, edition_id: int, phone_hash: str | None, identity_hash: str | None
+    ) -> None:
+        """PhoneAlreadyUsed if a voter of the edition has this phone number or identity."""
+        if phone_hash is not None and await self._known(edition_id, phone=phone_hash):
+            raise PhoneAlreadyUsed(await self._paper(edition_id, phone=phone_hash))
+        if identity_hash is not None and await self._known(edition_id, identity=identity_hash):
+            raise PhoneAlreadyUsed(at_stand=True)
+
+    async def _known(self, edition_id: int, phone: str = "", identity: str = "") -> bool:
+        column = VoterRow.phone_hash if phone else VoterRow.identity_hash
+        found = await self.session.scalar(
+            select(VoterRow.id).where(
+                VoterRow.edition_id == edition_id, column == (phone or identity)
+            )
+        )
+        return found is not None
+
+    async def _paper(self, edition_id: int, phone: str) -> bool:
+        """Whether the voter with this phone fingerprint is a paper ballot."""
+        citizen = await self.session.scalar(
+            select(VoterRow.citizen_id).where(
+                VoterRow.edition_id == edition_id, VoterRow.phone_hash == phone
+            )
+        )
+        return citizen is None
 
     async def ballot(self, edition_id: int, voter: Voter) -> CastBallot | None:
         """The voter's own ballot as cast, unsealed; None if none is cast."""
@@ -288,12 +353,14 @@ class Voting:
         await self.session.execute(
             update(VoterRow)
             .where(VoterRow.edition_id == edition_id)
-            .values(sealed_ballot=None, phone_hash=None)
+            .values(sealed_ballot=None, phone_hash=None, identity_hash=None)
         )
         # The envelopes being filled in, and the answers recorded for updates (receipts and
         # projects shown to voters), go with the vote.
         await self.session.execute(
-            delete(ConversationStateRow).where(ConversationStateRow.key.like("%:vote"))
+            delete(ConversationStateRow).where(
+                ConversationStateRow.key.like("%:vote") | ConversationStateRow.key.like("%:stand")
+            )
         )
         await self.session.execute(delete(ProcessedUpdateRow))
         # What the integrity alarms kept per account (the numbers it tried) served the vote

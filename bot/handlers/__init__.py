@@ -11,6 +11,7 @@ from bot.handlers import (
     fallback,
     figures,
     follow_ups,
+    guide,
     idea_form,
     ideas,
     integrity,
@@ -21,6 +22,7 @@ from bot.handlers import (
     projects,
     results,
     staff_roles,
+    stands,
     start,
     vote,
 )
@@ -37,8 +39,10 @@ def get_routers() -> list[Router]:
         # While the idea form is being filled in, no other conversation waits for typed text
         # (each one that asks leaves the form first): the form's answers skip the others'
         # filters, which each read a conversation state.
+        guide.router(),
         idea_form.router(),
         staff_roles.router(),
+        stands.router(),
         audit.router(),
         figures.router(),
         moderation.router(),

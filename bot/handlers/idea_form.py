@@ -114,6 +114,7 @@ def draft_of(row: IdeaRow) -> Draft:
     """An idea's answers as the form holds them (a draft's fields are the idea's columns)."""
     answers = {f.name: getattr(row, f.name) for f in fields(Draft) if f.name != "attachments"}
     answers["author_kind"] = AuthorKind(row.author_kind)
+    answers["checklist"] = dict(row.checklist or {})
     attachments = [Attachment(a.file_id, a.file_name, a.kind) for a in row.attachments]
     return Draft(**answers, attachments=attachments)
 
@@ -232,7 +233,7 @@ def new_idea(draft: Draft) -> NewIdea:
     assert draft.budget_cents is not None
     answers = {f.name: getattr(draft, f.name) for f in fields(NewIdea) if f.name != "attachments"}
     return NewIdea(
-        **answers | {"author_kind": draft.author_kind.value},
+        **answers | {"author_kind": draft.author_kind.value, "checklist": draft.checklist or None},
         attachments=[(a.kind, a.file_id, a.file_name) for a in draft.attachments],
     )
 

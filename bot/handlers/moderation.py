@@ -189,7 +189,11 @@ async def show_card(turn: Turn, item: Item, queue: list[Item], again: bool) -> N
     if item.kind is Kind.IDEA:
         row = await turn.uow.moderation.idea(turn.stored.id, item.number)
         assert row is not None
-        card = moderation.idea_card(idea_card(row, turn), turn.edition, position, total, again)
+        paper = await turn.uow.stands.paper_idea(row.id)
+        origin = moderation.PaperOrigin(**vars(paper)) if paper else None
+        card = moderation.idea_card(
+            idea_card(row, turn, origin), turn.edition, position, total, again
+        )
         turn.show(card, encode_for(item, fingerprint(row)))
     else:
         suggestion = await turn.uow.moderation.suggestion(turn.stored.id, item.number)
@@ -240,7 +244,7 @@ async def send_attachments(turn: Turn, item: Item) -> None:
         turn.send(file_message(Attachment(attachment.kind, attachment.file_id, ""), turn.chat_id))
 
 
-def idea_card(row: IdeaRow, turn: Turn) -> IdeaCard:
+def idea_card(row: IdeaRow, turn: Turn, paper: moderation.PaperOrigin | None = None) -> IdeaCard:
     return IdeaCard(
         number=row.id,
         author_kind=row.author_kind,
@@ -260,6 +264,8 @@ def idea_card(row: IdeaRow, turn: Turn) -> IdeaCard:
         district=row.district,
         deposited_on=row.submitted_at.astimezone(turn.edition.zone).date(),
         earlier_reason=row.status_reason,
+        checklist=tuple((row.checklist or {}).items()),
+        paper=paper,
     )
 
 
@@ -326,7 +332,7 @@ async def tell_idea_author(
     row = await turn.uow.moderation.idea(turn.stored.id, number)
     author = await turn.uow.moderation.author(number)
     assert row is not None and author is not None
-    shown_reason = moderation.reason_text(reason, turn.edition) if reason else ""
+    shown_reason = moderation.reason_text(reason, turn.edition, advice=True) if reason else ""
     link = await idea_link(bot, row.share_code)
     notice = moderation.tell_author(decision, number, row.title, shown_reason, turn.edition, link)
     turn.show(notice, encode_menu, lang=author.language, chat_id=author.telegram_id)

@@ -161,8 +161,8 @@ async def carry_out(
             fingerprint = await phone_hash(turn, phone) if phone else None
             try:
                 await voting.register(edition_id, turn.citizen.id, district, fingerprint, turn.now)
-            except PhoneAlreadyUsed:
-                return vote.PhoneUsed(), ctx
+            except PhoneAlreadyUsed as used:
+                return vote.PhoneUsed(used.at_stand), ctx
             await count(turn, Tally.VOTE_REGISTERED, district)
             if phone:
                 await count_registration(turn, phone)

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from conversations.campaign_form import ComposeAction
 from conversations.follow_up_form import AnswerAction
+from conversations.guide import GuideAction
 from conversations.idea_browser import BrowseAction
 from conversations.idea_form import FormAction
 from conversations.integrity import IntegrityAction
@@ -20,6 +21,7 @@ from conversations.menu import MenuAction
 from conversations.progress_form import ProgressAction
 from conversations.projects import ProjectAction
 from conversations.replies import Button
+from conversations.stand import StandAction
 from conversations.vote import VoteAction
 from conversations.welcome import ConsentAction, Destination
 
@@ -229,3 +231,21 @@ class ProgressButton(ScreenFields, CallbackData, prefix="pg"):
     post being written."""
 
     action: ProgressAction
+
+
+class StandButton(ScreenFields, CallbackData, prefix="sd"):
+    """A button of a stand's desk; `token` names the stand session."""
+
+    action: StandAction
+
+
+class StandFormButton(ScreenFields, CallbackData, prefix="sf"):
+    """A button of the idea form shown inside a stand's desk (a paper idea)."""
+
+    action: FormAction
+
+
+class GuideButton(ScreenFields, CallbackData, prefix="g"):
+    """A button of the guide before the idea form; `seq` names the checklist as shown."""
+
+    action: GuideAction

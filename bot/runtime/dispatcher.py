@@ -23,7 +23,7 @@ from bot.handlers import get_routers
 from bot.handlers.results import ResultsCache
 from bot.runtime.chat_locks import ChatLocks
 from bot.runtime.filters import PrivateChat
-from bot.runtime.fsm_storage import VOTE_DESTINY, DatabaseStorage
+from bot.runtime.fsm_storage import STAND_DESTINY, VOTE_DESTINY, DatabaseStorage
 from bot.runtime.render import Renderer
 from bot.runtime.settings import Settings
 from bot.runtime.turn import CitizenCache, EditionCache, TurnMiddleware, UnitOfWorkScope
@@ -71,8 +71,9 @@ def build_dispatcher(
     engine = sessionmaker.kw["bind"]
     single_process = engine.dialect.name == "sqlite"
     group_commit = GroupCommit(engine) if caches else None
-    # The vote's envelope is stored sealed with the key kept outside the database.
-    sealed = SealedDestinies(sealer, frozenset({VOTE_DESTINY}))
+    # The vote's envelope, and a paper ballot being entered at a stand, are stored sealed with
+    # the key kept outside the database.
+    sealed = SealedDestinies(sealer, frozenset({VOTE_DESTINY, STAND_DESTINY}))
     dispatcher = Dispatcher(
         storage=DatabaseStorage(
             sessionmaker, cache=caches, group_commit=group_commit, sealed=sealed

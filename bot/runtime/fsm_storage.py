@@ -21,6 +21,8 @@ VOTE_DESTINY = "vote"
 # The idea form's draft, likewise; the chat's own state (the default destiny) says only which
 # conversation listens to what is typed (bot.runtime.listening).
 FORM_DESTINY = "form"
+# A stand's desk: the paper entry being made (projects ticked, fingerprints), kept sealed.
+STAND_DESTINY = "stand"
 
 # The unit of work of the update being handled, if any (set by bot.runtime.turn).
 current_unit_of_work: ContextVar[UnitOfWork | None] = ContextVar(

@@ -130,6 +130,7 @@ async def test_a_button_of_an_abandoned_draft_does_not_touch_the_new_one(app: Ap
     await citizen.click("🗑 Yes, delete my draft")
     await citizen.click("🏠 Menu")
     await citizen.click("💡 Deposit an idea")
+    await citizen.click("✍️ Start my idea")
     await citizen.click("🙋 Myself")
     await citizen.send("Second idea")
     before = await draft_of(app)

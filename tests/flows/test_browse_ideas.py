@@ -253,6 +253,7 @@ async def test_before_any_idea_is_published_the_list_says_so_and_offers_the_form
     citizen = await browse(app)
     assert "No idea has been published yet." in citizen.last.text
     await citizen.click("💡 Deposit an idea")
+    await citizen.click("✍️ Start my idea")
     assert "🙋 Myself" in citizen.last.labels
 
 
@@ -530,6 +531,7 @@ async def test_a_suggestion_request_left_for_the_idea_form_leaves_the_draft_its_
     citizen = await at_suggestion(app)
     await citizen.send("/start")
     await citizen.click("💡 Deposit an idea")
+    await citizen.click("✍️ Start my idea")
     await citizen.click("🙋 Myself")
     await citizen.send("We could plant an orchard")
     assert await app.count(SuggestionRow) == 0

@@ -182,6 +182,7 @@ def test_the_playground_replays_a_scripted_rehearsal(workdir: Path) -> None:
             "/start",
             "1",
             "1",
+            "11",  # the guide before the form: start my idea
             "2",
             "<b>An orchard</b>",
             ":sticker",
@@ -212,8 +213,9 @@ def test_the_playground_as_staff_shows_the_staff_notice(workdir: Path) -> None:
         [
             "/start",
             "1",  # agree
-            "1",
-            "2",  # deposit an idea, in my own name
+            "1",  # deposit an idea
+            "11",  # past the guide before the form
+            "2",  # in my own name
             "An orchard",
             "Apple trees",
             skip,

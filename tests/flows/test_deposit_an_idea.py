@@ -17,6 +17,7 @@ from tests.support.app import (
 async def test_a_citizen_deposits_a_complete_idea_and_gets_its_number_and_a_link(app: App) -> None:
     citizen = await consented(app)
     await citizen.click("💡 Deposit an idea")
+    await citizen.click("✍️ Start my idea")
     await citizen.click("🏢 My organisation")
     assert "name of your organisation" in citizen.last.text
     await citizen.send("Les Amis du Verger")
@@ -99,6 +100,7 @@ async def test_moderators_named_in_the_chat_are_told_of_new_ideas_too(app: App) 
 async def test_an_idea_for_someone_else_asks_for_their_name(app: App) -> None:
     citizen = await consented(app)
     await citizen.click("💡 Deposit an idea")
+    await citizen.click("✍️ Start my idea")
     await citizen.click("🤝 Someone else")
     assert "For whom are you depositing it?" in citizen.last.text
     await citizen.send("Mrs Dupont")
@@ -198,6 +200,7 @@ async def test_the_form_speaks_the_citizens_language_with_local_amounts(app: App
     await citizen.send("/start")
     await citizen.click("✅ Ik ga akkoord")
     await citizen.click("💡 Een idee indienen")
+    await citizen.click("✍️ Mijn idee beginnen")
     await citizen.click("🙋 Ikzelf")
     await citizen.send("Een boomgaard")
     await citizen.send("Twintig appelbomen.")
@@ -244,6 +247,7 @@ async def test_when_publishing_fails_the_citizen_is_told_and_the_draft_is_kept(
 async def test_the_question_counter_is_the_same_whoever_deposits(app: App) -> None:
     organisation = await consented(app, 1)
     await organisation.click("💡 Deposit an idea")
+    await organisation.click("✍️ Start my idea")
     assert "Question 1 of 11" in organisation.last.text
     await organisation.click("🏢 My organisation")
     assert "of 11" in organisation.last.text, "the organisation's name completes question 1"

@@ -311,6 +311,7 @@ async def test_writing_an_idea_meanwhile_takes_what_is_typed(app: App) -> None:
     author = await at_question(app, 3)
     await author.send("/start")
     await author.click("💡 Deposit an idea")
+    await author.click("✍️ Start my idea")
     await author.click("🙋 Myself")
     await author.send("We could light the footpath")
     assert "Describe" in author.last.text, "the title went to the idea form"

@@ -80,6 +80,7 @@ async def test_pending_shows_the_oldest_idea_first_with_everything_its_author_ga
 
 async def change_answer_and_publish_second_idea(author: Citizen) -> None:
     await author.click("💡 Deposit an idea")
+    await author.click("✍️ Start my idea")
     await author.click("🏢 My organisation")
     await author.send("Les Amis du Verger")
     await author.send("A cycle lane to the station")
@@ -154,7 +155,11 @@ async def test_changes_asked_then_the_author_changes_the_idea_and_it_waits_again
     assert (row.status, row.status_reason) == ("changes_asked", "outside_territory")
     told = author.last
     assert "The moderators ask you to change your idea no. 1" in told.text
-    assert "Reason: <i>Outside the province&#x27;s territory</i>" in told.text
+    # The reason points to the criterion it is about, and says how to adapt the idea.
+    assert (
+        "Reason: <i>Outside the province&#x27;s territory "
+        "(criterion: On public land in the province). The budget only pays"
+    ) in told.text
 
     await author.click("✏️ Change idea no. 1", told)
     assert "✏️ <b>Your idea no. 1, with your changes</b>" in author.last.text
@@ -381,12 +386,12 @@ async def test_a_french_author_is_told_in_french(app: App, monkeypatch: pytest.M
     author = app.citizen(1, "fr")
     staff = await pending(app)
     await staff.click("⛔ Reject")
-    await staff.click("Outside the province's territory")
+    await staff.click("Off-topic for the participatory budget")
     assert (
         author.last.text
-        == "Votre idée n° 1 ne sera pas publiée : Hors du territoire de la province"
+        == "Votre idée n° 1 ne sera pas publiée : Hors sujet pour le budget participatif"
     )
-    assert "Outside the province&#x27;s territory" in staff.shown[-2].text
+    assert "Off-topic for the participatory budget" in staff.shown[-2].text
 
 
 async def test_a_citizen_typing_pending_gets_the_unknown_command_answer(app: App) -> None:
@@ -474,6 +479,7 @@ async def test_a_card_pressed_again_or_by_a_second_moderator_says_who_decided(ap
 async def test_a_long_answer_comes_in_full_above_the_card(app: App) -> None:
     author = await consented(app)
     await author.click("💡 Deposit an idea")
+    await author.click("✍️ Start my idea")
     await author.click("🙋 Myself")
     await author.send("We could plant an orchard")
     await author.send("Apple trees. " * 100)
@@ -535,6 +541,7 @@ async def deposit_at(app: App, user_id: int, latitude: float, longitude: float) 
     """An idea whose place is a location shared from the citizen's phone."""
     citizen = await consented(app, user_id)
     await citizen.click("💡 Deposit an idea")
+    await citizen.click("✍️ Start my idea")
     await citizen.click("🙋 Myself")
     await citizen.send(f"A bench at {latitude}")
     await citizen.send("Somewhere to sit in the shade.")
@@ -570,6 +577,7 @@ async def test_the_district_is_found_from_a_shared_location_too(app: App) -> Non
 async def test_a_moderator_opens_the_documents_and_photos_before_publishing(app: App) -> None:
     author = await consented(app, 1)
     await author.click("💡 Deposit an idea")
+    await author.click("✍️ Start my idea")
     await author.click("🙋 Myself")
     await author.send("We could plant an orchard")
     await author.send("Twenty apple trees by the school of Jambes.")

@@ -99,6 +99,7 @@ async def test_a_second_delivery_of_an_update_is_applied_once_and_answered_again
     await client.send(7, "/start")
     await client.click(7, AGREE["en"])
     await client.click(7, "💡 Deposit an idea")
+    await client.click(7, "✍️ Start my idea")
     await client.click(7, "🙋 Myself")
     for answer in ("A fountain on the square", "Drinking water for everyone."):
         await client.send(7, answer)

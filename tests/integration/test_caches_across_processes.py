@@ -79,6 +79,7 @@ async def test_a_form_filled_in_by_turns_in_two_processes_keeps_every_answer(
     await send(one, simulator, citizen, "/start")
     await click(one, simulator, citizen, AGREE["en"])
     await click(one, simulator, citizen, "💡 Deposit an idea")
+    await click(two, simulator, citizen, "✍️ Start my idea")
     await click(one, simulator, citizen, "🙋 Myself")
     # The first process remembers the form waiting for its title; the other one gets it.
     await send(two, simulator, citizen, "An orchard by the school")

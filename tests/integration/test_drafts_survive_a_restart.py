@@ -18,6 +18,7 @@ async def test_a_draft_is_where_it_was_left_after_a_restart(
     app = App(sessionmaker)
     citizen = await consented(app)
     await citizen.click("💡 Deposit an idea")
+    await citizen.click("✍️ Start my idea")
     await citizen.click("🏢 My organisation")
     await citizen.send("Les Amis du Verger")
     await citizen.send("We could plant an orchard")
@@ -66,6 +67,7 @@ async def test_many_citizens_at_once_all_find_their_drafts_after_a_restart(
     async def answer_two_questions(user_id: int) -> None:
         citizen = await consented(app, user_id)
         await citizen.click("💡 Deposit an idea")
+        await citizen.click("✍️ Start my idea")
         await citizen.click("🙋 Myself")
         await citizen.send(f"Idea of citizen {user_id}")
 

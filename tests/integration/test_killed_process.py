@@ -80,6 +80,7 @@ async def to_the_preview(client: TelegramClient) -> None:
         lambda: client.send(CHAT, "/start"),
         lambda: client.click(CHAT, AGREE["en"]),
         lambda: client.click(CHAT, "💡 Deposit an idea"),
+        lambda: client.click(CHAT, "✍️ Start my idea"),
         lambda: client.click(CHAT, "🙋 Myself"),
         lambda: client.send(CHAT, "A fountain on the square"),
         lambda: client.send(CHAT, "Drinking water for everyone."),

@@ -39,6 +39,7 @@ TABLES = {
     "committee_votes",
     "processed_updates",
     "key_checks",
+    "stand_entries",
     "tallies",
     "integrity_counts",
     "integrity_numbers",

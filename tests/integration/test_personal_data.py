@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.jobs.retention import purge
-from storage.tables import CitizenRow, ConversationStateRow, IdeaRow, SupportRow
+from storage.tables import CitizenRow, ConversationStateRow, IdeaRow, StandEntryRow, SupportRow
 from storage.unit_of_work import UnitOfWork
 from tests.support.app import TEST_SEALER, idea_supported_by
 from tests.support.voting import ballot_of, cast, on_ballot, registered
@@ -80,9 +80,13 @@ async def test_forgetting_leaves_the_ballot_the_published_idea_and_the_supports_
 async def test_the_retention_period_ends_idle_conversations_then_the_editions_contacts(
     sessionmaker: Sessionmaker, edition_id: int
 ) -> None:
-    await idea_supported_by(sessionmaker, edition_id, 11, "A fountain", "Water.", (12,))
+    number = await idea_supported_by(sessionmaker, edition_id, 11, "A fountain", "Water.", (12,))
     old, recent = NOW - timedelta(days=800), NOW - timedelta(days=3)
     async with UnitOfWork(sessionmaker) as uow:
+        # Entered on paper at a stand, with its author's name and contact.
+        await uow.stands.record(
+            edition_id, "idea", "library-namur", 11, "P-1", NOW, number, "Marie", "0470 99 88 77"
+        )
         for key, at in (("fsm:1:12:12:default", old), ("fsm:1:11:11:default", recent)):
             uow.session.add(
                 ConversationStateRow(key=key, state="IdeaForm:filling", data={}, updated_at=at)
@@ -102,3 +106,7 @@ async def test_the_retention_period_ends_idle_conversations_then_the_editions_co
         ideas = await session.scalar(select(func.count()).select_from(IdeaRow))
     assert all(telegram_id < 0 for telegram_id in ids)
     assert ideas == 1, "the published idea stays"
+    assert purged["paper_authors"] == 1
+    async with sessionmaker() as session:
+        [entry] = list(await session.scalars(select(StandEntryRow)))
+    assert (entry.reference, entry.author_name, entry.author_contact) == ("P-1", None, None)

@@ -1,9 +1,13 @@
 """The ballot is secret in the database too: read whole, as someone who stole it (or a backup)
 would, it joins no voter's Telegram id to what they chose; with the key as well, once the vote
 is closed, it still does not. See tests/support/ballot_secrecy.py for how the database is read.
+
+Paper ballots entered at a stand are kept the same way: the staff member who entered one
+stands for its voter here (their Telegram id is the one the database holds beside it).
 """
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -14,10 +18,12 @@ from storage.integrity import Integrity
 from storage.tables import ConversationStateRow, IntegrityCountRow, IntegrityNumberRow
 from tests.support.app import (
     DURING_VOTE,
+    STAFF_ID,
     TEST_SEALER,
     App,
     add_project,
     at_envelope,
+    consented,
     put_projects_on_the_ballot,
 )
 from tests.support.ballot_secrecy import dump, open_sealed, reachable, revealed
@@ -36,6 +42,13 @@ CHOICES = [
     # count it for that project.
     ["Outdoor fitness in Ciney"],
 ]
+# Paper ballots, each entered at a stand by a staff member of its own, on a Saturday.
+PAPER = [
+    ["A cycle lane along the Meuse", "Orchards in the schools"],
+    ["Outdoor fitness in Ciney", "Nature trail for the blind"],
+]
+STAND_STAFF = 987_654_322_001
+STAND_DAY = datetime(2027, 4, 24, 11, tzinfo=ZoneInfo("Europe/Brussels"))
 
 
 async def cast(citizen: Citizen, titles: list[str]) -> None:
@@ -71,7 +84,31 @@ async def a_vote(app: App) -> dict[int, frozenset[int]]:
             if any(held_receipt in shown.text for shown in person.shown)
         ]
         cast_by[person.user.id] = held[receipts[-1]]
-    return cast_by
+    return cast_by | await paper_ballots(app)
+
+
+async def paper_ballots(app: App) -> dict[int, frozenset[int]]:
+    """Each stand member enters one paper ballot: the ballot, by the member's Telegram id."""
+    app.clock.now = STAND_DAY
+    admin = await consented(app, STAFF_ID)
+    entered = {}
+    for n, titles in enumerate(PAPER):
+        member = await consented(app, STAND_STAFF + n)
+        await admin.send(f"/staff add {member.user.id} stand")
+        await member.send("/stand")
+        await member.click("Dinant market")
+        await member.click("🗳 Paper ballot")
+        await member.send(f"PB-{n}")
+        await member.click("📱 Phone number")
+        await member.send(f"0475 00 00 0{n}")
+        for title in titles:
+            [label] = [label for label in member.last.labels if title in label]
+            await member.click(label)
+        await member.click("✅ Record the ballot")
+        assert member.shown[-2].text.startswith(f"✅ Ballot PB-{n} recorded.")
+        [ballot] = [b for b in await app.ballots() if b.receipt in member.shown[-2].text]
+        entered[member.user.id] = frozenset(ballot.project_ids)
+    return entered
 
 
 @pytest.fixture

@@ -119,6 +119,7 @@ async def consented(app: App, user_id: int = 1, language_code: str | None = "en"
 async def fill_form_to_preview(citizen: Citizen, title: str = "We could plant an orchard") -> None:
     """Answer every question of the form the shortest way, up to the preview."""
     await citizen.click("💡 Deposit an idea")
+    await citizen.click("✍️ Start my idea")
     await citizen.click("🙋 Myself")
     await citizen.send(title)
     await citizen.send("Twenty apple trees by the school of Jambes.")
@@ -136,6 +137,7 @@ async def at_title(app: App, user_id: int = 1) -> Citizen:
     """A consenting citizen who started an idea in their own name, at the title question."""
     citizen = await consented(app, user_id)
     await citizen.click("💡 Deposit an idea")
+    await citizen.click("✍️ Start my idea")
     await citizen.click("🙋 Myself")
     return citizen
 

@@ -17,6 +17,7 @@ AREAS = (
     "|broadcast|reminders|team|moderation|ideas|followup|analysis|committee|audit|stats"
     "|integrity"
     "|projects|progress"
+    "|stand|guide"
 )
 KEY = re.compile(rf"^({AREAS})\.[a-z_.{{}}*]+$")
 
