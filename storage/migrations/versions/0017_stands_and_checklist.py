@@ -1,7 +1,7 @@
 """stands in town: paper entries, paper voters, identity fingerprints; the ideas' checklist
 
-Revision ID: 0014
-Revises: 0019
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-05
 
 A voter may now be a paper ballot entered at a stand, with no account (no citizen), checked by
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0014"
-down_revision: str | None = "0019"
+revision: str = "0017"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

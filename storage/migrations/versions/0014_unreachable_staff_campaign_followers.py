@@ -1,7 +1,7 @@
 """staff whom notices cannot reach; campaigns that nobody follows
 
-Revision ID: 0017
-Revises: 0015
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-05
 
 Telegram refuses to write first to someone who never opened the bot: a staff member it refused
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0017"
-down_revision: str | None = "0015"
+revision: str = "0014"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

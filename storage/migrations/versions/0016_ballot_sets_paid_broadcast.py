@@ -1,8 +1,8 @@
 """each published ballot's projects in one column, so that identical ballots count together;
 campaigns sent as paid broadcasts
 
-Revision ID: 0019
-Revises: 0017
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-05
 
 A national vote has a million ballots but far fewer distinct ones: the results count each
@@ -20,8 +20,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0019"
-down_revision: str | None = "0012"
+revision: str = "0016"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """results become statuses; citizens follow funded projects; staff post their progress
 
-Revision ID: 0012
-Revises: 0017
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-05
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0012"
-down_revision: str | None = "0017"
+revision: str = "0015"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
