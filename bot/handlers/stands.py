@@ -45,7 +45,7 @@ def router() -> Router:
     router = Router(name="stands")
     router.message.register(open_stand, Command("stand"), StaffCommand(Role.STAND))
     router.callback_query.register(press_stand_button, StandButton.filter())
-    router.callback_query.register(press_stand_form_button, StandFormButton.filter())
+    router.callback_query.register(press_stand_button, StandFormButton.filter())
     router.message.register(type_at_stand, AtStand.typing, NotACommand())
     return router
 
@@ -81,8 +81,12 @@ async def open_stand(message: Message, turn: Turn, state: FSMContext) -> None:
 
 
 async def press_stand_button(
-    query: CallbackQuery, callback_data: StandButton, turn: Turn, state: FSMContext
+    query: CallbackQuery,
+    callback_data: StandButton | StandFormButton,
+    turn: Turn,
+    state: FSMContext,
 ) -> None:
+    """A button of the stand, or of the idea form shown there for a paper idea."""
     if not await is_allowed(turn, Role.STAND):
         await refuse_button(turn, f"stand:{callback_data.action}")
         return
@@ -92,23 +96,8 @@ async def press_stand_button(
         return
     ctx = await stand_context(turn)
     press = Press(callback_data.action, callback_data.arg, callback_data.token, callback_data.seq)
-    await run(stand.step(working, press, ctx), ctx, turn, state)
-
-
-async def press_stand_form_button(
-    query: CallbackQuery, callback_data: StandFormButton, turn: Turn, state: FSMContext
-) -> None:
-    """A button of the idea form shown at the stand, for a paper idea."""
-    if not await is_allowed(turn, Role.STAND):
-        await refuse_button(turn, f"stand:{callback_data.action}")
-        return
-    working = await load_stand(state)
-    if turn.citizen is None or working is None:
-        turn.show(stand.closed_reply(notice=True))
-        return
-    ctx = await stand_context(turn)
-    press = Press(callback_data.action, callback_data.arg, callback_data.token, callback_data.seq)
-    await run(stand.step_form(working, press, ctx), ctx, turn, state)
+    step = stand.step_form if isinstance(callback_data, StandFormButton) else stand.step
+    await run(step(working, press, ctx), ctx, turn, state)
 
 
 async def type_at_stand(message: Message, turn: Turn, state: FSMContext) -> None:
