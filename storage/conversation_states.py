@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from storage.assumptions import Assumptions, broken, checked_on
 from storage.sealing import Sealer, Unsealable
 from storage.tables import ConversationStateRow
+from storage.tallies import count_all
 from storage.updates import insert_processed
 
 Entry = tuple[str | None, dict[str, Any]]
@@ -217,6 +218,8 @@ class _Pending:
     processed: list[dict[str, Any]]
     assumptions: Assumptions | None
     done: asyncio.Future[None]
+    # Counters of the figures the update moved on (storage/tallies.py).
+    counted: list[dict[str, Any]]
 
 
 class GroupCommit:
@@ -242,10 +245,11 @@ class GroupCommit:
         writes: Mapping[str, tuple[Entry, int]],
         processed: list[dict[str, Any]],
         assumptions: Assumptions | None = None,
+        counted: list[dict[str, Any]] | None = None,
     ) -> None:
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         kept = assumptions if assumptions and self._checked else None
-        self._pending.append(_Pending(writes, processed, kept, done))
+        self._pending.append(_Pending(writes, processed, kept, done, counted or []))
         if self._flushing is None or self._flushing.done():
             self._flushing = asyncio.create_task(self._flush())
         await done
@@ -267,6 +271,7 @@ class GroupCommit:
                     for one in pending:
                         batch.update(one.writes)
                     await put_states(connection, batch)
+                    await count_all(connection, [row for one in pending for row in one.counted])
             except Exception as error:  # every writer of the batch learns it failed
                 for one in pending:
                     if not one.done.done():

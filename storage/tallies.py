@@ -2,18 +2,45 @@
 edition, day, step, channel and district, incremented in place."""
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from budget.figures import NONE, Count, Tally
-from storage.dialects import dialect_insert
 from storage.tables import CitizenRow, IdeaRow, TallyRow
 
 
+def increment(dialect: str) -> Any:
+    """One more on a counter, its row made if need be; two processes counting at once both
+    count."""
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert(TallyRow)
+    return insert.on_conflict_do_update(
+        index_elements=["edition_id", "day", "tally", "source", "district"],
+        set_={"count": TallyRow.count + 1},
+    )
+
+
+async def count_all(where: AsyncConnection | AsyncSession, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    bind = where.get_bind() if isinstance(where, AsyncSession) else where
+    await where.execute(increment(bind.dialect.name), rows)
+
+
 class Tallies:
+    """The counters. What is counted during an update is written with the update's other
+    writes when it commits: a step of the form that only moves its chat along and counts
+    stays in group commit's batch instead of committing on its own."""
+
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self.pending: list[dict[str, Any]] = []
+
+    def take(self) -> list[dict[str, Any]]:
+        pending, self.pending = self.pending, []
+        return pending
 
     async def add(
         self,
@@ -23,20 +50,16 @@ class Tallies:
         source: str | None = None,
         district: str | None = None,
     ) -> None:
-        """One more on that day's counter; two processes counting at once both count."""
-        insert = dialect_insert(self.session, TallyRow).values(
-            edition_id=edition_id,
-            day=day,
-            tally=tally.value,
-            source=source or NONE,
-            district=district or NONE,
-            count=1,
-        )
-        await self.session.execute(
-            insert.on_conflict_do_update(
-                index_elements=["edition_id", "day", "tally", "source", "district"],
-                set_={"count": TallyRow.count + 1},
-            )
+        """One more on that day's counter, written when the unit of work commits."""
+        self.pending.append(
+            {
+                "edition_id": edition_id,
+                "day": day,
+                "tally": tally.value,
+                "source": source or NONE,
+                "district": district or NONE,
+                "count": 1,
+            }
         )
 
     async def counts(self, edition_id: int, since: date | None = None) -> list[Count]:

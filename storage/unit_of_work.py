@@ -39,7 +39,7 @@ from storage.projects import Projects
 from storage.sealing import Sealer
 from storage.staff import Staff
 from storage.stands import Stands
-from storage.tallies import Tallies
+from storage.tallies import Tallies, count_all
 from storage.updates import ProcessedUpdates, seal_replies
 from storage.voting import Voting
 
@@ -161,10 +161,11 @@ class UnitOfWork:
             session.in_transaction() or session.new or session.dirty or session.deleted
         )
         processed = self._processed
+        counted = self.tallies.take()
         try:
             if (staged or processed) and only_states and self._group_commit is not None:
                 await self._group_commit.write(
-                    writes, processed_rows(processed, self.sealer), self.assumptions
+                    writes, processed_rows(processed, self.sealer), self.assumptions, counted
                 )
             else:
                 if (
@@ -177,6 +178,7 @@ class UnitOfWork:
                     await self.updates.record(processed_rows(processed, self.sealer))
                 if writes:
                     await self.conversation_states.put(writes)
+                await count_all(session, counted)
                 await session.commit()
         except IntegrityError as error:
             if is_violation(error, "pk_processed_updates"):
@@ -200,6 +202,7 @@ class UnitOfWork:
         self.assumptions = Assumptions()
         self._processed = None
         self._after_commit.clear()
+        self.tallies.take()
 
 
 def processed_rows(record: ProcessedRecord | None, sealer: Sealer | None) -> list[dict[str, Any]]:
