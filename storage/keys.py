@@ -5,6 +5,7 @@ rather than found out ballot after ballot."""
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.sealing import KeyFileError, Sealer, Unsealable, load_or_create_key
@@ -26,14 +27,19 @@ async def check_key(engine: AsyncEngine, sealer: Sealer, path: Path) -> None:
             select(KeyCheckRow.sealed).where(KeyCheckRow.purpose == "canary")
         )
         if sealed is None:
+            # Two processes starting together on a new database both find no canary: the
+            # first one's stays, and the other checks its key against it like any later start.
+            dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
             await connection.execute(
-                KeyCheckRow.__table__.insert().values(  # type: ignore[attr-defined]
-                    purpose="canary", sealed=sealer.seal("canary", CANARY)
-                )
+                dialect.insert(KeyCheckRow)
+                .values(purpose="canary", sealed=sealer.seal("canary", CANARY))
+                .on_conflict_do_nothing()
             )
-            return
+            sealed = await connection.scalar(
+                select(KeyCheckRow.sealed).where(KeyCheckRow.purpose == "canary")
+            )
     try:
-        if sealer.unseal("canary", sealed) == CANARY:
+        if sealed is not None and sealer.unseal("canary", sealed) == CANARY:
             return
     except Unsealable:
         pass

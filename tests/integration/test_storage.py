@@ -1,11 +1,13 @@
 """Repositories and the rules the database itself keeps, on SQLite and PostgreSQL."""
 
+import asyncio
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from budget.edition import Phase
 from storage.ideas import NewIdea
@@ -113,3 +115,18 @@ async def test_times_come_back_in_utc(
         consented_at = await session.scalar(select(CitizenRow.consented_at))
     assert consented_at == NOW
     assert consented_at is not None and consented_at.utcoffset() is not None
+
+
+async def test_processes_starting_together_on_a_new_database_agree_on_its_key(
+    engine: AsyncEngine, tmp_path: Path
+) -> None:
+    """Both find no key recorded and record theirs at once: one is kept, the same key passes,
+    another key is refused."""
+    from storage.keys import check_key
+    from storage.sealing import KeyFileError, Sealer
+
+    key = Sealer(b"k" * 32)
+    await asyncio.gather(*(check_key(engine, key, tmp_path / "key") for _ in range(4)))
+    await check_key(engine, Sealer(b"k" * 32), tmp_path / "key")
+    with pytest.raises(KeyFileError):
+        await check_key(engine, Sealer(b"o" * 32), tmp_path / "other")
