@@ -10,6 +10,8 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from budget.campaigns import Campaign
+from budget.serialise import dump
 from storage.constraints import is_violation
 from storage.tables import CampaignRow, CampaignRunRow, DeliveryRow
 
@@ -89,6 +91,26 @@ def _run(row: CampaignRunRow) -> StoredRun:
 class Campaigns:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    async def add_campaign(
+        self, edition_id: int, campaign: Campaign, created_by: int | None, now: datetime
+    ) -> StoredCampaign:
+        """A campaign as staff composed it, in the chat or in a campaign file."""
+        return await self.add(
+            edition_id,
+            name=campaign.name,
+            texts=dict(campaign.texts),
+            html=campaign.html,
+            image=campaign.image,
+            button=campaign.button.value if campaign.button else None,
+            button_url=campaign.button_url,
+            audience=dump(campaign.audience),
+            schedule=dump(campaign.schedule),
+            results_announcement=campaign.results_announcement,
+            created_by=created_by,
+            now=now,
+            paid_broadcast=campaign.paid_broadcast,
+        )
 
     async def add(
         self,

@@ -18,7 +18,6 @@ from budget.campaigns import (
     check_campaign,
     paid_broadcast_stars,
 )
-from budget.serialise import dump
 
 if TYPE_CHECKING:
     from storage.editions import StoredEdition
@@ -102,21 +101,7 @@ def create_campaign(
 
     async def store(uow: UnitOfWork, stored: StoredEdition) -> int:
         campaign = parse_campaign(source, stored.edition.timezone)
-        saved = await uow.campaigns.add(
-            stored.id,
-            name=campaign.name,
-            texts=dict(campaign.texts),
-            html=campaign.html,
-            image=campaign.image,
-            button=campaign.button.value if campaign.button else None,
-            button_url=campaign.button_url,
-            audience=dump(campaign.audience),
-            schedule=dump(campaign.schedule),
-            results_announcement=campaign.results_announcement,
-            created_by=follower,
-            now=datetime.now(UTC),
-            paid_broadcast=campaign.paid_broadcast,
-        )
+        saved = await uow.campaigns.add_campaign(stored.id, campaign, follower, datetime.now(UTC))
         return saved.id
 
     number = asyncio.run(with_edition(settings, store))

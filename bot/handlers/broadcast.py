@@ -133,21 +133,7 @@ async def carry_out(
         shown = replace(campaign, paid_broadcast=False)
         turn.send(campaign_message(shown, turn.edition, turn.chat_id, turn.lang, turn.renderer))
         return campaign_form.Previewed(len(audience))
-    stored = await turn.uow.campaigns.add(
-        turn.stored.id,
-        name=campaign.name,
-        texts=dict(campaign.texts),
-        html=campaign.html,
-        image=campaign.image,
-        button=campaign.button.value if campaign.button else None,
-        button_url=campaign.button_url,
-        audience=dump(campaign.audience),
-        schedule=dump(campaign.schedule),
-        results_announcement=campaign.results_announcement,
-        created_by=turn.user.id,
-        now=turn.now,
-        paid_broadcast=campaign.paid_broadcast,
-    )
+    stored = await turn.uow.campaigns.add_campaign(turn.stored.id, campaign, turn.user.id, turn.now)
     await turn.uow.audit.record(
         turn.user.id,
         "campaign_create",
