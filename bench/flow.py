@@ -270,12 +270,13 @@ async def drive(
     act: Act,
     plans: Sequence[Sequence[Action]],
     citizens_per_second: float | None = None,
+    first_user_id: int = FIRST_USER_ID,
 ) -> Run:
     """All citizens at once (closed loop), or arriving at a steady rate (open loop); each
     citizen's updates strictly in order, the next one fed as soon as the previous is handled."""
     simulator = TimedSimulator(dispatcher)
     citizens = [
-        simulator.citizen(FIRST_USER_ID + index, "en", f"Citizen {index}")
+        simulator.citizen(first_user_id + index, "en", f"Citizen {index}")
         for index in range(len(plans))
     ]
     loop = asyncio.get_running_loop()

@@ -12,9 +12,17 @@ again, as Telegram does.
 3. A crash: two workers under load, one killed (kill -9) in the middle; its supervisor
    starts it again, and every citizen must still end with one ballot, cast once.
 
+The in-process variant (`--in-process`) leaves HTTP and the fake Bot API out: each bot process
+feeds its own citizens' updates to its dispatcher, as bench.flow does, against the one
+PostgreSQL database; chats are partitioned between the processes, as a deployment that routes
+each chat to one worker would do. It measures what the processes themselves can do together,
+where the HTTP variant also pays the load generator, the server and the fake Bot API on the
+same cores.
+
     python -m bench.scale                    # on PostgreSQL at 127.0.0.1, as the tests
     python -m bench.scale --citizens 100     # a quick check
     python -m bench.scale --redis redis://127.0.0.1:6379/0   # chats' locks in Redis
+    python -m bench.scale --in-process       # 1 process, then 2, fed in process
 
 The last line of output is one JSON object with the figures.
 """
@@ -22,8 +30,10 @@ The last line of output is one JSON object with the figures.
 import argparse
 import asyncio
 import json
+import multiprocessing
 import os
 import resource
+import secrets
 import signal
 import socket
 import subprocess
@@ -41,7 +51,7 @@ import aiohttp
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from bench.flow import fresh_database
+from bench.flow import Action, act_on_pbbot, click, drive, fresh_database, text
 from budget.edition import Phase
 from storage.keys import open_sealer
 from storage.sealing import Sealer
@@ -220,8 +230,9 @@ def database_pids() -> list[int]:
     return found
 
 
-def cpu_seconds(pids: list[int]) -> float:
-    """User and system time of these processes so far (Linux)."""
+def cpu_seconds(pids: list[int], ended_children: bool = False) -> float:
+    """User and system time of these processes so far (Linux); with `ended_children`, that of
+    their children which have ended too."""
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0.0
     for pid in pids:
@@ -230,7 +241,15 @@ def cpu_seconds(pids: list[int]) -> float:
         except OSError:
             continue
         total += (int(fields[11]) + int(fields[12])) / ticks
+        if ended_children:
+            total += (int(fields[13]) + int(fields[14])) / ticks
     return total
+
+
+def database_cpu_seconds() -> float:
+    """PostgreSQL's CPU so far: a connection's server process that has ended counts in its
+    parent's, the postmaster's, children time."""
+    return cpu_seconds(database_pids(), ended_children=True)
 
 
 @asynccontextmanager
@@ -375,7 +394,7 @@ async def bench(postgres: str, citizens_count: int, redis: str | None) -> dict[s
                         pids = [process.pid, *workers_of(process.pid)]
                         async with Citizens(api, webhook, secret, 1_000_000 * workers) as people:
                             bot_before = cpu_seconds(pids)
-                            database_before = cpu_seconds(database_pids())
+                            database_before = database_cpu_seconds()
                             load = Load()
                             await closed_loop(people, citizens_count, load)
                             stages.append(
@@ -383,7 +402,7 @@ async def bench(postgres: str, citizens_count: int, redis: str | None) -> dict[s
                                     f"{workers} process(es), all at once",
                                     load,
                                     cpu_seconds(pids) - bot_before,
-                                    cpu_seconds(database_pids()) - database_before,
+                                    database_cpu_seconds() - database_before,
                                 )
                             )
                             half = Load()
@@ -473,12 +492,255 @@ def report(figures: dict[str, Any], citizens: int, redis: str | None) -> str:
     return "\n".join(rows)
 
 
+# -- the in-process variant ----------------------------------------------------------------
+
+# Citizens voting before the processes start together: the first updates of a process pay
+# for what Python, pydantic and SQLAlchemy build once.
+WARM_UP_CITIZENS = 5
+
+
+def vote_plan() -> list[Action]:
+    return [text("/start"), *(click(label) for label in STEPS)]
+
+
+@dataclass
+class Share:
+    """What one bot process did with its share of the citizens."""
+
+    updates: int
+    started: float
+    finished: float
+    cpu_seconds: float
+    latencies: list[float]
+    failures: list[str]
+
+
+def run_share(
+    url: str,
+    key_bytes: bytes,
+    first_user_id: int,
+    citizens: int,
+    redis: str | None,
+    ready: Any,
+    go: Any,
+    results: Any,
+) -> None:
+    """One bot process (started by multiprocessing): warm up, wait for the others, vote."""
+    results.put(asyncio.run(_share(url, key_bytes, first_user_id, citizens, redis, ready, go)))
+
+
+async def _share(
+    url: str,
+    key_bytes: bytes,
+    first_user_id: int,
+    citizens: int,
+    redis: str | None,
+    ready: Any,
+    go: Any,
+) -> Share:
+    import logging
+
+    from aiogram.fsm.storage.base import DefaultKeyBuilder
+    from aiogram.fsm.storage.redis import RedisEventIsolation
+    from redis.asyncio import Redis
+
+    from bot.runtime.dispatcher import build_dispatcher
+    from bot.runtime.i18n import create_i18n
+    from bot.runtime.settings import Settings
+    from storage.database import create_engine, create_sessionmaker
+
+    for name in ("aiogram", "aiogram.event", "aiogram.dispatcher"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    engine = create_engine(url)
+    isolation = (
+        RedisEventIsolation(
+            Redis.from_url(redis),
+            key_builder=DefaultKeyBuilder(with_bot_id=True),
+            lock_kwargs={"timeout": 30},
+        )
+        if redis
+        else None
+    )
+    # As `pbbot run` does on PostgreSQL: chats' locks in Redis when given, else in the database.
+    dispatcher = build_dispatcher(
+        Settings(_env_file=None),
+        create_sessionmaker(engine),
+        create_i18n(),
+        events_isolation=isolation,
+        chat_lock_in_database=redis is None,
+        sealer=Sealer(key_bytes),
+    )
+    try:
+        warm = await drive(
+            dispatcher, act_on_pbbot, [vote_plan()] * WARM_UP_CITIZENS, None, first_user_id
+        )
+        ready.put(len(warm.failures))
+        await asyncio.to_thread(go.wait)
+        started = time.time()
+        run = await drive(
+            dispatcher,
+            act_on_pbbot,
+            [vote_plan()] * citizens,
+            None,
+            first_user_id + WARM_UP_CITIZENS,
+        )
+        return Share(
+            run.updates,
+            started,
+            started + run.seconds,
+            run.cpu_seconds,
+            run.latencies,
+            warm.failures + run.failures,
+        )
+    finally:
+        await engine.dispose()
+
+
+@dataclass
+class Partitioned:
+    processes: int
+    updates: int
+    seconds: float
+    cpu_seconds: float
+    database_cpu_seconds: float
+    latencies: list[float]
+    failures: list[str]
+    checks: Checks
+
+    @property
+    def per_second(self) -> float:
+        return self.updates / self.seconds if self.seconds else 0.0
+
+    def percentile(self, share: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000 if ordered else 0
+
+
+async def partitioned(
+    postgres: str, citizens: int, processes: int, redis: str | None
+) -> Partitioned:
+    """`citizens` split between `processes` bot processes on one fresh database."""
+    key_bytes = secrets.token_bytes(32)
+    spawn = multiprocessing.get_context("spawn")
+    ready, results, go = spawn.Queue(), spawn.Queue(), spawn.Event()
+    with tempfile.TemporaryDirectory() as folder:
+        async with fresh_database(postgres, Path(folder)) as sessionmaker:
+            await prepare(sessionmaker)
+            url = sessionmaker.kw["bind"].url.render_as_string(hide_password=False)
+            share = citizens // processes
+            workers = [
+                spawn.Process(
+                    target=run_share,
+                    args=(
+                        url,
+                        key_bytes,
+                        4_000_000 + number * 1_000_000,
+                        share,
+                        redis,
+                        ready,
+                        go,
+                        results,
+                    ),
+                )
+                for number in range(processes)
+            ]
+            for worker in workers:
+                worker.start()
+            try:
+                warm_failures = [await asyncio.to_thread(ready.get, True, 300) for _ in workers]
+                if any(warm_failures):
+                    raise RuntimeError("a process failed while warming up")
+                database_before = database_cpu_seconds()
+                go.set()
+                shares: list[Share] = [
+                    await asyncio.to_thread(results.get, True, 1800) for _ in workers
+                ]
+                database_cpu = database_cpu_seconds() - database_before
+            finally:
+                for worker in workers:
+                    worker.join(timeout=60)
+            checks = await check(
+                sessionmaker, (share + WARM_UP_CITIZENS) * processes, Sealer(key_bytes)
+            )
+    return Partitioned(
+        processes=processes,
+        updates=sum(s.updates for s in shares),
+        seconds=max(s.finished for s in shares) - min(s.started for s in shares),
+        cpu_seconds=sum(s.cpu_seconds for s in shares),
+        database_cpu_seconds=database_cpu,
+        latencies=[latency for s in shares for latency in s.latencies],
+        failures=[failure for s in shares for failure in s.failures],
+        checks=checks,
+    )
+
+
+async def bench_in_process(postgres: str, citizens: int, redis: str | None) -> dict[str, Any]:
+    runs = [await partitioned(postgres, citizens, processes, redis) for processes in (1, 2)]
+    one, two = runs
+    return {
+        "runs": runs,
+        "in_process_one_updates_per_s": round(one.per_second, 1),
+        "in_process_two_updates_per_s": round(two.per_second, 1),
+        "in_process_scale_ratio": round(two.per_second / one.per_second, 3),
+        "one_process_cpu_ms_per_update": round(1000 * one.cpu_seconds / max(1, one.updates), 3),
+        "two_processes_cpu_ms_per_update": round(1000 * two.cpu_seconds / max(1, two.updates), 3),
+        "database_cpu_ms_per_update": round(
+            1000 * one.database_cpu_seconds / max(1, one.updates), 3
+        ),
+        "failures": sum(len(run.failures) for run in runs),
+        "lost": sum(run.checks.lost for run in runs),
+        "applied_twice": sum(run.checks.applied_twice for run in runs),
+        "invariant_violations": sum(run.checks.violations for run in runs),
+    }
+
+
+def report_in_process(figures: dict[str, Any], citizens: int, redis: str | None) -> str:
+    lock = "Redis" if redis else "PostgreSQL"
+    rows = [
+        f"{citizens} citizens through the vote ({UPDATES_PER_CITIZEN} updates each), fed in "
+        f"process to 1 then 2 bot processes on one PostgreSQL, chats partitioned between "
+        f"them; chats' locks in {lock}",
+        "",
+        f"{'processes':<10}{'updates':>8}{'seconds':>9}{'upd/s':>8}{'p50 ms':>9}{'p99 ms':>9}"
+        f"{'bot CPU ms/upd':>16}{'PG CPU ms/upd':>15}",
+    ]
+    for run in figures["runs"]:
+        rows.append(
+            f"{run.processes:<10}{run.updates:>8}{run.seconds:>9.2f}{run.per_second:>8.0f}"
+            f"{run.percentile(0.5):>9.1f}{run.percentile(0.99):>9.1f}"
+            f"{1000 * run.cpu_seconds / max(1, run.updates):>16.3f}"
+            f"{1000 * run.database_cpu_seconds / max(1, run.updates):>15.3f}"
+        )
+    rows += [
+        "",
+        f"scale ratio 2/1: {figures['in_process_scale_ratio']:.2f}; failures "
+        f"{figures['failures']}, lost {figures['lost']}, applied twice "
+        f"{figures['applied_twice']}, invariant violations {figures['invariant_violations']}",
+    ]
+    for run in figures["runs"]:
+        if run.failures:
+            rows.append(f"FAILED with {run.processes} process(es): {run.failures[0]}")
+    rows.append(json.dumps({k: v for k, v in figures.items() if k != "runs"}))
+    return "\n".join(rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.scale")
     parser.add_argument("--postgres", default=POSTGRES)
     parser.add_argument("--citizens", type=int, default=600)
     parser.add_argument("--redis", default=None)
+    parser.add_argument(
+        "--in-process",
+        action="store_true",
+        help="feed the updates inside each bot process instead of over HTTP",
+    )
     args = parser.parse_args()
+    if args.in_process:
+        measured = asyncio.run(bench_in_process(args.postgres, args.citizens, args.redis))
+        print(report_in_process(measured, args.citizens, args.redis), flush=True)
+        if measured["failures"]:
+            raise SystemExit(1)
+        return
     figures = asyncio.run(bench(args.postgres, args.citizens, args.redis))
     print(report(figures, args.citizens, args.redis))
 
