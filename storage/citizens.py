@@ -45,15 +45,16 @@ class Citizens:
     ) -> Citizen:
         """Record the consent; a second consent (a double tap, the same tap handled by
         another process at the same moment) changes nothing."""
-        known = await self.by_telegram_id(telegram_id)
-        if known is not None:
-            return known
         insert = dialect_insert(self.session, CitizenRow).values(
             telegram_id=telegram_id, language=language, source=source, consented_at=now
         )
-        await self.session.execute(insert.on_conflict_do_nothing(index_elements=["telegram_id"]))
+        inserted = await self.session.scalar(
+            insert.on_conflict_do_nothing(index_elements=["telegram_id"]).returning(CitizenRow.id)
+        )
+        if inserted is not None:
+            return Citizen(inserted, telegram_id, language, source)
         citizen = await self.by_telegram_id(telegram_id)
-        assert citizen is not None, "inserted, or inserted by another process"
+        assert citizen is not None, "consented before, or by another process meanwhile"
         return citizen
 
     async def set_language(self, citizen: Citizen, language: str) -> Citizen:

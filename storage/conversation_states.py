@@ -6,7 +6,7 @@ than overwrite what it did not see; the update is then handled again from what i
 
 import asyncio
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -74,6 +74,19 @@ class ConversationStates:
         if row is None:
             return ABSENT
         return Stored((row.state, dict(row.data)), row.version)
+
+    async def get_many(self, keys: Collection[str]) -> dict[str, Stored]:
+        """Several states in one read (a chat's conversations); a key with no row is absent."""
+        rows = await self.session.execute(
+            select(
+                ConversationStateRow.key,
+                ConversationStateRow.state,
+                ConversationStateRow.data,
+                ConversationStateRow.version,
+            ).where(ConversationStateRow.key.in_(keys))
+        )
+        found = {row.key: Stored((row.state, dict(row.data)), row.version) for row in rows}
+        return {key: found.get(key, ABSENT) for key in keys}
 
     async def put(self, writes: Mapping[str, tuple[Entry, int]]) -> dict[str, int]:
         """Store chats' states, each over the version it was read at; a chat with neither

@@ -12,7 +12,7 @@ from bot.handlers.common import event_from_message, show_menu
 from bot.handlers.questionnaires import answers_for_card
 from bot.runtime.callbacks import AnalysisButton, Encode, FollowUpButton, MergeButton
 from bot.runtime.filters import NotACommand
-from bot.runtime.fsm_storage import destiny_state
+from bot.runtime.fsm_storage import ANALYSIS_DESTINY, destiny_state
 from bot.runtime.listening import listen, stop_listening
 from bot.runtime.staff_access import StaffCommand, is_allowed, refuse_button
 from bot.runtime.turn import Turn
@@ -60,7 +60,7 @@ class AnalystAnswer(StatesGroup):
 def question_fsm(state: FSMContext) -> FSMContext:
     """The question waits under a destiny of its own: it overwrites no conversation of the same
     account (an idea draft, an envelope)."""
-    return destiny_state(state, "analysis")
+    return destiny_state(state, ANALYSIS_DESTINY)
 
 
 async def load_question(state: FSMContext) -> Awaiting | None:

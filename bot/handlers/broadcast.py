@@ -15,7 +15,7 @@ from bot.handlers.common import event_from_message, show_menu
 from bot.jobs.campaign_messages import RunAction, campaign_message, run_keyboard
 from bot.runtime.callbacks import CampaignButton, Encode, RunButton, encode_menu, encode_screen
 from bot.runtime.filters import NotACommand
-from bot.runtime.fsm_storage import destiny_state
+from bot.runtime.fsm_storage import BROADCAST_DESTINY, destiny_state
 from bot.runtime.listening import listen, stop_listening
 from bot.runtime.staff_access import is_allowed, refuse_button
 from bot.runtime.turn import Turn
@@ -46,7 +46,7 @@ async def is_staff(turn: Turn) -> bool:
 
 def composer_fsm(state: FSMContext) -> FSMContext:
     """The composer keeps its state apart from the citizen conversations of the same account."""
-    return destiny_state(state, "broadcast")
+    return destiny_state(state, BROADCAST_DESTINY)
 
 
 async def load_composer(state: FSMContext) -> CampaignForm | None:

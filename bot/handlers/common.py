@@ -4,7 +4,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 
 from bot.runtime.callbacks import ConsentButton
-from bot.runtime.fsm_storage import FORM_DESTINY, VOTE_DESTINY, destiny_state
+from bot.runtime.fsm_storage import FORM_DESTINY, IDEAS_DESTINY, VOTE_DESTINY, destiny_state
 from bot.runtime.turn import Turn
 from budget.edition import Phase
 from budget.figures import Tally
@@ -35,7 +35,7 @@ async def has_draft(state: FSMContext) -> bool:
 
 def browser_fsm(state: FSMContext) -> FSMContext:
     """The ideas browser keeps its state apart from the idea form's and the vote's."""
-    return destiny_state(state, "ideas")
+    return destiny_state(state, IDEAS_DESTINY)
 
 
 def vote_fsm(state: FSMContext) -> FSMContext:

@@ -12,7 +12,7 @@ from aiogram.types import CallbackQuery
 from bot.handlers.common import count, has_draft
 from bot.handlers.idea_form import apply, form_context
 from bot.runtime.callbacks import Encode, GuideButton, MenuButton, encode_screen
-from bot.runtime.fsm_storage import destiny_state
+from bot.runtime.fsm_storage import GUIDE_DESTINY, destiny_state
 from bot.runtime.turn import Turn
 from budget.figures import Tally
 from budget.serialise import dump, load
@@ -45,7 +45,7 @@ class GuideFirst(Filter):
 
 
 def guide_fsm(state: FSMContext) -> FSMContext:
-    return destiny_state(state, "guide")
+    return destiny_state(state, GUIDE_DESTINY)
 
 
 def guide_context(turn: Turn) -> GuideContext:

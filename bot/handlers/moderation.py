@@ -15,7 +15,7 @@ from bot.handlers.idea_form import idea_link
 from bot.handlers.ideas import file_message
 from bot.runtime.callbacks import Encode, ModerationButton, encode_menu
 from bot.runtime.filters import NotACommand
-from bot.runtime.fsm_storage import destiny_state
+from bot.runtime.fsm_storage import MODERATION_DESTINY, destiny_state
 from bot.runtime.listening import listen, stop_listening
 from bot.runtime.staff_access import StaffCommand, is_allowed, refuse_button
 from bot.runtime.turn import Turn
@@ -59,7 +59,7 @@ class ModerationReason(StatesGroup):
 
 def moderation_fsm(state: FSMContext) -> FSMContext:
     """The reason a moderator is writing is kept apart from their own idea draft, if any."""
-    return destiny_state(state, "moderation")
+    return destiny_state(state, MODERATION_DESTINY)
 
 
 async def load_awaiting(state: FSMContext) -> Awaiting | None:

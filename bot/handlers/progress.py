@@ -14,7 +14,7 @@ from bot.handlers.common import event_from_message, show_menu
 from bot.reports.progress import funded_titles, post_progress
 from bot.runtime.callbacks import Encode, ProgressButton, encode_menu, encode_screen
 from bot.runtime.filters import NotACommand
-from bot.runtime.fsm_storage import destiny_state
+from bot.runtime.fsm_storage import PROGRESS_DESTINY, destiny_state
 from bot.runtime.listening import listen, stop_listening
 from bot.runtime.staff_access import is_allowed
 from bot.runtime.turn import Turn
@@ -51,7 +51,7 @@ async def is_staff(turn: Turn) -> bool:
 
 
 def progress_fsm(state: FSMContext) -> FSMContext:
-    return destiny_state(state, "progress")
+    return destiny_state(state, PROGRESS_DESTINY)
 
 
 async def load_draft(state: FSMContext) -> ProgressDraft | None:

@@ -17,7 +17,7 @@ from bot.runtime.callbacks import (
     encode_menu,
     encode_screen,
 )
-from bot.runtime.fsm_storage import destiny_state
+from bot.runtime.fsm_storage import QUESTIONNAIRE_DESTINY, destiny_state
 from bot.runtime.turn import Turn
 from budget.edition import Edition, QuestionKind, Questionnaire
 from budget.serialise import dump, load
@@ -34,9 +34,6 @@ from conversations.replies import Button, Localized, Reply, Text
 from storage.follow_ups import Author, FollowUp
 from storage.unit_of_work import UnitOfWork
 
-# The answers in progress live under a destiny of their own, apart from the idea form's draft
-# and the vote's envelope: none can overwrite another.
-DESTINY = "followup"
 # Telegram takes 4 096 characters a message; room is kept for the question and the markup.
 MESSAGE_ROOM = 3500
 QUESTION_ROOM = 300
@@ -123,7 +120,7 @@ class Answering:
 
 
 def answering_fsm(state: FSMContext) -> FSMContext:
-    return destiny_state(state, DESTINY)
+    return destiny_state(state, QUESTIONNAIRE_DESTINY)
 
 
 async def load_answering(state: FSMContext) -> Answering:

@@ -9,7 +9,13 @@ from typing import Any
 
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
-from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, StateType, StorageKey
+from aiogram.fsm.storage.base import (
+    DEFAULT_DESTINY,
+    BaseStorage,
+    DefaultKeyBuilder,
+    StateType,
+    StorageKey,
+)
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.runtime.lru import LRU
@@ -23,6 +29,30 @@ VOTE_DESTINY = "vote"
 FORM_DESTINY = "form"
 # A stand's desk: the paper entry being made (projects ticked, fingerprints), kept sealed.
 STAND_DESTINY = "stand"
+# The other conversations that keep a state of their own.
+IDEAS_DESTINY = "ideas"
+GUIDE_DESTINY = "guide"
+QUESTIONNAIRE_DESTINY = "followup"
+PROGRESS_DESTINY = "progress"
+MODERATION_DESTINY = "moderation"
+BROADCAST_DESTINY = "broadcast"
+ANALYSIS_DESTINY = "analysis"
+# All of them: a chat met for the first time is read for all at once.
+DESTINIES = frozenset(
+    {
+        DEFAULT_DESTINY,
+        VOTE_DESTINY,
+        FORM_DESTINY,
+        STAND_DESTINY,
+        IDEAS_DESTINY,
+        GUIDE_DESTINY,
+        QUESTIONNAIRE_DESTINY,
+        PROGRESS_DESTINY,
+        MODERATION_DESTINY,
+        BROADCAST_DESTINY,
+        ANALYSIS_DESTINY,
+    }
+)
 
 # The unit of work of the update being handled, if any (set by bot.runtime.turn).
 current_unit_of_work: ContextVar[UnitOfWork | None] = ContextVar(
@@ -30,16 +60,53 @@ current_unit_of_work: ContextVar[UnitOfWork | None] = ContextVar(
 )
 
 
-# Chats' states kept in memory, at most (a chat has one to three: its own, a draft, an envelope).
-STATES_CACHED = 30_000
+# Chats whose states are kept in memory, at most.
+CHATS_CACHED = 10_000
+
+
+class ChatStates:
+    """Chats' states in memory, each chat's together (the most recently used chats): a chat
+    met for the first time costs one read for all the conversations it may have, not one for
+    each conversation that looks at it. A conversation not read yet for a chat is not known
+    (it may have a row written before this process started)."""
+
+    def __init__(self, size: int) -> None:
+        self._chats: LRU[str, dict[str, Stored]] = LRU(size)
+
+    def get(self, key: str) -> Stored | None:
+        chat, destiny = key.rsplit(":", 1)
+        states = self._chats.get(chat)
+        return None if states is None else states.get(destiny)
+
+    def learn(self, states: Mapping[str, Stored]) -> None:
+        """What was read from the database (or committed to it) for these keys."""
+        for key, stored in states.items():
+            chat, destiny = key.rsplit(":", 1)
+            known = self._chats.get(chat)
+            if known is None:
+                known = self._chats[chat] = {}
+            known[destiny] = stored
+
+    def forget(self, key: str) -> None:
+        """Forget the key's whole chat: what else it knew of it may be as stale."""
+        self._chats.pop(key.rsplit(":", 1)[0], None)
+
+    def forget_chat(self, chat_id: int) -> None:
+        marker = f":{chat_id}:{chat_id}"
+        for chat in [chat for chat in self._chats if chat.endswith(marker)]:
+            del self._chats[chat]
+
+    def __len__(self) -> int:
+        return len(self._chats)
 
 
 class DatabaseStorage(BaseStorage):
-    """With `cache`, states are also kept in memory (the most recently used, up to `cache_size`)
-    and read from there. The cache learns only what is committed; a state taken from it is
-    checked by the database when the update commits (its version: another process may have
-    written it meanwhile), and a unit of work that fails makes it forget the states it read,
-    which are read again from the database next time."""
+    """With `cache`, states are also kept in memory (the most recently used chats, up to
+    `cache_size`) and read from there. The cache learns only what is read from the database
+    or committed to it; a state taken from it is checked by the database when the update
+    commits (its version: another process may have written it meanwhile), and a unit of work
+    that fails makes it forget the chats it read, which are read again from the database next
+    time."""
 
     def __init__(
         self,
@@ -54,7 +121,10 @@ class DatabaseStorage(BaseStorage):
         # The conversations whose data is stored sealed, and opened here when read.
         self._sealed = sealed
         self._keys = DefaultKeyBuilder(with_bot_id=True, with_destiny=True)
-        self._cache: LRU[str, Stored] | None = LRU(cache_size or STATES_CACHED) if cache else None
+        self._cache = ChatStates(cache_size or CHATS_CACHED) if cache else None
+        # A chat's first read asks for all its conversations (destinies), any not declared
+        # above included once met.
+        self._destinies: set[str] = set(DESTINIES)
 
     async def _read(self, key: str) -> Entry:
         uow = current_unit_of_work.get()
@@ -66,10 +136,16 @@ class DatabaseStorage(BaseStorage):
         if key in uow.read_states:
             return uow.read_states[key].entry
         stored = self._cache.get(key) if self._cache is not None else None
-        if stored is None:
+        if stored is None and self._cache is not None:
+            chat, destiny = key.rsplit(":", 1)
+            self._destinies.add(destiny)
+            keys = [f"{chat}:{each}" for each in self._destinies]
+            found = await uow.conversation_states.get_many(keys)
+            opened = {each: self._opened(each, found[each]) for each in keys}
+            self._cache.learn(opened)
+            stored = opened[key]
+        elif stored is None:
             stored = self._opened(key, await uow.conversation_states.get(key))
-            if self._cache is not None:
-                self._cache[key] = stored
         else:
             uow.assumptions.states[key] = stored.version
         if not uow.read_states:
@@ -89,11 +165,11 @@ class DatabaseStorage(BaseStorage):
             return
 
         def committed() -> None:
-            cache.update(uow.committed_states)
+            cache.learn(uow.committed_states)
 
         def forget() -> None:
             for key in uow.read_states:
-                cache.pop(key, None)
+                cache.forget(key)
 
         uow.after_commit(committed)
         uow.on_rollback(forget)
@@ -122,9 +198,7 @@ class DatabaseStorage(BaseStorage):
     def forget_chat(self, chat_id: int) -> None:
         """Drop what the cache knows of a chat whose states were erased behind its back."""
         if self._cache is not None:
-            marker = f":{chat_id}:{chat_id}:"
-            for key in [key for key in self._cache if marker in key]:
-                del self._cache[key]
+            self._cache.forget_chat(chat_id)
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         name = state.state if isinstance(state, State) else state
