@@ -100,6 +100,9 @@ class CitizenCache:
             uow.after_commit(lambda: known.pop(telegram_id, None))
 
     def remember(self, uow: UnitOfWork, citizen: Citizen) -> None:
+        """What this update wrote of the citizen: what it took from the cache before is
+        superseded (and would otherwise be found broken by its own write at commit)."""
+        uow.assumptions.citizens.pop(citizen.telegram_id, None)
         known = self._known
         if known is not None:
             known[citizen.telegram_id] = citizen

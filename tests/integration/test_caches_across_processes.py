@@ -104,3 +104,22 @@ async def test_a_form_filled_in_by_turns_in_two_processes_keeps_every_answer(
         "An orchard by the school",
         "Twenty apple trees by the school of Jambes.",
     )
+
+
+async def test_what_an_update_writes_itself_does_not_make_it_handled_again(
+    processes: tuple[Process, Process], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A newcomer was taken to be nobody when they opened the bot; their consent records them.
+    The check at commit must not take that write for another process's change: handling the
+    consent twice would cost every newcomer a second round of the whole update."""
+    one, _ = processes
+    simulator = Simulator(one.dispatcher)
+    citizen = simulator.citizen(1, "en")
+    caplog.set_level("INFO", logger="bot.runtime.turn")
+    await send(one, simulator, citizen, "/start")
+    await click(one, simulator, citizen, AGREE["en"])
+    await send(one, simulator, citizen, "/language")
+    await click(one, simulator, citizen, "Deutsch")
+    assert "💡 Idee einreichen" in citizen.last.labels
+    again = [r for r in caplog.records if "handling the update again" in r.getMessage()]
+    assert again == [], "an update was refused by its own writes"
