@@ -15,6 +15,7 @@ PostgreSQL, COMMIT, ROLLBACK, pings), counted by SQLAlchemy's events.
     python -m bench.flow                        # 1 000 citizens on SQLite
     python -m bench.flow --citizens 50          # a quick smoke check
     python -m bench.flow --postgres postgresql+asyncpg://postgres@127.0.0.1:5432/test
+    python -m bench.flow --compare hot-routes   # with and without a change, alternated
 
 The last line of output is one JSON object with the figures.
 """
@@ -391,7 +392,9 @@ async def drive_pbbot(
     variant: str = "",
 ) -> Run:
     """With `variant` "without-caches", as pbbot was before its caches (each update reads
-    its citizen and states and commits alone, a ping before each use of a connection)."""
+    its citizen and states and commits alone, a ping before each use of a connection); with
+    "without-hot-routes", every update goes through aiogram's routers, the form's buttons
+    and answers included (bot.runtime.hot_routes)."""
     async with fresh_database(postgres, workdir) as sessionmaker:
         if variant == "without-caches":
             sessionmaker.kw["bind"].sync_engine.pool._pre_ping = postgres is not None
@@ -402,6 +405,7 @@ async def drive_pbbot(
             lambda: DURING_DEPOSIT,
             sealer=Sealer(secrets.token_bytes(32)),
             caches=variant != "without-caches",
+            hot_routes=variant != "without-hot-routes",
         )
         round_trips = RoundTrips(sessionmaker.kw["bind"])
         round_trips.counting = True
@@ -475,7 +479,7 @@ async def benchmark(citizens: int, postgres: str | None) -> Figures:
     )
 
 
-VARIANTS = {"caches": ("without-caches", "")}
+VARIANTS = {"caches": ("without-caches", ""), "hot-routes": ("without-hot-routes", "")}
 
 
 async def compare(
@@ -582,10 +586,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.compare:
         medians = asyncio.run(compare(args.citizens, args.postgres, args.compare, args.rounds))
         print(f"medians of {args.rounds} alternated runs, {args.citizens} citizens")
-        print(f"{'':<16} {'updates/s':>10} {'CPU ms/update':>14} {'SQL/update':>11}")
+        print(f"{'':<20} {'updates/s':>10} {'CPU ms/update':>14} {'SQL/update':>11}")
         for label, figures_of in medians.items():
             print(
-                f"{label:<16} {figures_of['updates_per_s']:>10.0f} "
+                f"{label:<20} {figures_of['updates_per_s']:>10.0f} "
                 f"{figures_of['cpu_ms_per_update']:>14.3f} "
                 f"{figures_of['sql_round_trips_per_update']:>11.2f}"
             )
