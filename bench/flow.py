@@ -15,6 +15,7 @@ PostgreSQL, COMMIT, ROLLBACK, pings), counted by SQLAlchemy's events.
     python -m bench.flow                        # 1 000 citizens on SQLite
     python -m bench.flow --citizens 50          # a quick smoke check
     python -m bench.flow --postgres postgresql+asyncpg://postgres@127.0.0.1:5432/test
+    python -m bench.flow --compare hot-routes   # with and without a change, alternated
 
 The last line of output is one JSON object with the figures.
 """
@@ -24,6 +25,7 @@ import asyncio
 import gc
 import json
 import logging
+import os
 import secrets
 import statistics
 import tempfile
@@ -392,7 +394,9 @@ async def drive_pbbot(
     variant: str = "",
 ) -> Run:
     """With `variant` "without-caches", as pbbot was before its caches (each update reads
-    its citizen and states and commits alone, a ping before each use of a connection)."""
+    its citizen and states and commits alone, a ping before each use of a connection); with
+    "without-hot-routes", every update goes through aiogram's routers, the form's buttons
+    and answers included (bot.runtime.hot_routes)."""
     async with fresh_database(postgres, workdir) as sessionmaker:
         if variant == "without-caches":
             sessionmaker.kw["bind"].sync_engine.pool._pre_ping = postgres is not None
@@ -403,6 +407,7 @@ async def drive_pbbot(
             lambda: DURING_DEPOSIT,
             sealer=Sealer(secrets.token_bytes(32)),
             caches=variant != "without-caches",
+            hot_routes=variant != "without-hot-routes",
         )
         round_trips = RoundTrips(sessionmaker.kw["bind"])
         round_trips.counting = True
@@ -476,14 +481,14 @@ async def benchmark(citizens: int, postgres: str | None) -> Figures:
     )
 
 
-VARIANTS = {"caches": ("without-caches", "")}
+VARIANTS = {"caches": ("without-caches", ""), "hot-routes": ("without-hot-routes", "")}
 
 
 async def compare(
     citizens: int, postgres: str | None, name: str, rounds: int
-) -> dict[str, dict[str, float]]:
+) -> dict[str, dict[str, Any]]:
     """The baseline and the variant, alternated in one process (which goes first alternates
-    too), `rounds` times each: the medians of their throughput runs."""
+    too), `rounds` times each: the medians of their throughput runs, and each run's CPU."""
     i18n = create_i18n()
     plans = [plan(index) for index in range(citizens)]
     runs: dict[str, list[Run]] = {label: [] for label in VARIANTS[name]}
@@ -502,6 +507,7 @@ async def compare(
             "sql_round_trips_per_update": statistics.median(
                 run.round_trips_per_update for run in kept
             ),
+            "cpu_ms_each": [round(run.cpu_ms_per_update, 3) for run in kept],
         }
         for label, kept in runs.items()
     }
@@ -581,16 +587,22 @@ def main(argv: Sequence[str] | None = None) -> None:
     for name in ("aiogram", "aiogram.event", "aiogram.dispatcher"):
         logging.getLogger(name).setLevel(logging.WARNING)
     if args.compare:
+        load_before = os.getloadavg()[0]
         medians = asyncio.run(compare(args.citizens, args.postgres, args.compare, args.rounds))
-        print(f"medians of {args.rounds} alternated runs, {args.citizens} citizens")
-        print(f"{'':<16} {'updates/s':>10} {'CPU ms/update':>14} {'SQL/update':>11}")
+        load = [round(load_before, 1), round(os.getloadavg()[0], 1)]
+        print(
+            f"medians of {args.rounds} alternated runs, {args.citizens} citizens, "
+            f"load average {load[0]} before, {load[1]} after"
+        )
+        print(f"{'':<20} {'updates/s':>10} {'CPU ms/update':>14} {'SQL/update':>11}  each run")
         for label, figures_of in medians.items():
             print(
-                f"{label:<16} {figures_of['updates_per_s']:>10.0f} "
+                f"{label:<20} {figures_of['updates_per_s']:>10.0f} "
                 f"{figures_of['cpu_ms_per_update']:>14.3f} "
-                f"{figures_of['sql_round_trips_per_update']:>11.2f}"
+                f"{figures_of['sql_round_trips_per_update']:>11.2f}  "
+                + " ".join(f"{cpu:.2f}" for cpu in figures_of["cpu_ms_each"])
             )
-        print(json.dumps({"compare": args.compare, **medians}), flush=True)
+        print(json.dumps({"compare": args.compare, "load": load, **medians}), flush=True)
         return
     figures = asyncio.run(benchmark(args.citizens, args.postgres))
     print(report(figures), flush=True)

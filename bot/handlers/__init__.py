@@ -1,4 +1,5 @@
-"""The router tree, built anew for each dispatcher; the order is the order of precedence."""
+"""The router tree, built anew for each dispatcher; the order is the order of precedence.
+And the table that takes the most frequent updates past it."""
 
 from aiogram import Router
 
@@ -26,6 +27,8 @@ from bot.handlers import (
     start,
     vote,
 )
+from bot.runtime.callbacks import FormButton, VoteButton
+from bot.runtime.hot_routes import HotRoutes
 
 
 def get_routers() -> list[Router]:
@@ -58,3 +61,15 @@ def get_routers() -> list[Router]:
         results.router(),
         fallback.router(),
     ]
+
+
+def get_hot_routes() -> HotRoutes:
+    """What citizens send most, taken to its handler without going through the routers above
+    (see bot.runtime.hot_routes). Each entry is what the routers would choose: its handler is
+    registered there with the same filter, and no router before it takes the same updates
+    (tests/flows/test_hot_routes.py checks both)."""
+    routes = HotRoutes()
+    routes.button(FormButton, idea_form.press_form_button)
+    routes.typed(idea_form.IdeaForm.answering, idea_form.answer_question)
+    routes.button(VoteButton, vote.press_vote_button)
+    return routes

@@ -19,7 +19,7 @@ from aiogram.utils.i18n import I18n
 from pydantic.errors import PydanticSchemaGenerationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.handlers import get_routers
+from bot.handlers import get_hot_routes, get_routers
 from bot.handlers.results import ResultsCache
 from bot.runtime.chat_locks import ChatLocks
 from bot.runtime.filters import PrivateChat
@@ -63,11 +63,15 @@ def build_dispatcher(
     *,
     sealer: Sealer,
     caches: bool = True,
+    hot_routes: bool = True,
 ) -> Dispatcher:
     """With `caches` (the default), who consented and where each chat stands are kept in
     memory and an update that only moves its chat along commits with others (group commit):
     what a cache gave is checked by the database at commit, so several processes may share
-    one database (storage.assumptions). Without, every update reads and commits on its own."""
+    one database (storage.assumptions). Without, every update reads and commits on its own.
+
+    With `hot_routes` (the default), the form's and the vote's buttons and answers go straight
+    to their handler (bot.runtime.hot_routes); without, through the routers like the rest."""
     engine = sessionmaker.kw["bind"]
     single_process = engine.dialect.name == "sqlite"
     group_commit = GroupCommit(engine) if caches else None
@@ -107,6 +111,8 @@ def build_dispatcher(
             unreachable_staff=UnreachableStaff(sessionmaker, settings.staff_ids, clock),
         )
     )
+    if hot_routes:
+        dispatcher.update.outer_middleware(get_hot_routes())
     dispatcher.include_routers(*get_routers())
 
     async def publish_commands(bot: Bot) -> None:

@@ -5,15 +5,18 @@ they cost no more than the comparison they make."""
 
 from aiogram.enums import ChatType
 from aiogram.filters import Filter
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InaccessibleMessage, Message
 
 
 class PrivateChat(Filter):
     """The bot talks in private chats only; in a group it stays silent."""
 
     async def __call__(self, event: Message | CallbackQuery) -> bool:
-        message = event.message if isinstance(event, CallbackQuery) else event
-        return message is not None and message.chat.type == ChatType.PRIVATE
+        return in_private_chat(event.message if isinstance(event, CallbackQuery) else event)
+
+
+def in_private_chat(message: Message | InaccessibleMessage | None) -> bool:
+    return message is not None and message.chat.type == ChatType.PRIVATE
 
 
 class NotACommand(Filter):
@@ -21,6 +24,12 @@ class NotACommand(Filter):
 
     async def __call__(self, message: Message) -> bool:
         return not (message.text or "").startswith("/")
+
+
+def may_be_a_command(message: Message) -> bool:
+    """Whether aiogram's `Command` filters could take this message: they read a photo's or a
+    document's caption too, and ignore the spaces before the command."""
+    return (message.text or message.caption or "").lstrip().startswith("/")
 
 
 class SharesContact(Filter):

@@ -48,6 +48,8 @@ class App:
 
     # Where a test starts looking at what was sent (see `sent_to`'s requests).
     mark: int = 0
+    # Off: every update goes through aiogram's routers (see bot.runtime.hot_routes).
+    hot_routes: bool = True
 
     def __post_init__(self) -> None:
         self.start()
@@ -55,7 +57,12 @@ class App:
     def start(self) -> None:
         """Start the bot (again): a new dispatcher and session, the same database."""
         dispatcher = build_dispatcher(
-            self.settings, self.sessionmaker, _CATALOGUES, self.clock, sealer=TEST_SEALER
+            self.settings,
+            self.sessionmaker,
+            _CATALOGUES,
+            self.clock,
+            sealer=TEST_SEALER,
+            hot_routes=self.hot_routes,
         )
         self.simulator = Simulator(dispatcher)
         self.mark = 0
