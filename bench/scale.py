@@ -67,12 +67,15 @@ PBBOT = str(Path(sys.executable).with_name("pbbot"))
 TOKEN = "123456:BENCH-token"
 POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 ENVELOPE_CENTS = 200_000_00
+# Typed rather than pressed: the example edition asks for the national register number.
+TYPE_IDENTITY = "(identity reference)"
 # What each citizen presses after /start, in order.
 STEPS = (
     AGREE["en"],
     "🗳 Vote",
     "✅ Yes, I am an adult resident",
     "Namur district",
+    TYPE_IDENTITY,
     "📋 Choose projects",
     "➕ Add",
     "➕ Add",
@@ -159,6 +162,9 @@ class Citizens:
         chat = self.new_chat()
         await self.post(self.client.message(chat, "/start"), load)
         for label in STEPS:
+            if label == TYPE_IDENTITY:
+                await self.post(self.client.message(chat, f"{chat:011d}"), load)
+                continue
             await self.post(self.client.press(chat, label), load)
         load.finished += 1
 
