@@ -266,6 +266,9 @@ def step(state: VoteState, event: Event | Result, ctx: VoteContext) -> VoteOutco
         return _registered(state, ctx, event.phone)
     if state.screen is Screen.PHONE:
         return VoteOutcome(state, [Reply("vote.phone.expected", ask_contact=True)])
+    if state.screen is Screen.IDENTITY and ctx.edition.identity_reference is None:
+        # The edition stopped asking for it meanwhile: eligibility goes on without it.
+        return _after_identity(state, ctx)
     if state.screen is Screen.IDENTITY:
         return _typed_identity(state, event, ctx)
     return VoteOutcome(state, [Reply("vote.error.use_buttons")])
