@@ -505,8 +505,10 @@ def report(figures: dict[str, Any], citizens: int, redis: str | None) -> str:
 WARM_UP_CITIZENS = 5
 
 
-def vote_plan() -> list[Action]:
-    return [text("/start"), *(click(label) for label in STEPS)]
+def vote_plan(user_id: int) -> list[Action]:
+    """The vote, with the citizen's own identity reference typed where it is asked."""
+    steps = [text(f"{user_id:011d}") if label == TYPE_IDENTITY else click(label) for label in STEPS]
+    return [text("/start"), *steps]
 
 
 @dataclass
@@ -578,7 +580,11 @@ async def _share(
     )
     try:
         warm = await drive(
-            dispatcher, act_on_pbbot, [vote_plan()] * WARM_UP_CITIZENS, None, first_user_id
+            dispatcher,
+            act_on_pbbot,
+            [vote_plan(first_user_id + n) for n in range(WARM_UP_CITIZENS)],
+            None,
+            first_user_id,
         )
         ready.put(len(warm.failures))
         await asyncio.to_thread(go.wait)
@@ -586,7 +592,7 @@ async def _share(
         run = await drive(
             dispatcher,
             act_on_pbbot,
-            [vote_plan()] * citizens,
+            [vote_plan(first_user_id + WARM_UP_CITIZENS + n) for n in range(citizens)],
             None,
             first_user_id + WARM_UP_CITIZENS,
         )
