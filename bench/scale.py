@@ -67,12 +67,15 @@ PBBOT = str(Path(sys.executable).with_name("pbbot"))
 TOKEN = "123456:BENCH-token"
 POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 ENVELOPE_CENTS = 200_000_00
+# Typed rather than pressed: the example edition asks for the national register number.
+TYPE_IDENTITY = "(identity reference)"
 # What each citizen presses after /start, in order.
 STEPS = (
     AGREE["en"],
     "🗳 Vote",
     "✅ Yes, I am an adult resident",
     "Namur district",
+    TYPE_IDENTITY,
     "📋 Choose projects",
     "➕ Add",
     "➕ Add",
@@ -159,6 +162,9 @@ class Citizens:
         chat = self.new_chat()
         await self.post(self.client.message(chat, "/start"), load)
         for label in STEPS:
+            if label == TYPE_IDENTITY:
+                await self.post(self.client.message(chat, f"{chat:011d}"), load)
+                continue
             await self.post(self.client.press(chat, label), load)
         load.finished += 1
 
@@ -499,8 +505,10 @@ def report(figures: dict[str, Any], citizens: int, redis: str | None) -> str:
 WARM_UP_CITIZENS = 5
 
 
-def vote_plan() -> list[Action]:
-    return [text("/start"), *(click(label) for label in STEPS)]
+def vote_plan(user_id: int) -> list[Action]:
+    """The vote, with the citizen's own identity reference typed where it is asked."""
+    steps = [text(f"{user_id:011d}") if label == TYPE_IDENTITY else click(label) for label in STEPS]
+    return [text("/start"), *steps]
 
 
 @dataclass
@@ -572,7 +580,11 @@ async def _share(
     )
     try:
         warm = await drive(
-            dispatcher, act_on_pbbot, [vote_plan()] * WARM_UP_CITIZENS, None, first_user_id
+            dispatcher,
+            act_on_pbbot,
+            [vote_plan(first_user_id + n) for n in range(WARM_UP_CITIZENS)],
+            None,
+            first_user_id,
         )
         ready.put(len(warm.failures))
         await asyncio.to_thread(go.wait)
@@ -580,7 +592,7 @@ async def _share(
         run = await drive(
             dispatcher,
             act_on_pbbot,
-            [vote_plan()] * citizens,
+            [vote_plan(first_user_id + WARM_UP_CITIZENS + n) for n in range(citizens)],
             None,
             first_user_id + WARM_UP_CITIZENS,
         )

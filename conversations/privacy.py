@@ -21,6 +21,7 @@ class Kept:
     registered: bool
     ballot_cast: bool
     phone_fingerprint: bool
+    identity_fingerprint: bool
     volunteered: bool
     reminders_on: bool
     conversations: int
@@ -43,6 +44,8 @@ def privacy_screen(kept: Kept, language_name: str, edition_contact: str) -> Repl
         texts.append(Text("privacy.kept.voter"))
     if kept.phone_fingerprint:
         texts.append(Text("privacy.kept.phone"))
+    if kept.identity_fingerprint:
+        texts.append(Text("privacy.kept.identity"))
     if kept.ballot_cast:
         texts.append(Text("privacy.kept.ballot"))
     if kept.volunteered:

@@ -8,7 +8,13 @@ event says what the voter sees. The screens are one message kept up to date (`Re
 rather than a new message for each tap.
 
 The state holds no choice once a ballot is cast or withdrawn: the envelope shown is the cast
-ballot itself (`VoteContext.cast`); only a change not cast yet is kept (`VoteState.chosen`)."""
+ballot itself (`VoteContext.cast`); only a change not cast yet is kept (`VoteState.chosen`).
+
+Where the edition names an identity reference (the national register number...), eligibility
+asks for it too, typed, before the phone number: a stand may have taken a paper ballot by either,
+so both are checked. What is typed never stays in the state: it goes out to be fingerprinted
+as at a stand (`CheckIdentity`), and only the fingerprint comes back, kept until the voter is
+registered."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -17,7 +23,8 @@ from enum import StrEnum
 
 from budget.ballot import Envelope, Project
 from budget.edition import Edition, Phase
-from conversations.events import ContactIn, Event, Press, button_number
+from budget.eligibility import identity_key
+from conversations.events import ContactIn, Event, Press, TextIn, button_number
 from conversations.menu import MenuAction
 from conversations.replies import Button, Localized, Money, Outcome, Reply, Text
 
@@ -26,6 +33,9 @@ PAGE_SIZE = 5
 UNCAST = "uncast"
 BAR_WIDTH = 10
 TITLE_ON_BUTTON = 24
+# What may be typed for the identity reference, separators included (the reference itself is
+# at most 32 letters and digits, budget.eligibility).
+IDENTITY_TYPED_MAX = 64
 
 
 class VoteAction(StrEnum):
@@ -58,6 +68,7 @@ TOGGLES = frozenset({VoteAction.ADD, VoteAction.REMOVE})
 class Screen(StrEnum):
     RESIDENT = "resident"
     DISTRICT = "district"
+    IDENTITY = "identity"
     PHONE = "phone"
     ENVELOPE = "envelope"
     LIST = "list"
@@ -84,6 +95,8 @@ class VoteState:
     card: int | None = None
     # Chosen while checking eligibility, before the voter is registered.
     home_district: str | None = None
+    # The identity reference's fingerprint (never the reference), until the voter is registered.
+    identity_hash: str | None = None
 
 
 @dataclass(frozen=True)
@@ -112,9 +125,17 @@ class VoteContext:
 
 
 @dataclass(frozen=True)
+class CheckIdentity:
+    """Fingerprint the identity reference (as a stand does) and check that no voter has it."""
+
+    reference: str
+
+
+@dataclass(frozen=True)
 class Register:
     district: str | None
     phone: str | None
+    identity_hash: str | None = None
 
 
 @dataclass(frozen=True)
@@ -127,7 +148,7 @@ class Withdraw:
     pass
 
 
-Effect = Register | Cast | Withdraw
+Effect = CheckIdentity | Register | Cast | Withdraw
 
 
 @dataclass(frozen=True)
@@ -139,6 +160,19 @@ class Registered:
 class PhoneUsed:
     """Another account of the edition registered with this number, or a paper ballot was
     cast with it at a stand (`at_stand`)."""
+
+    at_stand: bool = False
+
+
+@dataclass(frozen=True)
+class IdentityFree:
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class IdentityUsed:
+    """Another account of the edition registered with this identity reference, or a paper
+    ballot was cast with it at a stand (`at_stand`)."""
 
     at_stand: bool = False
 
@@ -160,7 +194,15 @@ class BallotWithdrawn:
     pass
 
 
-Result = Registered | PhoneUsed | BallotCast | CastRefused | BallotWithdrawn
+Result = (
+    Registered
+    | PhoneUsed
+    | IdentityFree
+    | IdentityUsed
+    | BallotCast
+    | CastRefused
+    | BallotWithdrawn
+)
 
 
 @dataclass
@@ -176,6 +218,9 @@ def open_vote(state: VoteState | None, ctx: VoteContext, token: str) -> VoteOutc
         return VoteOutcome(None, [closed_reply(ctx)])
     if state is None:
         state = VoteState(token=token)
+    if not ctx.registered:
+        # Eligibility starts afresh: a fingerprint from a check left halfway goes.
+        state.identity_hash = None
     state.screen = Screen.ENVELOPE if ctx.registered else Screen.RESIDENT
     state.seq += 1
     return VoteOutcome(state, [screen(state, ctx, edit=False)])
@@ -221,7 +266,38 @@ def step(state: VoteState, event: Event | Result, ctx: VoteContext) -> VoteOutco
         return _registered(state, ctx, event.phone)
     if state.screen is Screen.PHONE:
         return VoteOutcome(state, [Reply("vote.phone.expected", ask_contact=True)])
+    if state.screen is Screen.IDENTITY and ctx.edition.identity_reference is None:
+        # The edition stopped asking for it meanwhile: eligibility goes on without it.
+        return _after_identity(state, ctx)
+    if state.screen is Screen.IDENTITY:
+        return _typed_identity(state, event, ctx)
     return VoteOutcome(state, [Reply("vote.error.use_buttons")])
+
+
+def _typed_identity(state: VoteState, event: Event, ctx: VoteContext) -> VoteOutcome:
+    """The identity reference typed: checked here, fingerprinted by the caller, never kept."""
+    if not isinstance(event, TextIn):
+        return _refuse_identity(state, ctx, Text("form.error.text_expected"))
+    text = event.text.strip()
+    if not text:
+        return _refuse_identity(state, ctx, Text("form.error.empty"))
+    if len(text) > IDENTITY_TYPED_MAX:
+        too_long = Text("form.error.too_long", count=len(text), limit=IDENTITY_TYPED_MAX)
+        return _refuse_identity(state, ctx, too_long)
+    reference = identity_key(text)
+    if reference is None:
+        return _refuse_identity(state, ctx, Text("vote.identity.invalid", reference=_label(ctx)))
+    return VoteOutcome(state, [], effect=CheckIdentity(reference))
+
+
+def _refuse_identity(state: VoteState, ctx: VoteContext, reason: Text) -> VoteOutcome:
+    """Why the answer is refused, and the question again; nothing else changes."""
+    return VoteOutcome(state, [Reply(reason, Text("vote.ask.identity", reference=_label(ctx)))])
+
+
+def _label(ctx: VoteContext) -> Localized:
+    assert ctx.edition.identity_reference is not None
+    return Localized(ctx.edition.identity_reference)
 
 
 def _after(state: VoteState, result: Result, ctx: VoteContext) -> VoteOutcome:
@@ -229,9 +305,12 @@ def _after(state: VoteState, result: Result, ctx: VoteContext) -> VoteOutcome:
     match result:
         case Registered():
             asked_phone = state.screen is Screen.PHONE
+            # Typed or shared last, the answer is not a message of ours to edit.
+            typed = asked_phone or state.screen is Screen.IDENTITY
+            state.identity_hash = None
             state.screen = Screen.ENVELOPE
             state.seq += 1
-            envelope = screen(state, replace(ctx, registered=True), edit=not asked_phone)
+            envelope = screen(state, replace(ctx, registered=True), edit=not typed)
             if asked_phone:
                 return VoteOutcome(
                     state, [Reply("vote.phone.thanks", drop_keyboard=True), envelope]
@@ -247,6 +326,17 @@ def _after(state: VoteState, result: Result, ctx: VoteContext) -> VoteOutcome:
             )
             used = "vote.phone.used_at_stand" if at_stand else "vote.phone.used"
             return VoteOutcome(None, [Reply(used, drop_keyboard=True), next_step])
+        case IdentityFree(fingerprint=fingerprint):
+            state.identity_hash = fingerprint
+            return _after_identity(state, ctx)
+        case IdentityUsed(at_stand=at_stand):
+            used = "vote.identity.used_at_stand" if at_stand else "vote.identity.used"
+            next_step = Reply(
+                "vote.identity.used.next",
+                email=ctx.edition.contact.email,
+                buttons=[[Button("menu.open", MenuAction.MENU)]],
+            )
+            return VoteOutcome(None, [Reply(used, reference=_label(ctx)), next_step])
         case BallotCast(ballot=ballot):
             cast = replace(ctx, cast=ballot)
             state.chosen = None
@@ -358,6 +448,12 @@ def _invalid(state: VoteState) -> VoteOutcome:
 
 
 def _after_district(state: VoteState, ctx: VoteContext) -> VoteOutcome:
+    if ctx.edition.identity_reference is not None:
+        return _show(state, Screen.IDENTITY, ctx)
+    return _after_identity(state, ctx)
+
+
+def _after_identity(state: VoteState, ctx: VoteContext) -> VoteOutcome:
     if ctx.edition.vote.ask_phone:
         return _show(state, Screen.PHONE, ctx)
     return _registered(state, ctx, phone=None)
@@ -366,7 +462,8 @@ def _after_district(state: VoteState, ctx: VoteContext) -> VoteOutcome:
 def _registered(state: VoteState, ctx: VoteContext, phone: str | None) -> VoteOutcome:
     """Eligibility is settled: the voter is to be registered (`Registered` then shows the
     envelope)."""
-    return VoteOutcome(state, [], effect=Register(state.home_district, phone))
+    register = Register(state.home_district, phone, state.identity_hash)
+    return VoteOutcome(state, [], effect=register)
 
 
 def _toggle(state: VoteState, action: VoteAction, arg: str, ctx: VoteContext) -> VoteOutcome:
@@ -438,6 +535,8 @@ def screen(state: VoteState, ctx: VoteContext, edit: bool = True) -> Reply:
                     for d in ctx.edition.districts
                 ],
             )
+        case Screen.IDENTITY:
+            return Reply("vote.ask.identity", reference=_label(ctx))
         case Screen.PHONE:
             return Reply("vote.ask.phone", ask_contact=True)
         case Screen.LIST:

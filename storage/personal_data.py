@@ -153,6 +153,9 @@ class PersonalData:
                     "district": row.district,
                     "registered_at": _when(row.registered_at),
                     "phone_number": "kept as a keyed fingerprint" if row.phone_hash else None,
+                    "identity_reference": (
+                        "kept as a keyed fingerprint" if row.identity_hash else None
+                    ),
                     "ballot": (
                         "cast, sealed: only you can see it, in the chat (/vote)"
                         if row.sealed_ballot

@@ -11,9 +11,9 @@ sealed ones and the phone fingerprints are then erased. From then on nothing in 
 key or not, joins a voter to a ballot, and each voter can find their receipt in the published
 ballots.
 
-The rules that protect the vote are kept by the database itself: one voter per account and per
-phone number; casting locks the voter's row so that two processes cannot cast for them at once;
-a published ballot within its envelope."""
+The rules that protect the vote are kept by the database itself: one voter per account, per
+phone number and per identity reference; casting locks the voter's row so that two processes
+cannot cast for them at once; a published ballot within its envelope."""
 
 import json
 import random
@@ -70,12 +70,13 @@ class PublishedBallot:
 
 
 class PhoneAlreadyUsed(Exception):
-    """Another voter of this edition already registered with this phone number (or, at a
-    stand, this identity reference); `at_stand` says whether that one is a paper ballot."""
+    """Another voter of this edition already registered with this phone number (or, with
+    `identity`, this identity reference); `at_stand` says whether that one is a paper ballot."""
 
-    def __init__(self, at_stand: bool = False) -> None:
+    def __init__(self, at_stand: bool = False, identity: bool = False) -> None:
         super().__init__("at a stand" if at_stand else "online")
         self.at_stand = at_stand
+        self.identity = identity
 
 
 class VoteClosed(Exception):
@@ -145,8 +146,10 @@ class Voting:
         district: str | None,
         phone_hash: str | None,
         now: datetime,
+        identity_hash: str | None = None,
     ) -> Voter:
-        """Record an eligible voter; raise PhoneAlreadyUsed when the number is taken."""
+        """Record an eligible voter; raise PhoneAlreadyUsed when the number or the identity
+        reference is taken, online or at a stand."""
         known = await self.voter(edition_id, citizen_id)
         if known is not None:
             return known
@@ -155,21 +158,25 @@ class Voting:
             citizen_id=citizen_id,
             district=district,
             phone_hash=phone_hash,
+            identity_hash=identity_hash,
             registered_at=now,
         )
         try:
             async with self.session.begin_nested():
                 self.session.add(row)
         except IntegrityError as error:
-            if is_violation(error, "uq_voters_edition_phone"):
-                assert phone_hash is not None
-                raise PhoneAlreadyUsed(await self._paper(edition_id, phone=phone_hash)) from None
-            if not is_violation(error, "uq_voters_edition_citizen"):
-                raise
-            # The same citizen registered by another process at the same moment.
+            # The same citizen registered by another process at the same moment (with the
+            # same number and reference: whichever constraint the database names first).
             registered = await self.voter(edition_id, citizen_id)
-            assert registered is not None
-            return registered
+            if registered is not None:
+                return registered
+            if phone_hash is not None and is_violation(error, "uq_voters_edition_phone"):
+                paper = await self._paper(edition_id, phone=phone_hash)
+                raise PhoneAlreadyUsed(bool(paper)) from None
+            if identity_hash is not None and is_violation(error, "uq_voters_edition_identity"):
+                paper = await self._paper(edition_id, identity=identity_hash)
+                raise PhoneAlreadyUsed(bool(paper), identity=True) from None
+            raise
         return Voter(row.id, row.citizen_id, row.district)
 
     async def register_paper(
@@ -196,39 +203,39 @@ class Voting:
                 self.session.add(row)
         except IntegrityError as error:
             # Registered by another chat at the same moment.
-            if is_violation(error, "uq_voters_edition_phone") or is_violation(
-                error, "uq_voters_edition_identity"
-            ):
+            if is_violation(error, "uq_voters_edition_phone"):
                 raise PhoneAlreadyUsed(at_stand=True) from None
+            if is_violation(error, "uq_voters_edition_identity"):
+                raise PhoneAlreadyUsed(at_stand=True, identity=True) from None
             raise
         return Voter(row.id, None, district)
 
     async def check_free(
         self, edition_id: int, phone_hash: str | None, identity_hash: str | None
     ) -> None:
-        """PhoneAlreadyUsed if a voter of the edition has this phone number or identity."""
-        if phone_hash is not None and await self._known(edition_id, phone=phone_hash):
-            raise PhoneAlreadyUsed(await self._paper(edition_id, phone=phone_hash))
-        if identity_hash is not None and await self._known(edition_id, identity=identity_hash):
-            raise PhoneAlreadyUsed(at_stand=True)
+        """PhoneAlreadyUsed if a voter of the edition, online or at a stand, has this phone
+        number or identity reference."""
+        if phone_hash is not None:
+            paper = await self._paper(edition_id, phone=phone_hash)
+            if paper is not None:
+                raise PhoneAlreadyUsed(paper)
+        if identity_hash is not None:
+            paper = await self._paper(edition_id, identity=identity_hash)
+            if paper is not None:
+                raise PhoneAlreadyUsed(paper, identity=True)
 
-    async def _known(self, edition_id: int, phone: str = "", identity: str = "") -> bool:
+    async def _paper(self, edition_id: int, phone: str = "", identity: str = "") -> bool | None:
+        """Whether the voter with this phone or identity fingerprint is a paper ballot; None if
+        no voter has it."""
         column = VoterRow.phone_hash if phone else VoterRow.identity_hash
-        found = await self.session.scalar(
-            select(VoterRow.id).where(
-                VoterRow.edition_id == edition_id, column == (phone or identity)
+        found = (
+            await self.session.execute(
+                select(VoterRow.citizen_id).where(
+                    VoterRow.edition_id == edition_id, column == (phone or identity)
+                )
             )
-        )
-        return found is not None
-
-    async def _paper(self, edition_id: int, phone: str) -> bool:
-        """Whether the voter with this phone fingerprint is a paper ballot."""
-        citizen = await self.session.scalar(
-            select(VoterRow.citizen_id).where(
-                VoterRow.edition_id == edition_id, VoterRow.phone_hash == phone
-            )
-        )
-        return citizen is None
+        ).first()
+        return None if found is None else found.citizen_id is None
 
     async def ballot(self, edition_id: int, voter: Voter) -> CastBallot | None:
         """The voter's own ballot as cast, unsealed; None if none is cast."""

@@ -54,6 +54,7 @@ async def kept_about(turn: Turn) -> Kept | None:
         registered=bool(voters),
         ballot_cast=any(voter["ballot"] for voter in voters),
         phone_fingerprint=any(voter["phone_number"] for voter in voters),
+        identity_fingerprint=any(voter["identity_reference"] for voter in voters),
         volunteered=bool(data["committee_volunteer"]),
         reminders_on=citizen["reminders_stopped_at"] is None,
         conversations=len(data["conversations_in_progress"]),

@@ -2,7 +2,6 @@
 paper ideas and paper ballots stored, each with its stand, staff member and paper reference,
 and written to the audit log (never what a ballot holds)."""
 
-import asyncio
 import secrets
 
 from aiogram import Router
@@ -13,7 +12,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.handlers.common import ask_consent, count, event_from_message
 from bot.handlers.idea_form import new_idea, tell_staff
-from bot.handlers.vote import phone_hash
+from bot.handlers.vote import identity_hash, phone_hash
 from bot.runtime.callbacks import (
     Encode,
     StandButton,
@@ -28,7 +27,6 @@ from bot.runtime.staff_access import StaffCommand, is_allowed, refuse_button
 from bot.runtime.turn import Turn
 from budget.ballot import BallotError
 from budget.districts import district_of
-from budget.eligibility import identity_fingerprint
 from budget.figures import Tally
 from budget.roles import Role
 from budget.serialise import dump, load
@@ -168,13 +166,10 @@ async def carry_out(effect: stand.Effect, working: StandState, turn: Turn) -> st
 
 
 async def fingerprint_of(turn: Turn, by: By, value: str) -> str:
+    """As the online vote makes it, so that one person is recognised on either side."""
     if by is By.PHONE:
         return await phone_hash(turn, value)
-    sealer = turn.uow.sealer
-    if sealer is None:
-        raise LookupError("the identity fingerprint needs the key (SECRET_KEY_FILE)")
-    key = sealer.subkey("identity")
-    return await asyncio.to_thread(identity_fingerprint, value, key, turn.edition.slug)
+    return await identity_hash(turn, value)
 
 
 async def audit_refusal(turn: Turn, working: StandState, by: By, at_stand: bool) -> None:

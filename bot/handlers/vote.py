@@ -1,5 +1,6 @@
-"""The envelope vote in Telegram: /vote and the menu, the vote's buttons, the phone number
-shared through Telegram's contact button, and /ranking."""
+"""The envelope vote in Telegram: /vote and the menu, the vote's buttons, the identity reference
+typed where the edition asks for it, the phone number shared through Telegram's contact button,
+and /ranking."""
 
 import asyncio
 import secrets
@@ -25,7 +26,7 @@ from bot.runtime.listening import listen, stop_listening
 from bot.runtime.turn import Turn
 from budget.ballot import BallotError, voter_order
 from budget.edition import Phase
-from budget.eligibility import phone_fingerprint
+from budget.eligibility import identity_fingerprint, phone_fingerprint
 from budget.figures import Tally
 from budget.integrity import counts_at_cast, counts_at_phone
 from budget.serialise import dump
@@ -44,7 +45,8 @@ def router() -> Router:
     router.callback_query.register(open_vote, MenuButton.filter(F.action == MenuAction.VOTE))
     router.callback_query.register(press_vote_button, VoteButton.filter())
     router.message.register(share_phone, Phone.asked, SharesContact())
-    router.message.register(answer_phone_question, Phone.asked, NotACommand())
+    router.message.register(answer_eligibility_question, Phone.asked, NotACommand())
+    router.message.register(answer_eligibility_question, Identity.asked, NotACommand())
     router.message.register(refuse_unasked_contact, SharesContact())
     router.message.register(show_ranking, Command("ranking"))
     router.callback_query.register(show_ranking, MenuButton.filter(F.action == MenuAction.RANKING))
@@ -109,6 +111,16 @@ class Phone(StatesGroup):
     asked = State()
 
 
+class Identity(StatesGroup):
+    """A voter asked to type the edition's identity reference."""
+
+    asked = State()
+
+
+# Who listens while the vote waits for an answer to one of its eligibility questions.
+LISTENERS = {vote.Screen.PHONE: Phone.asked, vote.Screen.IDENTITY: Identity.asked}
+
+
 async def refuse_unasked_contact(message: Message, turn: Turn, state: FSMContext) -> None:
     """A contact card nobody asked for: thanked, and forgotten; the menu says what next."""
     turn.show(Reply("vote.phone.unexpected", drop_keyboard=True))
@@ -116,10 +128,11 @@ async def refuse_unasked_contact(message: Message, turn: Turn, state: FSMContext
         await show_menu(turn, state)
 
 
-async def answer_phone_question(message: Message, turn: Turn, state: FSMContext) -> None:
-    """Anything but the contact button, where the phone number is asked: ask again."""
+async def answer_eligibility_question(message: Message, turn: Turn, state: FSMContext) -> None:
+    """Where the identity reference is asked, what is typed (or sent instead); where the phone
+    number is, anything but the contact button (asked again)."""
     working = await load_vote(state)
-    if turn.citizen is None or working is None or working.screen is not vote.Screen.PHONE:
+    if turn.citizen is None or working is None or working.screen not in LISTENERS:
         await stop_listening(state)
         await show_menu(turn, state)
         return
@@ -135,10 +148,12 @@ async def run(outcome: VoteOutcome, ctx: VoteContext, turn: Turn, state: FSMCont
         outcome = vote.step(outcome.state, result, ctx)
     working = outcome.state
     fsm = vote_fsm(state)
-    if working is not None and working.screen is vote.Screen.PHONE:
-        await listen(state, Phone.asked)
-    else:
-        await stop_listening(state, Phone.asked)
+    listener = LISTENERS.get(working.screen) if working is not None else None
+    for other in LISTENERS.values():
+        if other is not listener:
+            await stop_listening(state, other)
+    if listener is not None:
+        await listen(state, listener)
     if working is None:
         await fsm.set_state(None)
         await fsm.set_data({})
@@ -157,11 +172,22 @@ async def carry_out(
     assert turn.citizen is not None
     voting, edition, edition_id = turn.uow.voting, turn.edition, turn.stored.id
     match effect:
-        case vote.Register(district=district, phone=phone):
+        case vote.CheckIdentity(reference=reference):
+            identity_print = await identity_hash(turn, reference)
+            try:
+                await voting.check_free(edition_id, None, identity_print)
+            except PhoneAlreadyUsed as used:
+                return vote.IdentityUsed(used.at_stand), ctx
+            return vote.IdentityFree(identity_print), ctx
+        case vote.Register(district=district, phone=phone, identity_hash=identity):
             fingerprint = await phone_hash(turn, phone) if phone else None
             try:
-                await voting.register(edition_id, turn.citizen.id, district, fingerprint, turn.now)
+                await voting.register(
+                    edition_id, turn.citizen.id, district, fingerprint, turn.now, identity
+                )
             except PhoneAlreadyUsed as used:
+                if used.identity:
+                    return vote.IdentityUsed(used.at_stand), ctx
                 return vote.PhoneUsed(used.at_stand), ctx
             await count(turn, Tally.VOTE_REGISTERED, district)
             if phone:
@@ -263,6 +289,16 @@ async def phone_hash(turn: Turn, phone: str) -> str:
         raise LookupError("the phone fingerprint needs the key (SECRET_KEY_FILE)")
     key = sealer.subkey("phone")
     return await asyncio.to_thread(phone_fingerprint, phone, key, turn.edition.slug)
+
+
+async def identity_hash(turn: Turn, reference: str) -> str:
+    """An identity reference's fingerprint (as `budget.eligibility.identity_key` gives it), the
+    same online and at a stand: keyed like the phone number's, under a key of its own."""
+    sealer = turn.uow.sealer
+    if sealer is None:
+        raise LookupError("the identity fingerprint needs the key (SECRET_KEY_FILE)")
+    key = sealer.subkey("identity")
+    return await asyncio.to_thread(identity_fingerprint, reference, key, turn.edition.slug)
 
 
 def encode_vote(working: VoteState) -> Encode:

@@ -16,6 +16,7 @@ from tests.support.app import (
     DURING_VOTE,
     STAFF_ID,
     App,
+    answer_identity,
     at_preview,
     at_title,
     cast_ballot,
@@ -51,6 +52,7 @@ async def vote_in(citizen: Citizen, district: str) -> None:
     await citizen.send("/vote")
     await citizen.click("✅ Yes, I am an adult resident")
     await citizen.click(district)
+    await answer_identity(citizen)
 
 
 async def a_campaign(app: App) -> dict[str, Citizen]:

@@ -19,6 +19,7 @@ from tests.support.app import (
     STAFF_ID,
     TEST_SEALER,
     App,
+    answer_identity,
     at_envelope,
     cast_ballot,
     change_edition,
@@ -162,6 +163,7 @@ async def test_one_account_trying_many_numbers_is_told_with_no_number(
     await citizen.click("🗳 Vote")
     await citizen.click("✅ Yes, I am an adult resident")
     await citizen.click("Namur district")
+    await answer_identity(citizen)
     numbers = [f"+3247012340{digit}" for digit in range(5)]
     for number in numbers[:4]:
         await citizen.share_contact(number, own=False)

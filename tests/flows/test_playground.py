@@ -83,6 +83,7 @@ async def at_the_projects(rehearsal: Rehearsal) -> None:
     await rehearsal.press("🗳 Vote")
     await rehearsal.press("✅ Yes, I am an adult resident")
     await rehearsal.press("Namur district")
+    await rehearsal.type("85.07.30-033.61")
     await rehearsal.press("📋 Choose projects")
 
 

@@ -60,6 +60,10 @@ async def test_erasing_keeps_the_ballot_counted_and_the_published_idea_without_i
 
     await voter.send("/privacy")
     assert "Your ballot, sealed" in voter.last.text
+    assert (
+        "• Your identity reference, only as a fingerprint nobody can read back (until the vote "
+        "closes)"
+    ) in voter.last.text
     await voter.click("🗑 Erase my data")
     assert "Your cast ballot stays counted" in voter.last.text
     await voter.click("🗑 Yes, erase everything")

@@ -269,3 +269,69 @@ async def test_no_stand_today_and_nobody_else_at_a_stand(vote_day: App) -> None:
     assert await vote_day.count(StandEntryRow) == 0
     refused = [row for row in await vote_day.rows(AuditRow) if row.action == "refused_button"]
     assert [(row.actor, row.subject) for row in refused] == [(43, "stand:record")]
+
+
+async def at_identity_question(app: App, user_id: int) -> Citizen:
+    citizen = await consented(app, user_id)
+    await citizen.click("🗳 Vote")
+    await citizen.click("✅ Yes, I am an adult resident")
+    await citizen.click("Namur district")
+    assert "please type your reference: <b>National register number</b>" in citizen.last.text
+    return citizen
+
+
+async def test_the_identity_reference_is_one_person_online_and_on_paper(vote_day: App) -> None:
+    app = vote_day
+    member = await stand_member(app)
+    # Online: the reference, then the phone number (a stand may have taken either).
+    online = await at_identity_question(app, 1)
+    await online.send("85.07.30-033.61")
+    assert online.last.asks_contact
+    await online.share_contact("+32470123456")
+    await cast_ballot(online, ["Orchards in the schools"])
+
+    # Paper after online: the same reference, written otherwise, is refused with the reason.
+    await at_desk(member, "Dinant market")
+    await paper_ballot_for(member, "B-0001", "National register number", "85073003361")
+    assert member.shown[-2].text.startswith(
+        "⛔ Ballot B-0001 refused: this person already voted online"
+    )
+    assert "Stand: <b>Dinant market</b>" in member.last.text, "back at the desk"
+
+    # Paper first, by a reference; online with that reference then: refused, and told why.
+    await paper_ballot_for(member, "B-0002", "National register number", "90.02.01-123.45")
+    await tick_and_record(member, ["Open-air library"])
+    assert member.shown[-2].text.startswith("✅ Ballot B-0002 recorded.")
+    second = await at_identity_question(app, 2)
+    await second.send("90020112345")
+    assert second.shown[-2].text == (
+        "This reference (<b>National register number</b>) has already been used to vote on "
+        "paper, at a stand. Each person votes once, online or on paper."
+    )
+    assert "write to" in second.last.text and second.last.labels == ["🏠 Menu"]
+    assert not second.last.asks_contact, "no phone number asked: the vote stops there"
+    # They cannot cast: the envelope is never shown, asking again starts over.
+    await second.send("/vote")
+    assert second.last.text.startswith("🗳 <b>Before you vote</b>")
+    assert not any("left to spend" in shown.text for shown in second.shown)
+
+    ballots = await app.ballots()
+    assert len(ballots) == 2, "one online, one on paper"
+    voters = await app.rows(VoterRow)
+    assert sorted(row.citizen_id is None for row in voters) == [False, True]
+    audit = [(row.action, row.after) for row in await app.rows(AuditRow)]
+    assert (
+        "stand_ballot_refused",
+        {"reference": "B-0001", "by": "identity", "already": "online"},
+    ) in audit
+    # The reference is kept as a fingerprint only, and the vote's state keeps not even that.
+    stored = [
+        str(vars(row))
+        for table in (VoterRow, StandEntryRow, AuditRow, ConversationStateRow)
+        for row in await app.rows(table)
+    ]
+    opened = str(await app.vote_states())
+    for typed in ("85073003361", "033.61", "90020112345", "123.45"):
+        assert not any(typed in text for text in stored), typed
+        assert typed not in opened, typed
+    assert not any(row.identity_hash and row.identity_hash in opened for row in voters)

@@ -1,6 +1,7 @@
 """Voters spread their envelope over the projects on the ballot, cast it, change it."""
 
 import asyncio
+from collections.abc import Awaitable, Callable
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -11,6 +12,7 @@ from tests.support.app import (
     DURING_VOTE,
     App,
     add_project,
+    answer_identity,
     at_envelope,
     cast_ballot,
     change_edition,
@@ -217,6 +219,7 @@ async def at_phone_question(app: App, user_id: int) -> Citizen:
     await citizen.click("🗳 Vote")
     await citizen.click("✅ Yes, I am an adult resident")
     await citizen.click("Namur district")
+    await answer_identity(citizen)
     assert citizen.last.asks_contact
     return citizen
 
@@ -336,3 +339,73 @@ async def test_a_contact_nobody_asked_for_leads_back_to_the_menu(vote_app: App) 
     citizen = await consented(vote_app)
     await citizen.share_contact("+32470123456")
     assert "🗳 Vote" in citizen.last.labels
+
+
+ASK_IDENTITY = (
+    "🪪 To make sure each person votes once, online or on paper at a stand, please type your "
+    "reference: <b>National register number</b>. It is kept only as a code that cannot be "
+    "turned back into it."
+)
+
+
+async def at_identity_question(app: App, user_id: int = 1) -> Citizen:
+    citizen = await consented(app, user_id)
+    await citizen.click("🗳 Vote")
+    await citizen.click("✅ Yes, I am an adult resident")
+    await citizen.click("Namur district")
+    return citizen
+
+
+async def test_the_identity_reference_is_asked_once_fingerprinted_and_not_kept(
+    vote_app: App,
+) -> None:
+    citizen = await at_identity_question(vote_app)
+    assert citizen.last.text == ASK_IDENTITY
+    assert await vote_app.count(VoterRow) == 0
+    await citizen.send("85.07.30-033.61")
+    assert "left to spend" in citizen.last.text
+    [voter] = await vote_app.rows(VoterRow)
+    assert voter.identity_hash and "85073003361" not in voter.identity_hash
+    # Once the voter is registered, not even the fingerprint stays with the envelope.
+    [state] = (await vote_app.vote_states()).values()
+    assert state["identity_hash"] is None
+    assert voter.identity_hash not in str(state)
+
+    # Another account, with the same reference written otherwise, is turned away.
+    second = await at_identity_question(vote_app, 2)
+    await second.send("85 07 30 033 61")
+    assert second.shown[-2].text == (
+        "This reference (<b>National register number</b>) has already been used to vote from "
+        "another account. Each person votes once."
+    )
+    assert second.last.text.startswith("If this reference is yours and you have not voted")
+    assert second.last.labels == ["🏠 Menu"]
+    assert await vote_app.count(VoterRow) == 1
+    await second.send("Hello")
+    assert "left to spend" not in second.last.text, "nobody listens for a reference any more"
+
+
+@pytest.mark.parametrize(
+    ("send", "reason"),
+    [
+        (lambda c: c.send("   "), "This answer cannot be empty."),
+        (lambda c: c.send("8" * 70), "That is 70 characters; the limit is 64."),
+        (lambda c: c.send("85-07"), "That does not match <b>National register number</b>"),
+        (lambda c: c.send_sticker(), "Please answer with text."),
+        (lambda c: c.send_photo(), "Please answer with text."),
+        (lambda c: c.share_contact("+32470123456"), "Please answer with text."),
+    ],
+    ids=["blank", "overlong", "too short", "sticker", "photo", "contact"],
+)
+async def test_what_cannot_be_an_identity_reference_is_refused_and_changes_nothing(
+    vote_app: App, send: Callable[[Citizen], Awaitable[None]], reason: str
+) -> None:
+    citizen = await at_identity_question(vote_app)
+    before = await vote_app.vote_states()
+    await send(citizen)
+    assert citizen.last.text.startswith(reason)
+    assert citizen.last.text.endswith(ASK_IDENTITY), "and the question again"
+    assert await vote_app.count(VoterRow) == 0
+    assert await vote_app.vote_states() == before
+    await citizen.send("85.07.30-033.61")
+    assert "left to spend" in citizen.last.text, "the step still listens"

@@ -29,9 +29,13 @@ async def test_the_export_holds_everything_but_what_a_ballot_says(
     assert data is not None and supporter is not None
     assert data["ideas"][0]["title"] == "A fountain"
     assert data["voter"][0]["ballot"].startswith("cast, sealed")
-    assert set(data["voter"][0]) == {"district", "registered_at", "phone_number", "ballot"}, (
-        "never what the ballot holds"
-    )
+    assert set(data["voter"][0]) == {
+        "district",
+        "registered_at",
+        "phone_number",
+        "identity_reference",
+        "ballot",
+    }, "never what the ballot holds"
     assert supporter["supported_ideas"] == [data["ideas"][0]["number"]]
 
 

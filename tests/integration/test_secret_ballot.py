@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.rehearsal.simulator import Citizen
+from budget.eligibility import identity_key
 from budget.integrity import IntegrityThresholds, bucket_start
 from storage.integrity import Integrity
 from storage.tables import ConversationStateRow, IntegrityCountRow, IntegrityNumberRow
@@ -24,9 +25,10 @@ from tests.support.app import (
     add_project,
     at_envelope,
     consented,
+    identity_of,
     put_projects_on_the_ballot,
 )
-from tests.support.ballot_secrecy import dump, open_sealed, reachable, revealed
+from tests.support.ballot_secrecy import Dump, dump, open_sealed, reachable, revealed
 from tests.support.voting import publish
 
 # Telegram ids as long as real ones: a number that size in a text is someone's id.
@@ -42,11 +44,13 @@ CHOICES = [
     # count it for that project.
     ["Outdoor fitness in Ciney"],
 ]
-# Paper ballots, each entered at a stand by a staff member of its own, on a Saturday.
+# Paper ballots, each entered at a stand by a staff member of its own, on a Saturday, by the
+# citizen's phone number or identity reference.
 PAPER = [
     ["A cycle lane along the Meuse", "Orchards in the schools"],
     ["Outdoor fitness in Ciney", "Nature trail for the blind"],
 ]
+PAPER_BY = [("📱 Phone number", "0475 00 00 00"), ("National register number", "75.12.24-801.07")]
 STAND_STAFF = 987_654_322_001
 STAND_DAY = datetime(2027, 4, 24, 11, tzinfo=ZoneInfo("Europe/Brussels"))
 
@@ -99,8 +103,9 @@ async def paper_ballots(app: App) -> dict[int, frozenset[int]]:
         await member.click("Dinant market")
         await member.click("🗳 Paper ballot")
         await member.send(f"PB-{n}")
-        await member.click("📱 Phone number")
-        await member.send(f"0475 00 00 0{n}")
+        by, typed = PAPER_BY[n]
+        await member.click(by)
+        await member.send(typed)
         for title in titles:
             [label] = [label for label in member.last.labels if title in label]
             await member.click(label)
@@ -244,3 +249,48 @@ async def test_with_the_key_an_accounts_fingerprint_is_recognised(
     open_sealed(found, TEST_SEALER)
     assert tried in reachable(found, telegram_id)
     assert revealed(found, ballots) == ballots
+
+
+def typed_by_voters() -> set[str]:
+    """The identity references and phone numbers typed online and at the stands, as typed and
+    as fingerprinted."""
+    online = [identity_of(FIRST + n) for n in range(len(CHOICES) + 1)]
+    typed = {value for _, value in PAPER_BY} | set(online)
+    return typed | {identity_key(value) or value for value in typed} | {"475000000"}
+
+
+def holding(found: Dump, secret: str) -> list[str]:
+    return [
+        row.table
+        for row in found.rows
+        if secret in str(row.values) or any(secret in str(item) for item in row.read)
+    ]
+
+
+async def test_no_identity_reference_nor_number_is_kept_in_clear_even_with_the_key(
+    voted: tuple[App, dict[int, frozenset[int]]],
+    engine: AsyncEngine,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    edition_id: int,
+) -> None:
+    """Online voters typed their national register number, a stand took one: the database,
+    opened with the key, holds none of them, and their fingerprints only on the voters' rows
+    (not in a conversation state), until the close erases them."""
+    found = await dump(engine)
+    open_sealed(found, TEST_SEALER)
+    for secret in typed_by_voters():
+        assert holding(found, secret) == [], secret
+    fingerprints = [
+        row.values["identity_hash"]
+        for row in found.rows
+        if row.table == "voters" and row.values["identity_hash"]
+    ]
+    assert len(fingerprints) == len(CHOICES) + 2, "each online voter, and the paper one"
+    for fingerprint in fingerprints:
+        assert holding(found, fingerprint) == ["voters"]
+
+    await publish(sessionmaker, edition_id)
+    found = await dump(engine)
+    open_sealed(found, TEST_SEALER)
+    for secret in [*typed_by_voters(), *fingerprints]:
+        assert holding(found, secret) == [], secret

@@ -28,9 +28,12 @@ from tests.support.app import (
     _CATALOGUES,
     AGREE,
     DURING_VOTE,
+    IDENTITY_REFERENCE,
     TEST_SEALER,
     App,
     Clock,
+    answer_identity,
+    identity_of,
     put_projects_on_the_ballot,
 )
 from tests.support.databases import redis_url
@@ -143,19 +146,23 @@ async def test_a_registration_handled_twice_at_once_registers_once_and_keeps_the
     on_ballot: None,
     sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
+    """The identity reference, the last question before registering, sent twice at once (a
+    double tap on Send): one voter, and no refusal for a reference that is the voter's own."""
     one, two = processes
     simulator = Simulator(one.dispatcher)
     people = [await at_the_district_question(one, two, simulator, n) for n in range(1, 6)]
     for citizen in people:
-        data, shown = citizen.button_data("Namur district")
+        await citizen.click("Namur district")
+        assert IDENTITY_REFERENCE in citizen.last.text
+        typed = identity_of(citizen.user.id)
         await both(
             simulator,
-            (one, citizen.press_update(data, shown)),
-            (two, citizen.press_update(data, shown)),
+            (one, citizen.message_update(text=typed)),
+            (two, citizen.message_update(text=typed)),
         )
         texts = " ".join(citizen.texts())
         assert "already been used" not in texts and "went wrong" not in texts
-        assert "left to spend" in citizen.last.text
+        assert "left to spend" in texts
     async with sessionmaker() as session:
         assert len(list(await session.scalars(select(VoterRow)))) == len(people)
         states = list(await session.scalars(select(ConversationStateRow)))
@@ -172,6 +179,7 @@ async def test_adding_two_projects_in_two_processes_at_once_keeps_both(
     simulator = Simulator(one.dispatcher)
     citizen = await at_the_district_question(one, two, simulator)
     await citizen.click("Namur district")
+    await answer_identity(citizen)
     await citizen.click("📋 Choose projects")
     listed = citizen.last
     adds = [

@@ -122,6 +122,32 @@ async def test_one_ballot_per_phone_number_even_when_two_accounts_register_at_on
     assert sum(isinstance(outcome, PhoneAlreadyUsed) for outcome in outcomes) == 2
 
 
+async def test_one_voter_per_identity_reference_online_or_on_paper_even_at_once(
+    sessionmaker: Sessionmaker, edition_id: int
+) -> None:
+    async def attempt(telegram_id: int) -> Voter | BaseException:
+        try:
+            return await registered(
+                sessionmaker, edition_id, telegram_id, identity="hash-of-85073003361"
+            )
+        except PhoneAlreadyUsed as error:
+            return error
+
+    outcomes = await asyncio.gather(*(attempt(telegram_id) for telegram_id in (1, 2, 3)))
+    assert sum(isinstance(outcome, Voter) for outcome in outcomes) == 1
+    refused = [outcome for outcome in outcomes if isinstance(outcome, PhoneAlreadyUsed)]
+    assert [(error.identity, error.at_stand) for error in refused] == [(True, False)] * 2
+    async with UnitOfWork(sessionmaker) as uow:
+        with pytest.raises(PhoneAlreadyUsed) as online:
+            await uow.voting.register_paper(edition_id, "dinant", None, "hash-of-85073003361", NOW)
+        await uow.voting.register_paper(edition_id, "dinant", None, "hash-of-90020112345", NOW)
+        await uow.commit()
+    assert (online.value.identity, online.value.at_stand) == (True, False)
+    with pytest.raises(PhoneAlreadyUsed) as paper:
+        await registered(sessionmaker, edition_id, 4, identity="hash-of-90020112345")
+    assert (paper.value.identity, paper.value.at_stand) == (True, True)
+
+
 async def test_the_same_citizen_registered_twice_at_once_is_one_voter_not_a_phone_refusal(
     sessionmaker: Sessionmaker, edition_id: int
 ) -> None:

@@ -1,6 +1,7 @@
 """The bot as the flow tests drive it: the real dispatcher, a recording Bot session, a clock
 the test controls, and simulated citizens who click buttons by their label."""
 
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -91,6 +92,17 @@ class App:
 
         rows = await self.rows(ConversationStateRow)
         return [dict(row.data) for row in rows if row.key.endswith(":form") and row.data]
+
+    async def vote_states(self) -> dict[int, dict[str, Any]]:
+        """The vote's conversation data per chat, opened with the key as the bot reads it."""
+        from storage.tables import ConversationStateRow
+
+        opened = {}
+        for row in await self.rows(ConversationStateRow):
+            if row.key.endswith(":vote") and row.data:
+                state = TEST_SEALER.unseal("state", row.data["sealed"], row.key)
+                opened[int(row.key.split(":")[2])] = json.loads(state)
+        return opened
 
     async def ballots(self) -> list[CastBallot]:
         """The ballots cast, as the bot reads them with its key (they are sealed until the
@@ -202,12 +214,31 @@ async def put_projects_on_the_ballot(
     return ids
 
 
+# What the example edition calls the identity reference its vote asks for.
+IDENTITY_REFERENCE = "National register number"
+
+
+def identity_of(user_id: int) -> str:
+    """A national register number of this citizen's own, written as on the card (its digits
+    are not those of the Telegram id, so that finding one is not finding the other)."""
+    digits = f"{user_id * 7_919 % 10**11:011d}"
+    return f"{digits[:2]}.{digits[2:4]}.{digits[4:6]}-{digits[6:9]}.{digits[9:]}"
+
+
+async def answer_identity(citizen: Citizen) -> None:
+    """Type the citizen's identity reference, where the vote asks for it."""
+    if IDENTITY_REFERENCE in citizen.last.text:
+        await citizen.send(identity_of(citizen.user.id))
+
+
 async def at_envelope(app: App, user_id: int = 1) -> Citizen:
-    """A consenting adult resident of Namur's district, at their envelope."""
+    """A consenting adult resident of Namur's district, at their envelope (or, where the
+    edition asks for a phone number, at that question)."""
     citizen = await consented(app, user_id)
     await citizen.click("🗳 Vote")
     await citizen.click("✅ Yes, I am an adult resident")
     await citizen.click("Namur district")
+    await answer_identity(citizen)
     return citizen
 
 

@@ -22,11 +22,15 @@ async def on_ballot(sessionmaker: Sessionmaker, edition_id: int) -> list[Project
 
 
 async def registered(
-    sessionmaker: Sessionmaker, edition_id: int, telegram_id: int, phone: str | None = None
+    sessionmaker: Sessionmaker,
+    edition_id: int,
+    telegram_id: int,
+    phone: str | None = None,
+    identity: str | None = None,
 ) -> Voter:
     async with UnitOfWork(sessionmaker, sealer=TEST_SEALER) as uow:
         citizen = await uow.citizens.consent(telegram_id, "fr", None, NOW)
-        voter = await uow.voting.register(edition_id, citizen.id, "namur", phone, NOW)
+        voter = await uow.voting.register(edition_id, citizen.id, "namur", phone, NOW, identity)
         await uow.commit()
     return voter
 
