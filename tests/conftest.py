@@ -17,6 +17,12 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_EDITION = ROOT / "examples" / "namur.toml"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Slow tests first: started while the fast ones are still queued, they end before the
+    fast ones do, rather than one of them keeping a worker busy alone at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(autouse=True)
 def _logging_as_it_was() -> Iterator[None]:
     """`pbbot run` sets up the process's logging; a test running it in-process leaves it

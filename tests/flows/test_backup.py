@@ -189,6 +189,7 @@ def run_recipe(message: str, pattern: str, cwd: Path) -> None:
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.slow
 def test_the_postgresql_recipe_restores_the_backup_into_a_fresh_database(
     workdir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -101,6 +101,7 @@ async def run_pbbot(workdir: Path, api_url: str) -> asyncio.subprocess.Process:
     )
 
 
+@pytest.mark.slow
 async def test_the_bot_runs_against_another_bot_api_server(workdir: Path) -> None:
     code, output = await asyncio.to_thread(pbbot, "edition", "load", str(EXAMPLE_EDITION))
     assert code == 0, output
@@ -136,6 +137,7 @@ async def test_the_bot_runs_against_another_bot_api_server(workdir: Path) -> Non
         await runner.cleanup()
 
 
+@pytest.mark.slow
 async def test_a_token_refused_by_the_server_is_a_one_line_error(workdir: Path) -> None:
     await asyncio.to_thread(pbbot, "edition", "load", str(EXAMPLE_EDITION))
     api = FakeBotApi(refuse_token=True)
@@ -175,6 +177,7 @@ def rehearse(workdir: Path, lines: list[str], *flags: str) -> subprocess.Complet
     )
 
 
+@pytest.mark.slow
 def test_the_playground_replays_a_scripted_rehearsal(workdir: Path) -> None:
     result = rehearse(
         workdir,
@@ -206,6 +209,7 @@ def test_the_playground_replays_a_scripted_rehearsal(workdir: Path) -> None:
     assert not (workdir / "pbbot.db").exists(), "the rehearsal keeps to its own file"
 
 
+@pytest.mark.slow
 def test_the_playground_as_staff_shows_the_staff_notice(workdir: Path) -> None:
     skip = "1"
     result = rehearse(

@@ -4,6 +4,7 @@ being handled."""
 
 import asyncio
 
+import pytest
 from aiogram.fsm.storage.base import StorageKey
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -12,6 +13,8 @@ from bot.runtime.fsm_storage import DatabaseStorage, current_unit_of_work
 from bot.runtime.turn import CitizenCache
 from storage.unit_of_work import UnitOfWork
 from tests.support.app import App, consented
+
+pytestmark = pytest.mark.slow
 
 CHATS = 10_000
 BOUND = 1_000

@@ -92,6 +92,7 @@ def test_a_start_up_failure_is_one_line_naming_what_to_fix(
     assert output.strip().startswith(message)
 
 
+@pytest.mark.slow
 def test_on_postgresql_the_bot_waits_for_pbbot_migrate_which_two_can_run_at_once(
     workdir: Path, postgres_url: str
 ) -> None:

@@ -117,6 +117,7 @@ async def test_a_sender_cancelled_midway_then_recovery_and_a_new_sender_never_se
     assert counts["sent"] == 300
 
 
+@pytest.mark.slow
 async def test_a_sending_process_killed_midway_leaves_its_calls_unknown_and_no_duplicate(
     sessionmaker: Sessionmaker, database_url: str, api: FakeBotApi, bot: Bot
 ) -> None:
@@ -214,6 +215,7 @@ async def test_a_cancelled_run_stops_for_good(
     assert len(api.accepted) == sent and received_twice(api) == []
 
 
+@pytest.mark.slow
 async def test_on_postgresql_what_a_killed_sender_left_is_recovered_at_once_not_a_live_ones(
     database_url: str, engine: AsyncEngine, api: FakeBotApi, bot: Bot
 ) -> None:

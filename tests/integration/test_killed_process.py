@@ -24,6 +24,8 @@ from tests.support.fake_bot_api import FakeBotApi
 from tests.support.telegram_client import TelegramClient, polling_delivery, webhook_delivery
 from tests.support.waiting import eventually
 
+pytestmark = pytest.mark.slow
+
 PBBOT = str(Path(sys.executable).with_name("pbbot"))
 TOKEN = "123456:TEST-token"
 CHAT = 77

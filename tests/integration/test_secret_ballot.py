@@ -31,6 +31,8 @@ from tests.support.app import (
 from tests.support.ballot_secrecy import Dump, dump, open_sealed, reachable, revealed
 from tests.support.voting import publish
 
+pytestmark = pytest.mark.slow
+
 # Telegram ids as long as real ones: a number that size in a text is someone's id.
 FIRST = 987_654_321_001
 # Each voter's ballot, by the projects' titles: no two alike, so that each says who cast it.

@@ -20,6 +20,8 @@ from tests.support.command_line import pbbot
 from tests.support.fake_bot_api import FakeBotApi
 from tests.support.telegram_client import TelegramClient, webhook_delivery
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(params=["postgresql"])
 def database_url(request: pytest.FixtureRequest) -> str:

@@ -24,6 +24,10 @@ def postgres_database() -> Iterator[str]:
         connection = await asyncpg.connect(POSTGRES_ADMIN, timeout=3)
         try:
             await connection.execute(f'CREATE DATABASE "{name}"')
+            # Commits return before their WAL reaches the disk: only a crash of the server
+            # itself could lose one, which no test does, and each commit no longer waits for
+            # the disk the machine's other work shares.
+            await connection.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
         finally:
             await connection.close()
 
@@ -48,10 +52,21 @@ def postgres_database() -> Iterator[str]:
 
 
 async def empty_tables(engine: AsyncEngine) -> None:
-    """Start a PostgreSQL test from empty tables (the schema is shared by the session)."""
-    names = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+    """Start a PostgreSQL test from empty tables (the schema is shared by the session), their
+    numbering from 1 again. DELETE rather than TRUNCATE: a test leaves a few rows, and
+    TRUNCATE gives each of the tables new files, half a second per test where DELETE takes
+    milliseconds."""
     async with engine.begin() as connection:
-        await connection.execute(text(f"TRUNCATE TABLE {names} RESTART IDENTITY CASCADE"))
+        for table in reversed(Base.metadata.sorted_tables):
+            await connection.execute(table.delete())
+        used = await connection.execute(
+            text(
+                "SELECT sequencename FROM pg_sequences"
+                " WHERE schemaname = current_schema() AND last_value IS NOT NULL"
+            )
+        )
+        for name in used.scalars().all():
+            await connection.execute(text(f'ALTER SEQUENCE "{name}" RESTART'))
 
 
 REDIS = os.environ.get("PBBOT_TEST_REDIS", "redis://127.0.0.1:6379/0")

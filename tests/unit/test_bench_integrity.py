@@ -8,6 +8,8 @@ import pytest
 
 from bench.integrity import main
 
+pytestmark = pytest.mark.slow
+
 
 def test_the_integrity_benchmark_ends_with_its_figures(capsys: pytest.CaptureFixture[str]) -> None:
     main(["--voters", "1000", "--days", "4", "--seed", "3", "--processes", "2"])

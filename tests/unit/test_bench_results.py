@@ -6,6 +6,8 @@ import pytest
 
 from bench.results import main
 
+pytestmark = pytest.mark.slow
+
 
 def test_the_results_benchmark_ends_with_its_figures(capsys: pytest.CaptureFixture[str]) -> None:
     main(["--ballots", "1000", "--seed", "3"])

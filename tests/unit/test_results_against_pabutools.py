@@ -41,6 +41,8 @@ from pabutools.tiebreaking import TieBreakingRule, lexico_tie_breaking
 from budget.pabulib import read_pabulib, write_pabulib
 from budget.results import Election, GroupedElection, count_votes, equal_shares, greedy
 
+pytestmark = pytest.mark.slow
+
 PABULIB_FILES = Path(__file__).resolve().parent.parent / "data" / "pabulib"
 
 RANDOM_ELECTIONS = 600
