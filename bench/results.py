@@ -473,7 +473,7 @@ def measure_from_db(count: int, seed: int, url: str | None, projects: int = DB_P
         )
     return DbRun(
         ballots=count,
-        distinct=len(outcome.election.groups),
+        distinct=outcome.election.distinct,
         projects=projects,
         database="sqlite" if url is None else url.split(":", 1)[0],
         fill_s=fill_s,
