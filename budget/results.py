@@ -21,7 +21,7 @@ of integers, as pabutools' own rationals are exact.
 """
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from math import gcd
 
@@ -110,7 +110,7 @@ class Election:
         return GroupedElection(self.projects, self.budget, tuple(counted.items()))
 
     def counted(self) -> "CountedElection":
-        return self.grouped().counted()
+        return _counted(self.projects, self.budget, Counter(self.ballots).items())
 
 
 @dataclass(frozen=True)
@@ -167,17 +167,7 @@ class GroupedElection:
 
     def counted(self) -> "CountedElection":
         """The same election in arrays, as the rules count it."""
-        position = {project.id: number for number, project in enumerate(self.projects)}
-        members = numpy.fromiter(
-            (position[id] for ballot, _ in self.groups for id in ballot), dtype=numpy.intp
-        )
-        lengths = numpy.fromiter(
-            (len(ballot) for ballot, _ in self.groups), dtype=numpy.intp, count=len(self.groups)
-        )
-        counts = numpy.fromiter(
-            (times for _, times in self.groups), dtype=numpy.int64, count=len(self.groups)
-        )
-        return CountedElection(self.projects, self.budget, members, lengths, counts)
+        return _counted(self.projects, self.budget, self.groups)
 
 
 @dataclass(frozen=True, eq=False)
@@ -260,6 +250,21 @@ class CountedElection:
 
 
 AnyElection = Election | GroupedElection | CountedElection
+
+
+def _counted(
+    projects: tuple[Project, ...], budget: int, groups: Collection[tuple[Ballot, int]]
+) -> CountedElection:
+    """Checked ballots (known ids, each once) with how many cast each, in arrays."""
+    position = {project.id: number for number, project in enumerate(projects)}
+    members = numpy.fromiter(
+        (position[id] for ballot, _ in groups for id in ballot), dtype=numpy.intp
+    )
+    lengths = numpy.fromiter(
+        (len(ballot) for ballot, _ in groups), dtype=numpy.intp, count=len(groups)
+    )
+    counts = numpy.fromiter((times for _, times in groups), dtype=numpy.int64, count=len(groups))
+    return CountedElection(projects, budget, members, lengths, counts)
 
 
 def _is_count(times: object) -> bool:
