@@ -9,15 +9,17 @@ order of pabutools' default `lexico_tie_breaking`. It is arbitrary but public, c
 after the vote by anyone, and lets anybody recompute the results with pabutools unchanged; an
 edition that wants numbers to sort as numbers gives ids of equal length ("07", "10").
 
-Speed comes from two facts. Voters with identical ballots are indistinguishable, so ballots are
-counted once per distinct ballot: a `GroupedElection` holds each distinct ballot once with the
-number of citizens who cast it, which is how a national vote is read from the database (a
-million ballots, a few hundred thousand distinct ones), and every rule works on that form. And
-during Equal Shares voters who paid the same so far hold the same budget: they are followed in
-"classes" (those who gave all they had in one), each distinct ballot's class kept in a numpy
-array, so that a project's supporters per class are counted in C. Budgets are whole numbers
-over one common denominator: comparisons that decide a winner are exact cross-multiplications
-of integers, as pabutools' own rationals are exact.
+Speed comes from three things. Voters with identical ballots are indistinguishable, so ballots
+are counted once per distinct ballot, with the number of citizens who cast it: a national vote
+(a million ballots, a few hundred thousand distinct ones) is read from the database into a
+`CountedElection`, three numpy arrays and no Python object per ballot, and every rule counts
+on that form (an `Election` or a `GroupedElection` is put in it first). Equal Shares keeps each
+distinct ballot's budget in a numpy array of floats, and trusts a float comparison only with a
+margin far above the floats' rounding: a choice closer than that (a tie, a project its
+supporters can only just afford) sends the run to exact arithmetic, where budgets are whole
+numbers over one common denominator and the comparisons that decide a winner are exact
+cross-multiplications of integers, as pabutools' own rationals are exact. So the winners are
+always those of exact arithmetic; floats only make the usual case fast.
 """
 
 from collections import Counter
@@ -219,13 +221,17 @@ class CountedElection:
             raise ValueError("a ballot names a project that is not on the ballot")
         if counts.size and counts.min() < 1:
             raise ValueError("a ballot is cast a whole number of times, at least once")
+        # As signed integers (unsigned ones would wrap below), an empty array of any type too.
+        members, lengths, counts = (
+            array.astype(numpy.int64, copy=False) for array in (members, lengths, counts)
+        )
         ballot = numpy.repeat(numpy.arange(len(lengths), dtype=numpy.int64), lengths)
         # Projects in increasing order within each ballot cannot be there twice: a check in
         # one pass, where sorting would take longer than counting.
         increasing = numpy.diff(members) > 0
         if not numpy.all(increasing | (ballot[1:] != ballot[:-1])):
             # Each (ballot, project) once, ballots kept in their order.
-            pairs = numpy.unique(ballot * len(listed) + members.astype(numpy.int64))
+            pairs = numpy.unique(ballot * len(listed) + members)
             members = pairs % len(listed)
             lengths = numpy.bincount(pairs // len(listed), minlength=len(lengths))
         return cls(
@@ -415,12 +421,13 @@ class _EqualShares:
     """Runs of Equal Shares on one election, for successive shares per voter.
 
     Projects with at least one vote are numbered 0..m-1 and kept in the order of the election.
-    Voters are followed by "class": the voters of a class hold the same budget. All start in
-    class 0; when a project is selected, the voters of each class supporting it move to a new
-    class, or to the broke one (`BROKE`) when they gave all they had, where most of them end.
-    Each distinct ballot has its class in an array updated in place (numpy), and a project's
-    supporters per class are counted only when a run looks at the project, over the distinct
-    ballots holding it."""
+    A run is made in floats, each distinct ballot's budget in a numpy array, unless a choice is
+    too close to call in floats; then it is made again exactly. There, voters are followed by
+    "class": the voters of a class hold the same budget. All start in class 0; when a project
+    is selected, the voters of each class supporting it move to a new class, or to the broke
+    one (`BROKE`) when they gave all they had, where most of them end. Each distinct ballot has
+    its class in an array updated in place (numpy), and a project's supporters per class are
+    counted only when a run looks at the project, over the distinct ballots holding it."""
 
     BROKE = 1
 

@@ -356,3 +356,18 @@ def test_ballots_in_arrays_that_do_not_hold_together_are_refused(
         CountedElection.of(
             {"a": 10, "b": 10}, 20, numpy.array(members), numpy.array(lengths), numpy.array(counts)
         )
+
+
+def test_ballots_in_arrays_of_any_integer_type_or_none_at_all_are_counted() -> None:
+    unsigned = CountedElection.of(
+        {"a": 10, "b": 10},
+        20,
+        numpy.array([1, 0, 1], dtype=numpy.uint8),
+        numpy.array([3], dtype=numpy.uint8),
+        numpy.array([2], dtype=numpy.uint16),
+    )
+    assert count_votes(unsigned) == {"a": 2, "b": 2}
+    nobody = CountedElection.of({"a": 10}, 20, numpy.array([]), numpy.array([]), numpy.array([]))
+    assert nobody.voters == 0
+    assert count_votes(nobody) == {"a": 0}
+    assert equal_shares(nobody).winners == greedy(nobody).winners == ()
