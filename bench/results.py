@@ -26,12 +26,15 @@ What is timed, on the same instance, for each rule:
 With `--from-db`, a national vote instead, end to end as `pbbot results` and /results count it:
 a database (a temporary SQLite file, or `--database URL`, e.g. an empty PostgreSQL database) is
 filled with an edition of 300 projects (or `--projects`; 5 000 to 80 000 €, an envelope of
-5 000 000 €) and N published ballots (default 1 000 000) of skewed popularity, not timed; then,
-for each rule, what
-is timed is `edition_results`: reading the projects and the ballots grouped by the database,
-building the election of distinct ballots and computing the winners, best of a few repeats, in
-wall time and in this process's CPU time (the machine may be shared; PostgreSQL's own CPU is not
-in the latter). The winners are checked against the rules run on the ballots one by one.
+5 000 000 €) and N published ballots (default 1 000 000) of skewed popularity, not timed; then
+what is timed is `edition_results`: reading the projects and the ballots grouped by the
+database, turning them into the arrays the rules count on and computing the winners. The two
+rules are timed in turn (greedy, Equal Shares, greedy...), five times each, and the medians
+reported, in wall time and in this process's CPU time (the machine may be shared; PostgreSQL's
+own CPU is not in the latter), with the load average. PostgreSQL's table is vacuumed after
+the filling, as autovacuum does soon after a real close. The winners are checked against the
+rules run on the ballots one by one, and the report says how many runs of Equal Shares had a
+choice too close to call in floats and were made exactly.
 
     python -m bench.results --from-db                      # 1 000 000 ballots, SQLite
     python -m bench.results --from-db --ballots 100000 --database postgresql://...
@@ -41,6 +44,7 @@ The last line of output is one JSON object with the figures of the largest numbe
 
 import argparse
 import json
+import os
 import random
 import time
 from collections.abc import Callable, Sequence
@@ -289,7 +293,7 @@ def summary(runs: Sequence[Run]) -> str:
 DB_PROJECTS = 300
 DB_ENVELOPE_EUROS = 5_000_000
 DB_DEFAULT_BALLOTS = 1_000_000
-DB_REPEATS = 3
+DB_REPEATS = 5
 DB_CHUNK = 20_000
 
 
@@ -335,6 +339,9 @@ class DbRun:
     fill_s: float
     greedy: DbRule
     mes: DbRule
+    mes_runs: int
+    mes_runs_exact: int
+    load: tuple[float, float]  # the 1-minute load average before and after the timings
 
 
 async def fill_database(
@@ -397,14 +404,21 @@ async def fill_database(
                 .where(EditionRow.id == stored.id)
                 .values(ballots_published_at=now)
             )
+        if engine.dialect.name == "postgresql":
+            # As autovacuum does within a minute or two of the close, long before the results
+            # phase: the planner's statistics, and the visibility map an index-only scan needs.
+            async with engine.connect() as connection:
+                autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+                await autocommit.exec_driver_sql("VACUUM ANALYZE ballots")
     finally:
         await engine.dispose()
     return time.perf_counter() - started, ballots, ids
 
 
-async def time_from_db(url: str, rule: str, repeats: int) -> tuple[float, float, float, Any]:
-    """Best wall and CPU time of `edition_results` under `rule`, the best time of reading the
-    grouped ballots alone, and the last results."""
+async def time_from_db(url: str, repeats: int) -> dict[str, tuple[float, float, float, Any]]:
+    """For each rule, the median wall and CPU time of `edition_results`, the median time of
+    reading the grouped ballots alone, and the last results; the rules timed in turn."""
+    import statistics
     from dataclasses import replace
 
     from bot.reports.results import edition_results
@@ -413,26 +427,54 @@ async def time_from_db(url: str, rule: str, repeats: int) -> tuple[float, float,
     from storage.unit_of_work import UnitOfWork
 
     engine = create_engine(url)
-    best_wall = best_cpu = best_read = float("inf")
-    outcome = None
+    times: dict[str, list[tuple[float, float, float]]] = {"greedy": [], "mes": []}
+    outcomes: dict[str, Any] = {}
     try:
         sessionmaker = create_sessionmaker(engine)
         for _ in range(repeats):
-            async with UnitOfWork(sessionmaker) as uow:
-                stored = await uow.editions.current(None)
-                assert stored is not None
-                edition = replace(stored.edition, results_rule=ResultsRule(rule))
-                stored = replace(stored, edition=edition)
-                wall, cpu = time.perf_counter(), time.process_time()
-                outcome = await edition_results(uow, stored)
-                best_wall = min(best_wall, time.perf_counter() - wall)
-                best_cpu = min(best_cpu, time.process_time() - cpu)
-                wall = time.perf_counter()
-                await uow.voting.ballot_groups(stored.id)
-                best_read = min(best_read, time.perf_counter() - wall)
+            for rule in times:
+                async with UnitOfWork(sessionmaker) as uow:
+                    stored = await uow.editions.current(None)
+                    assert stored is not None
+                    edition = replace(stored.edition, results_rule=ResultsRule(rule))
+                    stored = replace(stored, edition=edition)
+                    wall, cpu = time.perf_counter(), time.process_time()
+                    outcomes[rule] = await edition_results(uow, stored)
+                    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+                    read = time.perf_counter()
+                    await uow.voting.ballot_groups(stored.id)
+                    times[rule].append((wall, cpu, time.perf_counter() - read))
     finally:
         await engine.dispose()
-    return best_wall, best_cpu, best_read, outcome
+    return {
+        rule: (
+            statistics.median(t[0] for t in measured),
+            statistics.median(t[1] for t in measured),
+            statistics.median(t[2] for t in measured),
+            outcomes[rule],
+        )
+        for rule, measured in times.items()
+    }
+
+
+def equal_shares_runs_exact(election: Any) -> tuple[int, int]:
+    """How many runs of Equal Shares the increment loop makes, and how many of them had a
+    choice too close to call in floats and were made exactly (counted apart, not timed)."""
+    from bot.reports.results import SHARE_INCREMENT_CENTS
+
+    with (
+        mock.patch.object(
+            pbbot._EqualShares, "run", autospec=True, side_effect=pbbot._EqualShares.run
+        ) as run,
+        mock.patch.object(
+            pbbot._EqualShares,
+            "_run_exactly",
+            autospec=True,
+            side_effect=pbbot._EqualShares._run_exactly,
+        ) as exactly,
+    ):
+        equal_shares(election, voter_budget_increment=SHARE_INCREMENT_CENTS)
+    return int(run.call_count), int(exactly.call_count)
 
 
 def measure_from_db(count: int, seed: int, url: str | None, projects: int = DB_PROJECTS) -> DbRun:
@@ -446,9 +488,9 @@ def measure_from_db(count: int, seed: int, url: str | None, projects: int = DB_P
         database = url or f"sqlite:///{Path(folder) / 'national.db'}"
         source = (Path(__file__).resolve().parent.parent / "examples" / "namur.toml").read_text()
         fill_s, ballots, ids = asyncio.run(fill_database(database, seed, count, source, projects))
-        measured = {}
-        for rule in ("greedy", "mes"):
-            measured[rule] = asyncio.run(time_from_db(database, rule, DB_REPEATS))
+        load_before = os.getloadavg()[0]
+        measured = asyncio.run(time_from_db(database, DB_REPEATS))
+        load_after = os.getloadavg()[0]
     # The same vote counted ballot by ballot, as the tests compare it with pabutools.
     outcome = measured["greedy"][3]
     names = [election_id(id) for id in ids]
@@ -471,22 +513,27 @@ def measure_from_db(count: int, seed: int, url: str | None, projects: int = DB_P
             results.results.winners == expected[rule],
             len(results.results.winners),
         )
+    mes_runs, mes_runs_exact = equal_shares_runs_exact(outcome.election)
     return DbRun(
         ballots=count,
-        distinct=len(outcome.election.groups),
+        distinct=outcome.election.distinct,
         projects=projects,
         database="sqlite" if url is None else url.split(":", 1)[0],
         fill_s=fill_s,
         greedy=rules["greedy"],
         mes=rules["mes"],
+        mes_runs=mes_runs,
+        mes_runs_exact=mes_runs_exact,
+        load=(load_before, load_after),
     )
 
 
 def report_from_db(run: DbRun) -> str:
     rows = [
         f"{run.ballots:,} published ballots ({run.distinct:,} distinct) over {run.projects} "
-        f"projects, an envelope of {DB_ENVELOPE_EUROS:,} €, {run.database}; best of "
-        f"{DB_REPEATS}; the database filled in {run.fill_s:.1f} s (not timed)",
+        f"projects, an envelope of {DB_ENVELOPE_EUROS:,} €, {run.database}; medians of "
+        f"{DB_REPEATS}, the rules in turn; the database filled in {run.fill_s:.1f} s (not "
+        f"timed); load average {run.load[0]:.1f} before, {run.load[1]:.1f} after",
         "",
         f"{'rule':<7} {'end to end s':>12} {'CPU s':>7} {'of which read s':>15} "
         f"{'winners':>8} {'same winners':>12}",
@@ -496,6 +543,11 @@ def report_from_db(run: DbRun) -> str:
             f"{rule.name:<7} {rule.wall_s:>12.3f} {rule.cpu_s:>7.3f} {rule.read_wall_s:>15.3f} "
             f"{rule.winners:>8} {'yes' if rule.same_winners else 'NO':>12}"
         )
+    rows += [
+        "",
+        f"Equal Shares ran {run.mes_runs} times (the share per voter raised by 1 € between "
+        f"runs), {run.mes_runs_exact} of them made exactly (a choice too close for floats)",
+    ]
     return "\n".join(rows)
 
 
@@ -512,6 +564,9 @@ def summary_from_db(run: DbRun) -> str:
             "mes_s": round(run.mes.wall_s, 4),
             "mes_cpu_s": round(run.mes.cpu_s, 4),
             "read_s": round(min(run.greedy.read_wall_s, run.mes.read_wall_s), 4),
+            "mes_runs": run.mes_runs,
+            "mes_runs_exact": run.mes_runs_exact,
+            "load_average": [round(load, 2) for load in run.load],
             "same_winners": run.greedy.same_winners and run.mes.same_winners,
         }
     )

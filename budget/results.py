@@ -9,19 +9,21 @@ order of pabutools' default `lexico_tie_breaking`. It is arbitrary but public, c
 after the vote by anyone, and lets anybody recompute the results with pabutools unchanged; an
 edition that wants numbers to sort as numbers gives ids of equal length ("07", "10").
 
-Speed comes from two facts. Voters with identical ballots are indistinguishable, so ballots are
-counted once per distinct ballot: a `GroupedElection` holds each distinct ballot once with the
-number of citizens who cast it, which is how a national vote is read from the database (a
-million ballots, a few hundred thousand distinct ones), and every rule works on that form. And
-during Equal Shares voters who paid the same so far hold the same budget: they are followed in
-"classes" (those who gave all they had in one), each distinct ballot's class kept in a numpy
-array, so that a project's supporters per class are counted in C. Budgets are whole numbers
-over one common denominator: comparisons that decide a winner are exact cross-multiplications
-of integers, as pabutools' own rationals are exact.
+Speed comes from three things. Voters with identical ballots are indistinguishable, so ballots
+are counted once per distinct ballot, with the number of citizens who cast it: a national vote
+(a million ballots, a few hundred thousand distinct ones) is read from the database into a
+`CountedElection`, three numpy arrays and no Python object per ballot, and every rule counts
+on that form (an `Election` or a `GroupedElection` is put in it first). Equal Shares keeps each
+distinct ballot's budget in a numpy array of floats, and trusts a float comparison only with a
+margin far above the floats' rounding: a choice closer than that (a tie, a project its
+supporters can only just afford) sends the run to exact arithmetic, where budgets are whole
+numbers over one common denominator and the comparisons that decide a winner are exact
+cross-multiplications of integers, as pabutools' own rationals are exact. So the winners are
+always those of exact arithmetic; floats only make the usual case fast.
 """
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from math import gcd
 
@@ -109,6 +111,9 @@ class Election:
         counted = Counter(self.ballots)
         return GroupedElection(self.projects, self.budget, tuple(counted.items()))
 
+    def counted(self) -> "CountedElection":
+        return _counted(self.projects, self.budget, Counter(self.ballots).items())
+
 
 @dataclass(frozen=True)
 class GroupedElection:
@@ -162,8 +167,110 @@ class GroupedElection:
     def grouped(self) -> "GroupedElection":
         return self
 
+    def counted(self) -> "CountedElection":
+        """The same election in arrays, as the rules count it."""
+        return _counted(self.projects, self.budget, self.groups)
 
-AnyElection = Election | GroupedElection
+
+@dataclass(frozen=True, eq=False)
+class CountedElection:
+    """An election as the rules count it: each distinct ballot once with the number of citizens
+    who cast it, in three numpy arrays rather than a Python object per ballot, which is how a
+    national vote (a million ballots) is read from the database. `members` holds the projects of
+    every ballot one ballot after the other, each as its position in `projects`; `lengths` how
+    many projects each ballot holds (0 for an empty ballot); `counts` how many cast each.
+
+    Build it with `CountedElection.of`, which checks the arrays and merges a project given twice
+    in one ballot; the constructor trusts them. A ballot may appear more than once (the rules
+    count it the same), which a reading grouped by a text column can give."""
+
+    projects: tuple[Project, ...]
+    budget: int
+    members: "numpy.ndarray"
+    lengths: "numpy.ndarray"
+    counts: "numpy.ndarray"
+
+    @classmethod
+    def of(
+        cls,
+        projects: Iterable[Project] | Mapping[str, int],
+        budget: int,
+        members: "numpy.ndarray",
+        lengths: "numpy.ndarray",
+        counts: "numpy.ndarray",
+    ) -> "CountedElection":
+        if isinstance(projects, Mapping):
+            listed = tuple(Project(id, cost) for id, cost in projects.items())
+        else:
+            listed = tuple(projects)
+        # The projects and the budget checked as an Election checks them.
+        Election(listed, budget, ())
+        members, lengths, counts = (
+            numpy.asarray(members),
+            numpy.asarray(lengths),
+            numpy.asarray(counts),
+        )
+        for name, array in (("members", members), ("lengths", lengths), ("counts", counts)):
+            if array.ndim != 1 or (array.size and array.dtype.kind not in "iu"):
+                raise ValueError(f"{name} must be a one-dimensional array of whole numbers")
+        if len(lengths) != len(counts):
+            raise ValueError("lengths and counts must give one number per ballot")
+        if (lengths.size and lengths.min() < 0) or int(lengths.sum()) != len(members):
+            raise ValueError("the lengths of the ballots must add up to the members given")
+        if members.size and (members.min() < 0 or members.max() >= len(listed)):
+            raise ValueError("a ballot names a project that is not on the ballot")
+        if counts.size and counts.min() < 1:
+            raise ValueError("a ballot is cast a whole number of times, at least once")
+        # As signed integers (unsigned ones would wrap below), an empty array of any type too.
+        members, lengths, counts = (
+            array.astype(numpy.int64, copy=False) for array in (members, lengths, counts)
+        )
+        ballot = numpy.repeat(numpy.arange(len(lengths), dtype=numpy.int64), lengths)
+        # Projects in increasing order within each ballot cannot be there twice: a check in
+        # one pass, where sorting would take longer than counting.
+        increasing = numpy.diff(members) > 0
+        if not numpy.all(increasing | (ballot[1:] != ballot[:-1])):
+            # Each (ballot, project) once, ballots kept in their order.
+            pairs = numpy.unique(ballot * len(listed) + members)
+            members = pairs % len(listed)
+            lengths = numpy.bincount(pairs // len(listed), minlength=len(lengths))
+        return cls(
+            listed,
+            budget,
+            members.astype(numpy.intp, copy=False),
+            lengths.astype(numpy.intp, copy=False),
+            counts.astype(numpy.int64, copy=False),
+        )
+
+    @property
+    def voters(self) -> int:
+        return int(self.counts.sum())
+
+    @property
+    def distinct(self) -> int:
+        """How many ballots are held (each distinct ballot once, when read grouped)."""
+        return len(self.counts)
+
+    def counted(self) -> "CountedElection":
+        return self
+
+
+AnyElection = Election | GroupedElection | CountedElection
+
+
+def _counted(
+    projects: tuple[Project, ...], budget: int, groups: Collection[tuple[Ballot, int]]
+) -> CountedElection:
+    """Checked ballots (known ids, each once) with how many cast each, in arrays."""
+    position = {project.id: number for number, project in enumerate(projects)}
+    members = numpy.fromiter(
+        (position[id] for ballot, _ in groups for id in ballot), dtype=numpy.intp
+    )
+    lengths = numpy.fromiter(
+        (len(ballot) for ballot, _ in groups), dtype=numpy.intp, count=len(groups)
+    )
+    counts = numpy.fromiter((times for _, times in groups), dtype=numpy.int64, count=len(groups))
+    return CountedElection(projects, budget, members, lengths, counts)
 
 
 def _is_count(times: object) -> bool:
@@ -210,8 +317,7 @@ def ranking(election: AnyElection, results: Results) -> list[Standing]:
 
 def count_votes(election: AnyElection) -> dict[str, int]:
     """For each project, the number of ballots that hold it."""
-    votes, _ = _tally(election)
-    return votes
+    return _tally(election.counted())
 
 
 def compute_results(
@@ -234,7 +340,7 @@ def greedy(election: AnyElection) -> Results:
 
     This is pabutools' `greedy_utilitarian_welfare` with cost satisfaction (votes × cost per
     unit of cost is the number of votes), less the projects with no vote."""
-    votes, _ = _tally(election)
+    votes = _tally(election.counted())
     skipped: dict[str, int] = {}
     winners = _fill_greedily(election, votes, [], skipped)
     return _results(ResultsRule.GREEDY, election, votes, winners, skipped)
@@ -255,26 +361,26 @@ def equal_shares(election: AnyElection, *, voter_budget_increment: int = 1) -> R
     sat_class=Cost_Sat)`, less the projects with no vote."""
     if voter_budget_increment <= 0:
         raise ValueError("the voter budget increment must be positive")
-    votes, groups = _tally(election)
-    shares = _EqualShares(election, votes, groups)
+    counted = election.counted()
+    votes = _tally(counted)
+    shares = _EqualShares(counted, votes)
     chosen = shares.iterated(voter_budget_increment)
     skipped: dict[str, int] = {}
     winners = _fill_greedily(election, votes, chosen, skipped)
     return _results(ResultsRule.EQUAL_SHARES, election, votes, winners, skipped)
 
 
-def _tally(election: AnyElection) -> tuple[dict[str, int], Mapping[Ballot, int]]:
-    """Votes per project and the distinct ballots with how many times each was cast."""
-    groups: Mapping[Ballot, int]
-    if isinstance(election, GroupedElection):
-        groups = dict(election.groups)
-    else:
-        groups = Counter(election.ballots)
-    votes = dict.fromkeys((project.id for project in election.projects), 0)
-    for ballot, count in groups.items():
-        for id in ballot:
-            votes[id] += count
-    return votes, groups
+def _tally(election: CountedElection) -> dict[str, int]:
+    """Votes per project, in the order of the election."""
+    return dict(zip((p.id for p in election.projects), _votes(election).tolist(), strict=True))
+
+
+def _votes(election: CountedElection) -> "numpy.ndarray":
+    """Votes per project position, as whole numbers."""
+    cast = numpy.repeat(election.counts, election.lengths)
+    # Summed in floats by bincount (in C), exact below 2**53 voters.
+    votes = numpy.bincount(election.members, weights=cast, minlength=len(election.projects))
+    return votes.astype(numpy.int64)
 
 
 def _fill_greedily(
@@ -307,38 +413,41 @@ def _results(
     return Results(rule, tuple(winners), votes, sum(cost[id] for id in winners), skipped)
 
 
+class _TooClose(Exception):
+    """A choice of Equal Shares that floats cannot make safely: it is made exactly."""
+
+
 class _EqualShares:
     """Runs of Equal Shares on one election, for successive shares per voter.
 
     Projects with at least one vote are numbered 0..m-1 and kept in the order of the election.
-    Voters are followed by "class": the voters of a class hold the same budget. All start in
-    class 0; when a project is selected, the voters of each class supporting it move to a new
-    class, or to the broke one (`BROKE`) when they gave all they had, where most of them end.
-    Each distinct ballot has its class in an array updated in place (numpy), and a project's
-    supporters per class are counted only when a run looks at the project, over the distinct
-    ballots holding it."""
+    A run is made in floats, each distinct ballot's budget in a numpy array, unless a choice is
+    too close to call in floats; then it is made again exactly. There, voters are followed by
+    "class": the voters of a class hold the same budget. All start in class 0; when a project
+    is selected, the voters of each class supporting it move to a new class, or to the broke
+    one (`BROKE`) when they gave all they had, where most of them end. Each distinct ballot has
+    its class in an array updated in place (numpy), and a project's supporters per class are
+    counted only when a run looks at the project, over the distinct ballots holding it."""
 
     BROKE = 1
 
-    def __init__(
-        self, election: AnyElection, votes: Mapping[str, int], groups: Mapping[Ballot, int]
-    ):
-        supported = [p for p in election.projects if votes[p.id] > 0]
-        index = {p.id: i for i, p in enumerate(supported)}
-        self.ids = [p.id for p in supported]
-        self.costs = [p.cost for p in supported]
-        self.votes = [votes[p.id] for p in supported]
+    def __init__(self, election: CountedElection, votes: Mapping[str, int]):
+        supported = [n for n, p in enumerate(election.projects) if votes[p.id] > 0]
+        self.ids = [election.projects[n].id for n in supported]
+        self.costs = [election.projects[n].cost for n in supported]
+        self.votes = [votes[id] for id in self.ids]
         self.budget = election.budget
-        self.voters = sum(groups.values())
-        # For each project, the distinct ballots (numbered) holding it, and what each weighs.
-        holding: list[list[int]] = [[] for _ in supported]
-        for number, ballot in enumerate(groups):
-            for id in ballot:
-                holding[index[id]].append(number)
-        weights = numpy.fromiter(groups.values(), dtype=numpy.float64, count=len(groups))
-        self.ballots_of = [numpy.array(numbers, dtype=numpy.intp) for numbers in holding]
+        self.voters = election.voters
+        self.distinct = election.distinct
+        # For each project, the distinct ballots (numbered) holding it, and what each weighs:
+        # the ballots' projects turned around by one stable sort rather than a loop.
+        ballot = numpy.repeat(numpy.arange(self.distinct, dtype=numpy.intp), election.lengths)
+        order = numpy.argsort(election.members, kind="stable")
+        per_project = numpy.bincount(election.members, minlength=len(election.projects))
+        holding = numpy.split(ballot[order], numpy.cumsum(per_project)[:-1])
+        weights = election.counts.astype(numpy.float64)
+        self.ballots_of = [holding[n] for n in supported]
         self.weights_of = [weights[numbers] for numbers in self.ballots_of]
-        self.distinct = len(groups)
 
     def iterated(self, increment: int) -> list[str]:
         """Raise the share per voter by `increment` until the outcome would overspend or no
@@ -366,7 +475,97 @@ class _EqualShares:
 
     def run(self, share: int, denominator: int) -> list[int]:
         """One run of Equal Shares where every voter starts with share / denominator; return the
-        selected projects in order.
+        selected projects in order: in floats when every choice is clear, otherwise exactly."""
+        try:
+            return self._run_in_floats(share / denominator)
+        except _TooClose:
+            return self._run_exactly(share, denominator)
+
+    # Float decisions are trusted only with this margin, relative to the values compared: each
+    # voter's budget goes through one subtraction per selected project (a few hundred at most)
+    # and numpy's sums of a few million terms lose far less than this, so a choice the floats
+    # make with this margin is the choice exact arithmetic makes.
+    MARGIN = 1e-9
+
+    def _run_in_floats(self, start: float) -> list[int]:
+        """One run in floats, each distinct ballot's budget in a numpy array; `_TooClose` as
+        soon as a choice is too close to call in floats (a tie, or a project its supporters
+        can only just afford), for the run to be made exactly instead."""
+        budgets = numpy.full(self.distinct, start)
+        candidates = set(range(len(self.costs)))
+        # A lower bound of each project's price per unit of cost (rho): it only grows as
+        # budgets shrink, and is at least what an equal split among all supporters asks.
+        lower = {i: (1 - self.MARGIN) / self.votes[i] for i in candidates}
+        winners: list[int] = []
+        while candidates:
+            # (rho, its margin, the price each payer pays, project)
+            best: tuple[float, float, float, int] | None = None
+            looked: list[tuple[float, float]] = []
+            for i in sorted(candidates, key=lower.__getitem__):
+                if best is not None and lower[i] > best[0] + best[1]:
+                    break
+                priced = self._price_in_floats(budgets, i)
+                if priced is None:
+                    candidates.discard(i)  # its supporters can no longer pay for it
+                    continue
+                rho, margin, price = priced
+                lower[i] = rho - margin
+                looked.append((rho, margin))
+                if best is None or rho < best[0]:
+                    best = (rho, margin, price, i)
+            if best is None:
+                break
+            rho, margin, price, chosen = best
+            if sum(other - other_margin <= rho + margin for other, other_margin in looked) > 1:
+                raise _TooClose  # another project may be as cheap
+            holding = self.ballots_of[chosen]
+            held = budgets[holding]
+            budgets[holding] = numpy.where(held > price, held - price, 0.0)
+            candidates.discard(chosen)
+            winners.append(chosen)
+        return winners
+
+    def _price_in_floats(
+        self, budgets: "numpy.ndarray", project: int
+    ) -> tuple[float, float, float] | None:
+        """(rho, its margin, price per payer) from the budgets in floats; None if the supporters
+        clearly cannot pay for the project; `_TooClose` if that is too close to tell."""
+        held = budgets[self.ballots_of[project]]
+        cost = float(self.costs[project])
+        supporters = self.votes[project]
+        price = cost / supporters
+        if held.min() >= price:
+            # Everyone can pay an equal part: the case of every project at first.
+            return price / cost, price / cost * self.MARGIN, price
+        weights = self.weights_of[project]
+        total = float(weights @ held)
+        if total < cost * (1 - self.MARGIN):
+            return None
+        if total <= cost * (1 + self.MARGIN):
+            raise _TooClose
+        order = numpy.argsort(held)
+        held, weights = held[order], weights[order]
+        # Supporters from the poorest: those before k give all they have, the others share the
+        # rest equally, k being the first who can pay that share.
+        paid = held * weights
+        gave_before = numpy.cumsum(paid)
+        gave_before -= paid
+        payers = numpy.cumsum(weights)
+        payers -= weights
+        numpy.subtract(supporters, payers, out=payers)
+        can_pay = cost - gave_before <= held * payers
+        if not can_pay.any():
+            raise _TooClose
+        k = int(numpy.argmax(can_pay))
+        price = float((cost - gave_before[k]) / payers[k])
+        # What is left to share can be a small difference of large sums: the margin is taken
+        # on what was subtracted too.
+        margin = (cost + float(gave_before[k])) * self.MARGIN / float(payers[k])
+        return price / cost, margin / cost, price
+
+    def _run_exactly(self, share: int, denominator: int) -> list[int]:
+        """One run of Equal Shares where every voter starts with share / denominator, in exact
+        arithmetic; return the selected projects in order.
 
         Budgets are numerators over a common denominator, multiplied up when a payment would
         not be a whole number of it; rather than rewriting every budget then, each budget keeps

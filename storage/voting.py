@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from budget.ballot import Project, check_ballot
 from budget.integrity import Tally
+from storage.ballot_groups import BallotGroups, published_groups
 from storage.constraints import is_violation
 from storage.sealing import Sealer
 from storage.tables import (
@@ -399,7 +400,7 @@ class Voting:
             for voter_id, sealed in await self._sealed(edition_id)
         ]
 
-    async def ballot_groups(self, edition_id: int) -> list[tuple[tuple[int, ...], int]]:
+    async def ballot_groups(self, edition_id: int) -> BallotGroups:
         """Each distinct ballot once, as its projects, with how many cast it: the published
         ones grouped by the database, or before the close the sealed ones, opened with the key
         (provisional) and grouped here."""
@@ -408,13 +409,8 @@ class Voting:
                 tuple(sorted(self._unsealed(edition_id, voter_id, sealed).project_ids))
                 for voter_id, sealed in await self._sealed(edition_id)
             )
-            return list(counted.items())
-        rows = await self.session.execute(
-            select(BallotRow.project_ids, func.count())
-            .where(BallotRow.edition_id == edition_id)
-            .group_by(BallotRow.project_ids)
-        )
-        return [(tuple(map(int, ids.split(","))) if ids else (), times) for ids, times in rows]
+            return BallotGroups.of(counted.items())
+        return await published_groups(self.session, edition_id)
 
     async def _sealed(self, edition_id: int) -> list[tuple[int, str]]:
         rows = await self.session.execute(

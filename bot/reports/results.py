@@ -2,9 +2,11 @@
 
 from dataclasses import dataclass
 
+import numpy
+
 from budget.ballot import Project
 from budget.edition import Edition
-from budget.results import GroupedElection, Results, Standing, compute_results, ranking
+from budget.results import CountedElection, Results, Standing, compute_results, ranking
 from conversations.results import Ranked
 from storage.editions import StoredEdition
 from storage.unit_of_work import UnitOfWork
@@ -26,7 +28,7 @@ class EditionResults:
     projects: tuple[Project, ...]
     results: Results
     # Each distinct ballot once, with how many cast it: what a national vote is counted on.
-    election: GroupedElection
+    election: CountedElection
     turnout: int
 
     def votes(self, project: Project) -> int:
@@ -50,12 +52,19 @@ async def edition_results(uow: UnitOfWork, stored: StoredEdition) -> EditionResu
     """The results, counted on the distinct ballots as the database groups them."""
     edition = stored.edition
     projects = tuple(await uow.projects.on_ballot(stored.id))
-    names = {project.id: election_id(project.id) for project in projects}
     groups = await uow.voting.ballot_groups(stored.id)
-    election = GroupedElection.of(
-        {names[project.id]: project.cost_cents for project in projects},
+    # Each project id as its position on the ballot; -1 for an id that is not on it, which
+    # the election refuses.
+    ids = numpy.array([project.id for project in projects], dtype=numpy.int64)
+    top = max(int(ids.max(initial=0)), int(groups.project_ids.max(initial=0)))
+    position = numpy.full(top + 1, -1, dtype=numpy.intp)
+    position[ids] = numpy.arange(len(ids))
+    election = CountedElection.of(
+        {election_id(project.id): project.cost_cents for project in projects},
         edition.envelope_cents,
-        ((map(names.__getitem__, ballot), times) for ballot, times in groups),
+        position[groups.project_ids],
+        groups.lengths,
+        groups.counts,
     )
     results = compute_results(
         election, edition.results_rule, voter_budget_increment=SHARE_INCREMENT_CENTS

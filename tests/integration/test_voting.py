@@ -193,3 +193,28 @@ async def test_identical_ballots_are_counted_together_before_and_after_the_close
     assert sorted(sorted(ballot.project_ids) for ballot in one_by_one) == sorted(
         sorted(ids) for ids in choices
     )
+
+
+async def test_published_ballots_are_grouped_empty_ones_and_many_digit_ids_included(
+    sessionmaker: Sessionmaker, edition_id: int
+) -> None:
+    """Published ballots as an edition that allows an empty envelope has them, read grouped
+    by the database in one text: each distinct ballot once, however its ids are written."""
+    stored = {"": 2, "7": 1, "12,345678": 3, "3,40,41": 1}
+    rows = [
+        {
+            "id": f"{n:032x}",
+            "edition_id": edition_id,
+            "envelope_cents": ENVELOPE,
+            "total_cents": 0,
+            "receipt": f"R{n:05d}",
+            "project_ids": ids,
+        }
+        for n, ids in enumerate(ids for ids, times in stored.items() for _ in range(times))
+    ]
+    async with sessionmaker() as session, session.begin():
+        await session.execute(insert(BallotRow), rows)
+    await publish(sessionmaker, edition_id)
+    async with UnitOfWork(sessionmaker) as uow:
+        groups = dict(await uow.voting.ballot_groups(edition_id))
+    assert groups == {(): 2, (7,): 1, (12, 345678): 3, (3, 40, 41): 1}

@@ -2,11 +2,13 @@
 
 import random
 
+import numpy
 import pytest
 
 from budget.edition import ResultsRule
 from budget.pabulib import PabulibError, format_pabulib, parse_pabulib, parse_pabulib_file
 from budget.results import (
+    CountedElection,
     Election,
     GroupedElection,
     Project,
@@ -313,3 +315,59 @@ def test_grouped_ballots_naming_an_unknown_project_or_listed_twice_are_refused()
         GroupedElection.of({"a": 10}, 20, [(["a"], 1), (["z"], 2)])
     with pytest.raises(ValueError, match="listed twice"):
         GroupedElection((Project("a", 10),), 20, ((frozenset("a"), 1), (frozenset("a"), 2)))
+
+
+def test_ballots_in_arrays_give_the_results_of_the_ballots_one_by_one() -> None:
+    """The arrays a national vote is read into: positions of the projects, a project given
+    twice in one ballot counted once, projects in any order within a ballot, and a ballot
+    listed twice (a grouped reading can give that) counted with both numbers."""
+    costs = {"a": 30, "b": 20, "c": 10}
+    counted = CountedElection.of(
+        costs,
+        40,
+        members=numpy.array([1, 0, 1, 2, 1, 0]),
+        lengths=numpy.array([3, 0, 1, 2]),
+        counts=numpy.array([4, 2, 3, 1]),
+    )
+    one_by_one = Election.of(
+        costs, 40, _ballots((4, ["a", "b"]), (2, []), (3, ["c"]), (1, ["a", "b"]))
+    )
+    assert counted.voters == 10
+    assert count_votes(counted) == {"a": 5, "b": 5, "c": 3}
+    for rule in ResultsRule:
+        assert compute_results(counted, rule) == compute_results(one_by_one, rule)
+
+
+@pytest.mark.parametrize(
+    ("members", "lengths", "counts", "fault"),
+    [
+        ([0, 3], [2], [1], "not on the ballot"),
+        ([0, -1], [2], [1], "not on the ballot"),
+        ([0, 1], [1], [1], "add up"),
+        ([0, 1], [1, 1], [1, 0], "at least once"),
+        ([0, 1], [1, 1], [1], "one number per ballot"),
+        ([0.5], [1], [1], "whole numbers"),
+    ],
+)
+def test_ballots_in_arrays_that_do_not_hold_together_are_refused(
+    members: list[float], lengths: list[int], counts: list[int], fault: str
+) -> None:
+    with pytest.raises(ValueError, match=fault):
+        CountedElection.of(
+            {"a": 10, "b": 10}, 20, numpy.array(members), numpy.array(lengths), numpy.array(counts)
+        )
+
+
+def test_ballots_in_arrays_of_any_integer_type_or_none_at_all_are_counted() -> None:
+    unsigned = CountedElection.of(
+        {"a": 10, "b": 10},
+        20,
+        numpy.array([1, 0, 1], dtype=numpy.uint8),
+        numpy.array([3], dtype=numpy.uint8),
+        numpy.array([2], dtype=numpy.uint16),
+    )
+    assert count_votes(unsigned) == {"a": 2, "b": 2}
+    nobody = CountedElection.of({"a": 10}, 20, numpy.array([]), numpy.array([]), numpy.array([]))
+    assert nobody.voters == 0
+    assert count_votes(nobody) == {"a": 0}
+    assert equal_shares(nobody).winners == greedy(nobody).winners == ()

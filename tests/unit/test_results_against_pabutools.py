@@ -14,10 +14,12 @@ explicitly so that these tests state the rule instead of relying on a default.
 
 import random
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 
@@ -38,6 +40,7 @@ from pabutools.rules import (
 )
 from pabutools.tiebreaking import TieBreakingRule, lexico_tie_breaking
 
+from budget import results
 from budget.pabulib import read_pabulib, write_pabulib
 from budget.results import Election, GroupedElection, count_votes, equal_shares, greedy
 
@@ -260,14 +263,32 @@ def test_both_rules_on_grouped_ballots_fund_what_pabutools_funds_on_random_elect
         )
 
 
+@contextmanager
+def runs_made_exactly() -> Iterator[list[int]]:
+    """Counts, in the list it gives, the runs of Equal Shares that floats left undecided."""
+    made: list[int] = []
+    exactly = results._EqualShares._run_exactly
+
+    def counted(shares: Any, share: int, denominator: int) -> list[int]:
+        made.append(1)
+        return exactly(shares, share, denominator)
+
+    with mock.patch.object(results._EqualShares, "_run_exactly", counted):
+        yield made
+
+
 def test_equal_shares_funds_what_pabutools_funds_on_random_elections() -> None:
     seen: Counter[str] = Counter()
     for seed in range(RANDOM_ELECTIONS):
         election = random_election(seed)
         instance, profile = to_pabutools(election)
         theirs = pabutools_equal_shares(instance, profile)
-        ours = equal_shares(election, voter_budget_increment=1).winners
+        with runs_made_exactly() as made:
+            ours = equal_shares(election, voter_budget_increment=1).winners
         assert_same_winners("equal shares", seed, election, ours, theirs)
+        # Ties are common in these small elections: both paths must be the reference's.
+        seen["decided in floats"] += not made
+        seen["a run made exactly"] += bool(made)
 
         reverse = reverse_lexico_tie_breaking(instance)
         seen["a tie decided"] += pabutools_equal_shares(instance, profile, reverse) != theirs
@@ -282,6 +303,43 @@ def test_equal_shares_funds_what_pabutools_funds_on_random_elections() -> None:
     assert seen["string order decided"] >= RANDOM_ELECTIONS // 8, seen
     assert seen["raised shares"] >= RANDOM_ELECTIONS // 6, seen
     assert seen["other winners than greedy"] >= RANDOM_ELECTIONS // 8, seen
+    assert seen["decided in floats"] >= RANDOM_ELECTIONS // 4, seen
+    assert seen["a run made exactly"] >= RANDOM_ELECTIONS // 4, seen
+
+
+def national_like(seed: int) -> GroupedElection:
+    """Up to 80 projects and 20 000 voters of skewed popularity, many of them with the same
+    ballot: too large for pabutools in a test, the size where Equal Shares runs in floats."""
+    rng = random.Random(seed)
+    count = rng.randint(10, 80)
+    costs = {f"{n:02}": rng.randrange(10, 160) * 500 for n in range(count)}
+    ids = list(costs)
+    popularity = [1 / rank ** rng.uniform(0.5, 1.2) for rank in range(1, count + 1)]
+    rng.shuffle(popularity)
+    voters = rng.randint(2_000, 20_000)
+    ballots = Counter(
+        frozenset(rng.choices(ids, popularity, k=1 + int(rng.expovariate(1 / 2))))
+        for _ in range(voters)
+    )
+    budget = sum(costs.values()) * rng.randint(20, 60) // 100
+    return GroupedElection.of(costs, budget, ballots.items())
+
+
+def test_equal_shares_in_floats_funds_what_exact_arithmetic_funds_on_national_like_votes() -> None:
+    """Large votes are counted in floats with a margin, and exactly only where a choice is too
+    close to call: the winners are those of exact arithmetic throughout."""
+    decided = 0
+    for seed in range(12):
+        election = national_like(seed)
+        with runs_made_exactly() as made:
+            fast = equal_shares(election, voter_budget_increment=100).winners
+        decided += not made
+        with mock.patch.object(
+            results._EqualShares, "_run_in_floats", side_effect=results._TooClose
+        ):
+            exact = equal_shares(election, voter_budget_increment=100).winners
+        assert fast == exact, f"seed {seed}"
+    assert decided >= 9
 
 
 # City-sized elections, through .pb files ------------------------------------------------------
