@@ -7,6 +7,7 @@ a number tried is a tag too short to name it."""
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -25,6 +26,20 @@ from storage.tables import CitizenRow, IntegrityAlarmRow, IntegrityCountRow, Int
 ACCOUNT_DIGITS, BLOCK_DIGITS, TAG_DIGITS = 32, 16, 4
 
 
+async def add_counts(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Add what units of work counted (`Integrity.take`) to the sums kept."""
+    if not rows:
+        return
+    insert = dialect_insert(session, IntegrityCountRow)
+    await session.execute(
+        insert.on_conflict_do_update(
+            index_elements=["edition_id", "tally", "item", "bucket"],
+            set_={"n": IntegrityCountRow.n + insert.excluded.n},
+        ),
+        rows,
+    )
+
+
 @dataclass(frozen=True)
 class StoredAlarm:
     id: int
@@ -37,6 +52,7 @@ class Integrity:
     def __init__(self, session: AsyncSession, sealer: Sealer | None = None) -> None:
         self.session = session
         self.sealer = sealer
+        self.pending: dict[tuple[int, str, str, datetime], int] = {}
 
     # -- fingerprints ----------------------------------------------------------------------
 
@@ -59,21 +75,26 @@ class Integrity:
     # -- recording -------------------------------------------------------------------------
 
     async def add(self, edition_id: int, counts: list[Count]) -> None:
-        """Add the counts to the sums kept, in the unit of work of what they count."""
+        """Add the counts to the sums kept, written when the unit of work of what they count
+        commits: many voters add to the same sums, and a sum's row stays locked from its
+        write to the commit, so the write comes last."""
         for count in counts:
-            insert = dialect_insert(self.session, IntegrityCountRow).values(
-                edition_id=edition_id,
-                tally=count.tally.value,
-                item=count.key,
-                bucket=EPOCH if count.bucket is None else count.bucket,
-                n=count.n,
+            key = (
+                edition_id,
+                count.tally.value,
+                count.key,
+                EPOCH if count.bucket is None else count.bucket,
             )
-            await self.session.execute(
-                insert.on_conflict_do_update(
-                    index_elements=["edition_id", "tally", "item", "bucket"],
-                    set_={"n": IntegrityCountRow.n + insert.excluded.n},
-                )
-            )
+            self.pending[key] = self.pending.get(key, 0) + count.n
+
+    def take(self) -> list[dict[str, Any]]:
+        """The sums to add, in one order for every unit of work: two that add to the same
+        rows lock them in the same order, and neither waits for the other in a circle."""
+        pending, self.pending = self.pending, {}
+        return [
+            {"edition_id": edition_id, "tally": tally, "item": item, "bucket": bucket, "n": n}
+            for (edition_id, tally, item, bucket), n in sorted(pending.items())
+        ]
 
     async def tried(self, edition_id: int, account: str, tag: str) -> bool:
         """Note that this account tried this number; False if it had already."""

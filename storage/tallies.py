@@ -11,13 +11,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from budget.figures import NONE, Count, Tally
 from storage.tables import CitizenRow, IdeaRow, TallyRow
 
+# What names one counter: its row is unique on these.
+KEY = ("edition_id", "day", "tally", "source", "district")
+
 
 def increment(dialect: str) -> Any:
     """One more on a counter, its row made if need be; two processes counting at once both
     count."""
     insert = (postgresql if dialect == "postgresql" else sqlite).insert(TallyRow)
     return insert.on_conflict_do_update(
-        index_elements=["edition_id", "day", "tally", "source", "district"],
+        index_elements=list(KEY),
         set_={"count": TallyRow.count + 1},
     )
 
@@ -26,7 +29,10 @@ async def count_all(where: AsyncConnection | AsyncSession, rows: list[dict[str, 
     if not rows:
         return
     bind = where.get_bind() if isinstance(where, AsyncSession) else where
-    await where.execute(increment(bind.dialect.name), rows)
+    # In one order for every transaction: two that count on the same rows lock them in the
+    # same order, and neither waits for the other in a circle.
+    ordered = sorted(rows, key=lambda row: tuple(str(row[name]) for name in KEY))
+    await where.execute(increment(bind.dialect.name), ordered)
 
 
 class Tallies:

@@ -31,7 +31,7 @@ from storage.editions import Editions
 from storage.figures import FigureQueries
 from storage.follow_ups import FollowUps
 from storage.ideas import Ideas
-from storage.integrity import Integrity
+from storage.integrity import Integrity, add_counts
 from storage.leases import Leases
 from storage.moderation import Moderation
 from storage.personal_data import PersonalData
@@ -162,6 +162,8 @@ class UnitOfWork:
         )
         processed = self._processed
         counted = self.tallies.take()
+        integrity_counted = self.integrity.take()
+        only_states = only_states and not integrity_counted
         try:
             if (staged or processed) and only_states and self._group_commit is not None:
                 await self._group_commit.write(
@@ -179,6 +181,7 @@ class UnitOfWork:
                 if writes:
                     await self.conversation_states.put(writes)
                 await count_all(session, counted)
+                await add_counts(session, integrity_counted)
                 await session.commit()
         except IntegrityError as error:
             if is_violation(error, "pk_processed_updates"):
@@ -203,6 +206,7 @@ class UnitOfWork:
         self._processed = None
         self._after_commit.clear()
         self.tallies.take()
+        self.integrity.take()
 
 
 def processed_rows(record: ProcessedRecord | None, sealer: Sealer | None) -> list[dict[str, Any]]:
