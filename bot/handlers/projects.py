@@ -39,7 +39,7 @@ async def list_projects(event: Message | CallbackQuery, turn: Turn) -> None:
 
 async def _list(turn: Turn, edit: bool = False) -> Reply:
     accountability = turn.uow.accountability
-    projects = {p.id: p for p in await turn.uow.projects.on_ballot(turn.stored.id)}
+    projects = {p.id: p for p in await turn.on_ballot()}
     stages = await accountability.latest_stages(turn.stored.id)
     lines = [
         FundedLine(projects[number], turn.edition.stage(stages.get(number, "")))

@@ -65,7 +65,7 @@ async def load_stand(state: FSMContext) -> StandState | None:
 
 
 async def stand_context(turn: Turn) -> StandContext:
-    projects = await turn.uow.projects.on_ballot(turn.stored.id)
+    projects = await turn.on_ballot()
     ordered = tuple(sorted(projects, key=lambda project: project.id))
     return StandContext(turn.edition, turn.now, ordered)
 

@@ -55,7 +55,7 @@ def router() -> Router:
 
 async def vote_context(turn: Turn) -> tuple[VoteContext, Voter | None]:
     assert turn.citizen is not None
-    projects = await turn.uow.projects.on_ballot(turn.stored.id)
+    projects = await turn.on_ballot()
     voter = await turn.uow.voting.voter(turn.stored.id, turn.citizen.id)
     ballot = await turn.uow.voting.ballot(turn.stored.id, voter) if voter else None
     cast = CastView(ballot.project_ids, ballot.version, ballot.receipt) if ballot else None
@@ -312,7 +312,7 @@ async def show_ranking(event: Message | CallbackQuery, turn: Turn) -> None:
     if not shown:
         turn.show(Reply("vote.ranking.hidden"))
         return
-    projects = await turn.uow.projects.on_ballot(turn.stored.id)
+    projects = await turn.on_ballot()
     votes = await turn.uow.voting.votes(turn.stored.id)
     turnout = await turn.uow.voting.turnout(turn.stored.id)
     ranked = sorted(projects, key=lambda p: (-votes[p.id], p.id))

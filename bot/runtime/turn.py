@@ -25,6 +25,7 @@ from bot.runtime.render import Renderer
 from bot.runtime.reply_queue import ReplyQueue, deliver
 from bot.runtime.settings import Settings
 from bot.runtime.unreachable_staff import UnreachableStaff
+from budget.ballot import Project
 from budget.edition import Edition
 from budget.roles import Role
 from conversations.replies import Reply
@@ -62,6 +63,29 @@ class EditionCache:
             finally:
                 self._refreshing = False
         return self._stored
+
+
+class BallotCache:
+    """The projects on an edition's ballot, read again after `refresh_seconds`, as the edition
+    itself is: the vote looks at them at every update, and reading a national ballot of 300
+    projects costs more than the rest of the update. A change made by another process (a
+    project put on the ballot, a cost corrected) is seen within that delay, as a change to the
+    edition is; one made by this process's updates, at once."""
+
+    def __init__(self, refresh_seconds: float) -> None:
+        self.refresh_seconds = refresh_seconds
+        self._read: dict[int, tuple[float, list[Project]]] = {}
+
+    async def on_ballot(self, uow: UnitOfWork, edition_id: int) -> list[Project]:
+        known = self._read.get(edition_id)
+        if known is not None and time.monotonic() - known[0] < self.refresh_seconds:
+            return known[1]
+        projects = await uow.projects.on_ballot(edition_id)
+        self._read[edition_id] = (time.monotonic(), projects)
+        return projects
+
+    def forget(self) -> None:
+        self._read.clear()
 
 
 # Accounts whose consent is kept in memory, at most.
@@ -129,10 +153,17 @@ class Turn:
     replies: ReplyQueue = field(default_factory=ReplyQueue)
     # The sender's staff roles, read once per update (see bot.runtime.staff_access).
     staff_roles: set[Role] | None = None
+    ballots: BallotCache | None = None
 
     @property
     def edition(self) -> Edition:
         return self.stored.edition
+
+    async def on_ballot(self) -> list[Project]:
+        """The projects on the edition's ballot (from the cache of them, if there is one)."""
+        if self.ballots is None:
+            return await self.uow.projects.on_ballot(self.stored.id)
+        return await self.ballots.on_ballot(self.uow, self.stored.id)
 
     async def consent(self, lang: str, source: str | None) -> Citizen:
         citizen = await self.uow.citizens.consent(self.user.id, lang, source, self.now)
@@ -277,6 +308,7 @@ class TurnMiddleware(BaseMiddleware):
         unreachable_staff: UnreachableStaff | None = None,
     ) -> None:
         self.editions = editions
+        self.ballots = BallotCache(editions.refresh_seconds)
         self.citizens = citizens
         self.renderer = renderer
         self.settings = settings
@@ -308,6 +340,7 @@ class TurnMiddleware(BaseMiddleware):
             stored=stored,
             citizen=citizen,
             citizens=self.citizens,
+            ballots=self.ballots,
             user=user,
             chat_id=chat.id,
             lang=citizen.language
@@ -326,6 +359,8 @@ class TurnMiddleware(BaseMiddleware):
                 turn.send(AnswerCallbackQuery(callback_query_id=turn.callback_query_id))
             uow.mark_processed(bot.id, event.update_id, recorded(turn.replies.methods))
             await uow.commit()
+            if uow.projects.changed:
+                self.ballots.forget()
             data["turnstile"].leave()
         except Exception as error:
             await uow.rollback()
