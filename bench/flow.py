@@ -15,6 +15,8 @@ PostgreSQL, COMMIT, ROLLBACK, pings), counted by SQLAlchemy's events.
     python -m bench.flow                        # 1 000 citizens on SQLite
     python -m bench.flow --citizens 50          # a quick smoke check
     python -m bench.flow --postgres postgresql+asyncpg://postgres@127.0.0.1:5432/test
+    python -m bench.flow --compare sqlite-loop  # SQLite's calls on aiosqlite's thread, then
+                                                # on the loop, alternated
 
 The last line of output is one JSON object with the figures.
 """
@@ -337,11 +339,14 @@ def build_echo_dispatcher() -> Dispatcher:
 
 
 @asynccontextmanager
-async def fresh_database(postgres: str | None, workdir: Path) -> AsyncIterator[Sessionmaker]:
-    """A new database, migrated, with the example edition loaded; gone afterwards."""
+async def fresh_database(
+    postgres: str | None, workdir: Path, sqlite_thread: bool = False
+) -> AsyncIterator[Sessionmaker]:
+    """A new database, migrated, with the example edition loaded; gone afterwards. With
+    `sqlite_thread`, SQLite's calls go through aiosqlite's thread instead of the loop."""
     if postgres is None:
         url = f"sqlite+aiosqlite:///{workdir / f'bench-{secrets.token_hex(4)}.db'}"
-        async with _prepared(url) as sessionmaker:
+        async with _prepared(url, sqlite_thread) as sessionmaker:
             yield sessionmaker
         return
     server = make_url(normalise_url(postgres))
@@ -364,8 +369,8 @@ async def fresh_database(postgres: str | None, workdir: Path) -> AsyncIterator[S
 
 
 @asynccontextmanager
-async def _prepared(url: str) -> AsyncIterator[Sessionmaker]:
-    engine = create_engine(url)
+async def _prepared(url: str, sqlite_thread: bool = False) -> AsyncIterator[Sessionmaker]:
+    engine = create_engine(url, sqlite_thread=sqlite_thread)
     try:
         await upgrade(engine)
         sessionmaker = create_sessionmaker(engine)
@@ -391,8 +396,10 @@ async def drive_pbbot(
     variant: str = "",
 ) -> Run:
     """With `variant` "without-caches", as pbbot was before its caches (each update reads
-    its citizen and states and commits alone, a ping before each use of a connection)."""
-    async with fresh_database(postgres, workdir) as sessionmaker:
+    its citizen and states and commits alone, a ping before each use of a connection); with
+    "sqlite-thread", as it was before SQLite's calls ran on the loop."""
+    sqlite_thread = variant == "sqlite-thread"
+    async with fresh_database(postgres, workdir, sqlite_thread) as sessionmaker:
         if variant == "without-caches":
             sessionmaker.kw["bind"].sync_engine.pool._pre_ping = postgres is not None
         dispatcher = build_dispatcher(
@@ -475,7 +482,7 @@ async def benchmark(citizens: int, postgres: str | None) -> Figures:
     )
 
 
-VARIANTS = {"caches": ("without-caches", "")}
+VARIANTS = {"caches": ("without-caches", ""), "sqlite-loop": ("sqlite-thread", "")}
 
 
 async def compare(
