@@ -80,10 +80,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    # On the loop, a wait for the lock stops the whole process, not one unit of work. Within
-    # the process nothing can make it wait: this connection is its only one. Another process
-    # (a command-line tool beside the bot) writes in short transactions of its own that go on
-    # while this one waits; before, every update queued behind them for the connection anyway.
+    # On the loop, a wait for the lock stops the whole process, not one unit of work. Nothing
+    # in the process can make it wait: this is its only connection, work sent off the loop
+    # included. Only another process writing (a command-line tool beside the bot) can, while
+    # its transaction lasts, which goes on meanwhile; every update queued behind it anyway.
+    # (SQLite waits at all only when a transaction's first statement is a write.)
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
 
