@@ -486,13 +486,18 @@ VARIANTS = {"caches": ("without-caches", ""), "sqlite-loop": ("sqlite-thread", "
 
 
 async def compare(
-    citizens: int, postgres: str | None, name: str, rounds: int
+    citizens: int, postgres: str | None, name: str, rounds: int, latency: bool = False
 ) -> dict[str, dict[str, float]]:
     """The baseline and the variant, alternated in one process (which goes first alternates
-    too), `rounds` times each: the medians of their throughput runs."""
+    too), `rounds` times each: the medians of their throughput runs, and with `latency` of
+    their p50 and p99 with citizens arriving at half the first run's throughput (the same
+    rate for every run)."""
     i18n = create_i18n()
     plans = [plan(index) for index in range(citizens)]
+    updates_per_citizen = sum(len(actions) for actions in plans) / citizens
     runs: dict[str, list[Run]] = {label: [] for label in VARIANTS[name]}
+    timed: dict[str, list[Run]] = {label: [] for label in VARIANTS[name]}
+    rate: float | None = None
     with tempfile.TemporaryDirectory(prefix="pbbot-bench-") as directory:
         for round_ in range(rounds):
             order = VARIANTS[name] if round_ % 2 == 0 else VARIANTS[name][::-1]
@@ -501,7 +506,14 @@ async def compare(
                 if run.failures:
                     raise RuntimeError(f"{label or 'pbbot'}: {run.failures[0]}")
                 runs[label].append(run)
-    return {
+                if not latency:
+                    continue
+                rate = rate or run.per_second / 2 / updates_per_citizen
+                run = await drive_pbbot(i18n, plans, postgres, Path(directory), rate, label)
+                if run.failures:
+                    raise RuntimeError(f"{label or 'pbbot'}: {run.failures[0]}")
+                timed[label].append(run)
+    medians = {
         label or "pbbot": {
             "updates_per_s": statistics.median(run.per_second for run in kept),
             "cpu_ms_per_update": statistics.median(run.cpu_ms_per_update for run in kept),
@@ -511,6 +523,13 @@ async def compare(
         }
         for label, kept in runs.items()
     }
+    for label, kept in timed.items():
+        if kept:
+            medians[label or "pbbot"] |= {
+                "p50_ms": statistics.median(run.percentile(50) for run in kept),
+                "p99_ms": statistics.median(run.percentile(99) for run in kept),
+            }
+    return medians
 
 
 def report(figures: Figures) -> str:
@@ -580,6 +599,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--rounds", type=int, default=3, help="with --compare, runs of each (default 3)"
     )
+    parser.add_argument(
+        "--latency",
+        action="store_true",
+        help="with --compare, also p50 and p99 with citizens arriving at half the first run's "
+        "throughput",
+    )
     args = parser.parse_args(argv)
     if args.citizens < 1:
         parser.error("--citizens must be at least 1")
@@ -587,14 +612,24 @@ def main(argv: Sequence[str] | None = None) -> None:
     for name in ("aiogram", "aiogram.event", "aiogram.dispatcher"):
         logging.getLogger(name).setLevel(logging.WARNING)
     if args.compare:
-        medians = asyncio.run(compare(args.citizens, args.postgres, args.compare, args.rounds))
+        medians = asyncio.run(
+            compare(args.citizens, args.postgres, args.compare, args.rounds, args.latency)
+        )
         print(f"medians of {args.rounds} alternated runs, {args.citizens} citizens")
-        print(f"{'':<16} {'updates/s':>10} {'CPU ms/update':>14} {'SQL/update':>11}")
+        print(
+            f"{'':<16} {'updates/s':>10} {'CPU ms/update':>14} {'SQL/update':>11}"
+            + (f" {'p50 ms':>8} {'p99 ms':>8}" if args.latency else "")
+        )
         for label, figures_of in medians.items():
             print(
                 f"{label:<16} {figures_of['updates_per_s']:>10.0f} "
                 f"{figures_of['cpu_ms_per_update']:>14.3f} "
                 f"{figures_of['sql_round_trips_per_update']:>11.2f}"
+                + (
+                    f" {figures_of['p50_ms']:>8.2f} {figures_of['p99_ms']:>8.2f}"
+                    if args.latency
+                    else ""
+                )
             )
         print(json.dumps({"compare": args.compare, **medians}), flush=True)
         return
