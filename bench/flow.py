@@ -16,6 +16,8 @@ PostgreSQL, COMMIT, ROLLBACK, pings), counted by SQLAlchemy's events.
     python -m bench.flow --citizens 50          # a quick smoke check
     python -m bench.flow --postgres postgresql+asyncpg://postgres@127.0.0.1:5432/test
     python -m bench.flow --compare hot-routes   # with and without a change, alternated
+    python -m bench.flow --compare sqlite-loop  # SQLite's calls on aiosqlite's thread, then
+                                                # on the loop, alternated
 
 The last line of output is one JSON object with the figures.
 """
@@ -340,11 +342,14 @@ def build_echo_dispatcher() -> Dispatcher:
 
 
 @asynccontextmanager
-async def fresh_database(postgres: str | None, workdir: Path) -> AsyncIterator[Sessionmaker]:
-    """A new database, migrated, with the example edition loaded; gone afterwards."""
+async def fresh_database(
+    postgres: str | None, workdir: Path, sqlite_thread: bool = False
+) -> AsyncIterator[Sessionmaker]:
+    """A new database, migrated, with the example edition loaded; gone afterwards. With
+    `sqlite_thread`, SQLite's calls go through aiosqlite's thread instead of the loop."""
     if postgres is None:
         url = f"sqlite+aiosqlite:///{workdir / f'bench-{secrets.token_hex(4)}.db'}"
-        async with _prepared(url) as sessionmaker:
+        async with _prepared(url, sqlite_thread) as sessionmaker:
             yield sessionmaker
         return
     server = make_url(normalise_url(postgres))
@@ -367,8 +372,8 @@ async def fresh_database(postgres: str | None, workdir: Path) -> AsyncIterator[S
 
 
 @asynccontextmanager
-async def _prepared(url: str) -> AsyncIterator[Sessionmaker]:
-    engine = create_engine(url)
+async def _prepared(url: str, sqlite_thread: bool = False) -> AsyncIterator[Sessionmaker]:
+    engine = create_engine(url, sqlite_thread=sqlite_thread)
     try:
         await upgrade(engine)
         sessionmaker = create_sessionmaker(engine)
@@ -396,8 +401,10 @@ async def drive_pbbot(
     """With `variant` "without-caches", as pbbot was before its caches (each update reads
     its citizen and states and commits alone, a ping before each use of a connection); with
     "without-hot-routes", every update goes through aiogram's routers, the form's buttons
-    and answers included (bot.runtime.hot_routes)."""
-    async with fresh_database(postgres, workdir) as sessionmaker:
+    and answers included (bot.runtime.hot_routes); with "sqlite-thread", as it was before
+    SQLite's calls ran on the loop."""
+    sqlite_thread = variant == "sqlite-thread"
+    async with fresh_database(postgres, workdir, sqlite_thread) as sessionmaker:
         if variant == "without-caches":
             sessionmaker.kw["bind"].sync_engine.pool._pre_ping = postgres is not None
         dispatcher = build_dispatcher(
@@ -481,17 +488,26 @@ async def benchmark(citizens: int, postgres: str | None) -> Figures:
     )
 
 
-VARIANTS = {"caches": ("without-caches", ""), "hot-routes": ("without-hot-routes", "")}
+VARIANTS = {
+    "caches": ("without-caches", ""),
+    "hot-routes": ("without-hot-routes", ""),
+    "sqlite-loop": ("sqlite-thread", ""),
+}
 
 
 async def compare(
-    citizens: int, postgres: str | None, name: str, rounds: int
+    citizens: int, postgres: str | None, name: str, rounds: int, latency: bool = False
 ) -> dict[str, dict[str, Any]]:
     """The baseline and the variant, alternated in one process (which goes first alternates
-    too), `rounds` times each: the medians of their throughput runs, and each run's CPU."""
+    too), `rounds` times each: the medians of their throughput runs and each run's CPU, and
+    with `latency` their p50 and p99 with citizens arriving at half the first run's
+    throughput (the same rate for every run)."""
     i18n = create_i18n()
     plans = [plan(index) for index in range(citizens)]
+    updates_per_citizen = sum(len(actions) for actions in plans) / citizens
     runs: dict[str, list[Run]] = {label: [] for label in VARIANTS[name]}
+    timed: dict[str, list[Run]] = {label: [] for label in VARIANTS[name]}
+    rate: float | None = None
     with tempfile.TemporaryDirectory(prefix="pbbot-bench-") as directory:
         for round_ in range(rounds):
             order = VARIANTS[name] if round_ % 2 == 0 else VARIANTS[name][::-1]
@@ -500,7 +516,14 @@ async def compare(
                 if run.failures:
                     raise RuntimeError(f"{label or 'pbbot'}: {run.failures[0]}")
                 runs[label].append(run)
-    return {
+                if not latency:
+                    continue
+                rate = rate or run.per_second / 2 / updates_per_citizen
+                run = await drive_pbbot(i18n, plans, postgres, Path(directory), rate, label)
+                if run.failures:
+                    raise RuntimeError(f"{label or 'pbbot'}: {run.failures[0]}")
+                timed[label].append(run)
+    medians = {
         label or "pbbot": {
             "updates_per_s": statistics.median(run.per_second for run in kept),
             "cpu_ms_per_update": statistics.median(run.cpu_ms_per_update for run in kept),
@@ -511,6 +534,13 @@ async def compare(
         }
         for label, kept in runs.items()
     }
+    for label, kept in timed.items():
+        if kept:
+            medians[label or "pbbot"] |= {
+                "p50_ms": statistics.median(run.percentile(50) for run in kept),
+                "p99_ms": statistics.median(run.percentile(99) for run in kept),
+            }
+    return medians
 
 
 def report(figures: Figures) -> str:
@@ -580,6 +610,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--rounds", type=int, default=3, help="with --compare, runs of each (default 3)"
     )
+    parser.add_argument(
+        "--latency",
+        action="store_true",
+        help="with --compare, also p50 and p99 with citizens arriving at half the first run's "
+        "throughput",
+    )
     args = parser.parse_args(argv)
     if args.citizens < 1:
         parser.error("--citizens must be at least 1")
@@ -588,18 +624,30 @@ def main(argv: Sequence[str] | None = None) -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
     if args.compare:
         load_before = os.getloadavg()[0]
-        medians = asyncio.run(compare(args.citizens, args.postgres, args.compare, args.rounds))
+        medians = asyncio.run(
+            compare(args.citizens, args.postgres, args.compare, args.rounds, args.latency)
+        )
         load = [round(load_before, 1), round(os.getloadavg()[0], 1)]
         print(
             f"medians of {args.rounds} alternated runs, {args.citizens} citizens, "
             f"load average {load[0]} before, {load[1]} after"
         )
-        print(f"{'':<20} {'updates/s':>10} {'CPU ms/update':>14} {'SQL/update':>11}  each run")
+        print(
+            f"{'':<20} {'updates/s':>10} {'CPU ms/update':>14} {'SQL/update':>11}"
+            + (f" {'p50 ms':>8} {'p99 ms':>8}" if args.latency else "")
+            + "  each run"
+        )
         for label, figures_of in medians.items():
             print(
                 f"{label:<20} {figures_of['updates_per_s']:>10.0f} "
                 f"{figures_of['cpu_ms_per_update']:>14.3f} "
-                f"{figures_of['sql_round_trips_per_update']:>11.2f}  "
+                f"{figures_of['sql_round_trips_per_update']:>11.2f}"
+                + (
+                    f" {figures_of['p50_ms']:>8.2f} {figures_of['p99_ms']:>8.2f}"
+                    if args.latency
+                    else ""
+                )
+                + "  "
                 + " ".join(f"{cpu:.2f}" for cpu in figures_of["cpu_ms_each"])
             )
         print(json.dumps({"compare": args.compare, "load": load, **medians}), flush=True)

@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from storage.sqlite_on_the_loop import connector
+
 DEFAULT_URL = "sqlite+aiosqlite:///./pbbot.db"
 # PostgreSQL connections one process keeps (and may add under load).
 POOL_SIZE = 10
@@ -39,7 +41,10 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def create_engine(url: str, **options: Any) -> AsyncEngine:
+def create_engine(url: str, *, sqlite_thread: bool = False, **options: Any) -> AsyncEngine:
+    """With `sqlite_thread`, SQLite's calls go through aiosqlite's thread, as they did before
+    they ran on the loop (storage.sqlite_on_the_loop): `bench.flow --compare sqlite-loop`
+    measures both."""
     url = normalise_url(url)
     # An error names the statement that failed, never the values: they are what citizens wrote.
     options.setdefault("hide_parameters", True)
@@ -54,6 +59,8 @@ def create_engine(url: str, **options: Any) -> AsyncEngine:
     # One connection for the whole process: SQLite takes one writer at a time anyway, and
     # queueing in the pool is cheaper than threads spinning on a busy database. Transactions
     # never wait on the network (replies are sent after commit), so the queue stays short.
+    if not sqlite_thread:
+        options["async_creator"] = connector(url)
     engine = create_async_engine(url, pool_size=1, max_overflow=0, pool_timeout=60, **options)
     event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     event.listen(engine.sync_engine, "begin", _sqlite_begin)
@@ -73,6 +80,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # On the loop, a wait for the lock stops the whole process, not one unit of work. Nothing
+    # in the process can make it wait: this is its only connection, work sent off the loop
+    # included. Only another process writing (a command-line tool beside the bot) can, while
+    # its transaction lasts, which goes on meanwhile; every update queued behind it anyway.
+    # (SQLite waits at all only when a transaction's first statement is a write.)
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
 

@@ -1,6 +1,7 @@
 """One unit of work per update: repositories share one session; it commits once or rolls back."""
 
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -37,6 +38,7 @@ from storage.moderation import Moderation
 from storage.personal_data import PersonalData
 from storage.projects import Projects
 from storage.sealing import Sealer
+from storage.sqlite_on_the_loop import off_the_loop
 from storage.staff import Staff
 from storage.stands import Stands
 from storage.tallies import Tallies, count_all
@@ -125,6 +127,11 @@ class UnitOfWork:
         # Whatever was not committed is dropped: a failed update leaves no half-written trace.
         await self.rollback()
         await self.session.close()
+
+    def off_the_loop(self) -> AbstractAsyncContextManager[None]:
+        """This work's SQLite calls run on a worker thread until the block ends: for reads of
+        many rows, which would otherwise hold up every chat (storage.sqlite_on_the_loop)."""
+        return off_the_loop(self.session)
 
     def stage_state(self, key: str, entry: Entry) -> None:
         self.staged_states[key] = entry

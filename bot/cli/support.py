@@ -94,7 +94,9 @@ async def with_edition(
 
     engine = await prepared_engine(settings)
     try:
-        async with UnitOfWork(create_sessionmaker(engine), sealer=sealer_of(settings)) as uow:
+        unit = UnitOfWork(create_sessionmaker(engine), sealer=sealer_of(settings))
+        # Exports, figures and results read every row: on a thread, as the bot reads them.
+        async with unit as uow, uow.off_the_loop():
             stored = await uow.editions.current(settings.edition)
             if stored is None:
                 raise fail("no edition is loaded: run `pbbot edition load FILE.toml` first")

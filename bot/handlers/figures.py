@@ -38,7 +38,9 @@ async def show_figures(message: Message, command: CommandObject, turn: Turn) -> 
         except ValueError:
             turn.show(Reply("stats.usage"))
             return
-    figures = await turn.uow.figures.read(turn.edition, turn.stored.id, since)
+    # Every participant, idea and voter is read: on a thread, so the other chats go on.
+    async with turn.uow.off_the_loop():
+        figures = await turn.uow.figures.read(turn.edition, turn.stored.id, since)
     turn.show(figures_reply(figures, turn.edition, turn.renderer, turn.lang))
     renderer, lang = turn.renderer, turn.lang
     charts = []

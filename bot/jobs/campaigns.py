@@ -161,18 +161,20 @@ class Broadcaster:
                 run = await uow.campaigns.start_run(stored.id, due, now)
                 if run is None:
                     continue
-                people = await recipients(
-                    uow,
-                    stored_edition.id,
-                    campaign.audience,
-                    campaign.results_announcement,
-                    now,
-                )
-                if is_digest(campaign) and not await period_posts(
-                    uow, stored_edition.id, stored.id, due
-                ):
-                    people = []  # no progress since the last digest: nothing to tell
-                await uow.campaigns.enqueue(run.id, people, now)
+                # A whole audience is read and queued: on a thread, so the chats go on.
+                async with uow.off_the_loop():
+                    people = await recipients(
+                        uow,
+                        stored_edition.id,
+                        campaign.audience,
+                        campaign.results_announcement,
+                        now,
+                    )
+                    if is_digest(campaign) and not await period_posts(
+                        uow, stored_edition.id, stored.id, due
+                    ):
+                        people = []  # no progress since the last digest: nothing to tell
+                    await uow.campaigns.enqueue(run.id, people, now)
                 if not people:
                     await uow.campaigns.set_run_state(run.id, "done", now)
                 started.append(run)

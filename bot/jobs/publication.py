@@ -37,13 +37,15 @@ async def publish_closed_vote(
             return None
         if not stored.edition.vote_has_opened(now):
             return None
-        published = None
-        if not await uow.voting.published(stored.id):
-            published = await uow.voting.publish(stored.id, now)
-        results = False
-        if renderer is not None and stored.edition.is_open(Phase.RESULTS, now):
-            results = await publish_results(uow, stored, renderer, now)
-        await uow.commit()
+        # Every ballot is read and written: on a thread, so that the chats go on meanwhile.
+        async with uow.off_the_loop():
+            published = None
+            if not await uow.voting.published(stored.id):
+                published = await uow.voting.publish(stored.id, now)
+            results = False
+            if renderer is not None and stored.edition.is_open(Phase.RESULTS, now):
+                results = await publish_results(uow, stored, renderer, now)
+            await uow.commit()
     if published is not None:
         logger.info("the vote is closed: %s ballots published without their voters", published)
     if results:

@@ -182,7 +182,9 @@ async def test_a_paused_run_stops_with_the_rest_queued_and_resuming_sends_the_re
     sessionmaker: Sessionmaker, api: FakeBotApi, bot: Bot
 ) -> None:
     seeded = await seed_run(sessionmaker, 200)
-    sender = sender_on(sessionmaker, bot, 500)
+    # At most 50 claimed ahead: however slow the machine makes each call, the pause is seen
+    # before the sender has every message of the run under way.
+    sender = sender_on(sessionmaker, bot, 500, in_flight=50)
     running = asyncio.create_task(sender.run(seeded.run_id))
     await wait_for(lambda: len(api.accepted) >= 40)
     await set_run_state(sessionmaker, seeded.run_id, "paused")
