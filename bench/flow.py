@@ -183,8 +183,13 @@ class TimedSimulator(Simulator):
     recording session would otherwise hold every message of the run, and the garbage collector
     would spend long pauses walking through the stand-in's memory instead of the bot's."""
 
-    def __init__(self, dispatcher: Dispatcher, session: OfflineSession | None = None) -> None:
-        super().__init__(dispatcher, session)
+    def __init__(
+        self,
+        dispatcher: Dispatcher,
+        session: OfflineSession | None = None,
+        first_update_id: int | None = None,
+    ) -> None:
+        super().__init__(dispatcher, session, first_update_id)
         self.latencies: list[float] = []
         self.harness_cpu = 0.0
 
@@ -275,10 +280,11 @@ async def drive(
     plans: Sequence[Sequence[Action]],
     citizens_per_second: float | None = None,
     first_user_id: int = FIRST_USER_ID,
+    first_update_id: int | None = None,
 ) -> Run:
     """All citizens at once (closed loop), or arriving at a steady rate (open loop); each
     citizen's updates strictly in order, the next one fed as soon as the previous is handled."""
-    simulator = TimedSimulator(dispatcher)
+    simulator = TimedSimulator(dispatcher, first_update_id=first_update_id)
     citizens = [
         simulator.citizen(first_user_id + index, "en", f"Citizen {index}")
         for index in range(len(plans))

@@ -503,6 +503,9 @@ def report(figures: dict[str, Any], citizens: int, redis: str | None) -> str:
 # Citizens voting before the processes start together: the first updates of a process pay
 # for what Python, pydantic and SQLAlchemy build once.
 WARM_UP_CITIZENS = 5
+# Each process's citizens have user ids a million apart from the next process's; their
+# updates, ids this many times as far apart.
+UPDATE_IDS_PER_CITIZEN = 100
 
 
 def vote_plan(user_id: int) -> list[Action]:
@@ -585,6 +588,8 @@ async def _share(
             [vote_plan(first_user_id + n) for n in range(WARM_UP_CITIZENS)],
             None,
             first_user_id,
+            # Update ids as Telegram's: never the same twice, whichever process takes them.
+            first_update_id=first_user_id * UPDATE_IDS_PER_CITIZEN,
         )
         ready.put(len(warm.failures))
         await asyncio.to_thread(go.wait)
@@ -595,6 +600,7 @@ async def _share(
             [vote_plan(first_user_id + WARM_UP_CITIZENS + n) for n in range(citizens)],
             None,
             first_user_id + WARM_UP_CITIZENS,
+            first_update_id=(first_user_id + WARM_UP_CITIZENS) * UPDATE_IDS_PER_CITIZEN,
         )
         return Share(
             run.updates,

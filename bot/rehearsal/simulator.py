@@ -220,13 +220,21 @@ def _rows(markup: object) -> list[list[InlineKeyboardButton]]:
 class Simulator:
     """Feeds updates from simulated citizens to a dispatcher and keeps what each one saw."""
 
-    def __init__(self, dispatcher: Dispatcher, session: OfflineSession | None = None) -> None:
+    def __init__(
+        self,
+        dispatcher: Dispatcher,
+        session: OfflineSession | None = None,
+        first_update_id: int | None = None,
+    ) -> None:
         self.dispatcher = dispatcher
         self.session = session or OfflineSession()
         self.bot = Bot(OFFLINE_TOKEN, session=self.session)
         # Telegram's update ids only grow: a simulator started again on the same database
-        # (a restart, a new rehearsal) goes on from a number never used before.
-        self._update_ids = itertools.count(time.time_ns() // 1000)
+        # (a restart, a new rehearsal) goes on from a number never used before. Simulators
+        # feeding one database at once are each given a range of their own.
+        self._update_ids = itertools.count(
+            time.time_ns() // 1000 if first_update_id is None else first_update_id
+        )
         self._message_ids = itertools.count(10_000_000)
         self._callbacks = itertools.count(1)
         self.users: dict[int, Citizen] = {}
