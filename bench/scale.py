@@ -526,29 +526,23 @@ class Share:
     failures: list[str]
 
 
-def run_share(
-    url: str,
-    key_bytes: bytes,
-    first_user_id: int,
-    citizens: int,
-    redis: str | None,
-    ready: Any,
-    go: Any,
-    results: Any,
-) -> None:
+@dataclass(frozen=True)
+class Order:
+    """What one bot process is given: the database, the key, its citizens, the lock."""
+
+    url: str
+    key_bytes: bytes
+    first_user_id: int
+    citizens: int
+    redis: str | None
+
+
+def run_share(order: Order, ready: Any, go: Any, results: Any) -> None:
     """One bot process (started by multiprocessing): warm up, wait for the others, vote."""
-    results.put(asyncio.run(_share(url, key_bytes, first_user_id, citizens, redis, ready, go)))
+    results.put(asyncio.run(_share(order, ready, go)))
 
 
-async def _share(
-    url: str,
-    key_bytes: bytes,
-    first_user_id: int,
-    citizens: int,
-    redis: str | None,
-    ready: Any,
-    go: Any,
-) -> Share:
+async def _share(order: Order, ready: Any, go: Any) -> Share:
     import logging
 
     from aiogram.fsm.storage.base import DefaultKeyBuilder
@@ -562,14 +556,14 @@ async def _share(
 
     for name in ("aiogram", "aiogram.event", "aiogram.dispatcher"):
         logging.getLogger(name).setLevel(logging.WARNING)
-    engine = create_engine(url)
+    engine = create_engine(order.url)
     isolation = (
         RedisEventIsolation(
-            Redis.from_url(redis),
+            Redis.from_url(order.redis),
             key_builder=DefaultKeyBuilder(with_bot_id=True),
             lock_kwargs={"timeout": 30},
         )
-        if redis
+        if order.redis
         else None
     )
     # As `pbbot run` does on PostgreSQL: chats' locks in Redis when given, else in the database.
@@ -578,18 +572,18 @@ async def _share(
         create_sessionmaker(engine),
         create_i18n(),
         events_isolation=isolation,
-        chat_lock_in_database=redis is None,
-        sealer=Sealer(key_bytes),
+        chat_lock_in_database=order.redis is None,
+        sealer=Sealer(order.key_bytes),
     )
     try:
         warm = await drive(
             dispatcher,
             act_on_pbbot,
-            [vote_plan(first_user_id + n) for n in range(WARM_UP_CITIZENS)],
+            [vote_plan(order.first_user_id + n) for n in range(WARM_UP_CITIZENS)],
             None,
-            first_user_id,
+            order.first_user_id,
             # Update ids as Telegram's: never the same twice, whichever process takes them.
-            first_update_id=first_user_id * UPDATE_IDS_PER_CITIZEN,
+            first_update_id=order.first_user_id * UPDATE_IDS_PER_CITIZEN,
         )
         ready.put(len(warm.failures))
         await asyncio.to_thread(go.wait)
@@ -597,10 +591,10 @@ async def _share(
         run = await drive(
             dispatcher,
             act_on_pbbot,
-            [vote_plan(first_user_id + WARM_UP_CITIZENS + n) for n in range(citizens)],
+            [vote_plan(order.first_user_id + WARM_UP_CITIZENS + n) for n in range(order.citizens)],
             None,
-            first_user_id + WARM_UP_CITIZENS,
-            first_update_id=(first_user_id + WARM_UP_CITIZENS) * UPDATE_IDS_PER_CITIZEN,
+            order.first_user_id + WARM_UP_CITIZENS,
+            first_update_id=(order.first_user_id + WARM_UP_CITIZENS) * UPDATE_IDS_PER_CITIZEN,
         )
         return Share(
             run.updates,
@@ -650,11 +644,7 @@ async def partitioned(
                 spawn.Process(
                     target=run_share,
                     args=(
-                        url,
-                        key_bytes,
-                        4_000_000 + number * 1_000_000,
-                        share,
-                        redis,
+                        Order(url, key_bytes, 4_000_000 + number * 1_000_000, share, redis),
                         ready,
                         go,
                         results,
