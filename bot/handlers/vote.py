@@ -4,6 +4,7 @@ and /ranking."""
 
 import asyncio
 import secrets
+from collections.abc import Callable
 from dataclasses import replace
 
 from aiogram import F, Router
@@ -282,23 +283,25 @@ async def count_registration(turn: Turn, phone: str) -> None:
 
 
 async def phone_hash(turn: Turn, phone: str) -> str:
-    """The number's fingerprint, keyed with the key outside the database and slow to compute:
-    worked out in a thread, so that the other chats do not wait for it."""
-    sealer = turn.uow.sealer
-    if sealer is None:
-        raise LookupError("the phone fingerprint needs the key (SECRET_KEY_FILE)")
-    key = sealer.subkey("phone")
-    return await asyncio.to_thread(phone_fingerprint, phone, key, turn.edition.slug)
+    """The number's fingerprint, keyed with the key outside the database and slow to compute."""
+    return await _slow_fingerprint(turn, "phone", phone_fingerprint, phone)
 
 
 async def identity_hash(turn: Turn, reference: str) -> str:
     """An identity reference's fingerprint (as `budget.eligibility.identity_key` gives it), the
     same online and at a stand: keyed like the phone number's, under a key of its own."""
+    return await _slow_fingerprint(turn, "identity", identity_fingerprint, reference)
+
+
+async def _slow_fingerprint(
+    turn: Turn, purpose: str, compute: Callable[[str, bytes, str], str], value: str
+) -> str:
+    """Worked out in a thread, so that the other chats do not wait for it."""
     sealer = turn.uow.sealer
     if sealer is None:
-        raise LookupError("the identity fingerprint needs the key (SECRET_KEY_FILE)")
-    key = sealer.subkey("identity")
-    return await asyncio.to_thread(identity_fingerprint, reference, key, turn.edition.slug)
+        raise LookupError(f"the {purpose} fingerprint needs the key (SECRET_KEY_FILE)")
+    key = sealer.subkey(purpose)
+    return await asyncio.to_thread(compute, value, key, turn.edition.slug)
 
 
 def encode_vote(working: VoteState) -> Encode:
