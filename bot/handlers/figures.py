@@ -9,13 +9,6 @@ from aiogram.filters import Command, CommandObject
 from aiogram.methods import SendPhoto
 from aiogram.types import BufferedInputFile, Message
 
-from bot.reports.figure_charts import (
-    ideas_by_theme,
-    participants_per_day,
-    per_source,
-    png,
-    turnout_by_district,
-)
 from bot.reports.figures import figures_reply
 from bot.runtime.staff_access import StaffCommand
 from bot.runtime.turn import Turn
@@ -43,18 +36,23 @@ async def show_figures(message: Message, command: CommandObject, turn: Turn) -> 
         figures = await turn.uow.figures.read(turn.edition, turn.stored.id, since)
     turn.show(figures_reply(figures, turn.edition, turn.renderer, turn.lang))
     renderer, lang = turn.renderer, turn.lang
+    # matplotlib takes most of a second to import: every process of the bot would pay it at
+    # start for a command staff send a few times a week.
+    from bot.reports import figure_charts as draw
+
     charts = []
     if figures.by_day:
-        charts.append(("participants.png", participants_per_day(figures.by_day, renderer, lang)))
+        by_day = draw.participants_per_day(figures.by_day, renderer, lang)
+        charts.append(("participants.png", by_day))
     if any(source != NONE for source in figures.sources):
-        charts.append(("channels.png", per_source(figures.sources, renderer, lang)))
+        charts.append(("channels.png", draw.per_source(figures.sources, renderer, lang)))
     if figures.ideas_by_theme:
-        themes = ideas_by_theme(figures.ideas_by_theme, turn.edition, renderer, lang)
+        themes = draw.ideas_by_theme(figures.ideas_by_theme, turn.edition, renderer, lang)
         charts.append(("themes.png", themes))
     if any(t.voters or t.ballots for t in figures.turnout):
-        turnout = turnout_by_district(figures.turnout, turn.edition, renderer, lang)
+        turnout = draw.turnout_by_district(figures.turnout, turn.edition, renderer, lang)
         charts.append(("turnout.png", turnout))
     for name, figure in charts:
         # Drawn in a thread: the other chats do not wait for matplotlib.
-        photo = BufferedInputFile(await asyncio.to_thread(png, figure), filename=name)
+        photo = BufferedInputFile(await asyncio.to_thread(draw.png, figure), filename=name)
         turn.send(SendPhoto(chat_id=turn.chat_id, photo=photo))

@@ -6,7 +6,6 @@ from aiogram.filters import Command
 from aiogram.methods import SendPhoto
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 
-from bot.reports.charts import ranking_chart
 from bot.reports.results import EditionResults, edition_results, election_id, ranked
 from bot.runtime.callbacks import MenuButton
 from bot.runtime.turn import Turn
@@ -69,5 +68,8 @@ async def show_results(
 
 def chart(outcome: EditionResults, turn: Turn) -> bytes:
     """The chart in the reader's language, in the order of the ranking."""
+    # Imported here, as /stats's charts are: matplotlib would slow every process's start.
+    from bot.reports.charts import ranking_chart
+
     labels = {election_id(p.id): Localized(p.title) for p in outcome.projects}
     return ranking_chart(outcome.standings, labels, outcome.turnout, turn.renderer, turn.lang)
