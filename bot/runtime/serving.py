@@ -424,7 +424,10 @@ class Supervisor:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.context = multiprocessing.get_context("spawn")
+        # Workers are forked from a clean process that imported the bot once: a worker that
+        # died is serving again in a fraction of a second, not after seconds of imports.
+        self.context = multiprocessing.get_context("forkserver")
+        self.context.set_forkserver_preload([__name__])
         self.workers: dict[int, Any] = {}
         self.stopping = False
 

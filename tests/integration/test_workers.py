@@ -28,19 +28,36 @@ def database_url(request: pytest.FixtureRequest) -> str:
     return str(request.getfixturevalue("postgres_url"))
 
 
-def children(parent: int) -> list[int]:
-    """The worker processes of `parent` (multiprocessing's resource tracker aside)."""
-    found = []
+def _processes() -> dict[int, tuple[int, bytes]]:
+    """Every process: its parent and its command line."""
+    found = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
                 fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-                command = (entry / "cmdline").read_bytes()
+                found[int(entry.name)] = (int(fields[1]), (entry / "cmdline").read_bytes())
             except OSError:
                 continue
-            if int(fields[1]) == parent and b"spawn_main" in command:
-                found.append(int(entry.name))
     return found
+
+
+def children(supervisor: int) -> list[int]:
+    """The worker processes of `supervisor`: forked by the fork server it started."""
+    processes = _processes()
+    servers = {
+        pid
+        for pid, (parent, command) in processes.items()
+        if parent == supervisor and b"forkserver" in command
+    }
+    return [pid for pid, (parent, _) in processes.items() if parent in servers]
+
+
+def is_running(pid: int) -> bool:
+    try:
+        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
 
 
 async def consent_until_answered(client: TelegramClient, chat: int) -> None:
@@ -97,6 +114,7 @@ async def test_two_workers_serve_one_port_and_a_killed_one_is_started_again(
             await asyncio.sleep(0.1)
         workers = children(supervisor.pid)
         assert len(workers) == 2
+        seen = set(workers)
         await asyncio.gather(*(consent_until_answered(client, chat) for chat in range(1, 21)))
         os.kill(workers[0], signal.SIGKILL)
         await asyncio.gather(*(consent_until_answered(client, chat) for chat in range(21, 41)))
@@ -106,6 +124,7 @@ async def test_two_workers_serve_one_port_and_a_killed_one_is_started_again(
                 break
             await asyncio.sleep(0.1)
         assert len(children(supervisor.pid)) == 2, "the killed worker is started again"
+        seen.update(children(supervisor.pid))
         async with sessionmaker() as session:
             citizens = await session.scalar(select(func.count()).select_from(CitizenRow))
         assert citizens == 40
@@ -117,4 +136,4 @@ async def test_two_workers_serve_one_port_and_a_killed_one_is_started_again(
         await asyncio.wait_for(supervisor.wait(), timeout=60)
         await runner.cleanup()
     assert supervisor.returncode == 0
-    assert children(supervisor.pid) == []
+    assert not [pid for pid in seen if is_running(pid)], "no worker outlives its supervisor"
