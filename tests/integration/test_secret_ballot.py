@@ -29,6 +29,7 @@ from tests.support.app import (
     put_projects_on_the_ballot,
 )
 from tests.support.ballot_secrecy import Dump, dump, open_sealed, reachable, revealed
+from tests.support.databases import Snapshot, restore, snapshot
 from tests.support.voting import publish
 
 pytestmark = pytest.mark.slow
@@ -118,43 +119,52 @@ async def paper_ballots(app: App) -> dict[int, frozenset[int]]:
     return entered
 
 
+Ballots = dict[int, frozenset[int]]
+# The vote below, built once per database kind in each test process: the tests read it, and
+# each starts from the same rows.
+_BUILT: dict[str, tuple[Snapshot, Ballots]] = {}
+
+
 @pytest.fixture
-async def voted(
-    sessionmaker: async_sessionmaker[AsyncSession], edition_id: int
-) -> tuple[App, dict[int, frozenset[int]]]:
+async def ballots(
+    sessionmaker: async_sessionmaker[AsyncSession], edition_id: int, engine: AsyncEngine
+) -> Ballots:
+    """The vote: what each voter's ballot holds, by their Telegram id."""
+    if engine.dialect.name in _BUILT:
+        taken, ballots = _BUILT[engine.dialect.name]
+        await restore(engine, taken)
+        return ballots
     await put_projects_on_the_ballot(sessionmaker, edition_id)
     app = App(sessionmaker)
     app.clock.now = DURING_VOTE
     ballots = await a_vote(app)
     assert len(set(ballots.values())) == len(ballots), "each ballot says who cast it"
-    return app, ballots
+    _BUILT[engine.dialect.name] = (await snapshot(engine), ballots)
+    return ballots
 
 
 async def test_during_the_vote_the_database_alone_joins_no_voter_to_their_choice(
-    voted: tuple[App, dict[int, frozenset[int]]], engine: AsyncEngine
+    ballots: Ballots, engine: AsyncEngine
 ) -> None:
-    _, ballots = voted
     assert revealed(await dump(engine), ballots) == {}
 
 
 async def test_during_the_vote_the_key_opens_each_voters_own_ballot(
-    voted: tuple[App, dict[int, frozenset[int]]], engine: AsyncEngine
+    ballots: Ballots, engine: AsyncEngine
 ) -> None:
     """As designed: the bot shows voters their ballot and lets them change it, with the key.
     (And the reading of the database finds what is there to find.)"""
-    _, ballots = voted
     found = await dump(engine)
     open_sealed(found, TEST_SEALER)
     assert revealed(found, ballots) == ballots
 
 
 async def test_after_the_close_nothing_joins_a_voter_to_a_ballot_even_with_the_key(
-    voted: tuple[App, dict[int, frozenset[int]]],
+    ballots: Ballots,
     engine: AsyncEngine,
     edition_id: int,
     sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
-    _, ballots = voted
     assert await publish(sessionmaker, edition_id) == len(ballots)
     found = await dump(engine)
     # The figures' counters (casts, changes, withdrawals per day and district) are read too.
@@ -167,12 +177,11 @@ async def test_after_the_close_nothing_joins_a_voter_to_a_ballot_even_with_the_k
 
 
 async def test_a_choice_left_readable_beside_a_voter_would_be_found(
-    voted: tuple[App, dict[int, frozenset[int]]],
+    ballots: Ballots,
     engine: AsyncEngine,
     sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
     """The reading is no formality: an envelope stored in the clear, as before, is caught."""
-    _, ballots = voted
     telegram_id, ballot = next(iter(ballots.items()))
     async with sessionmaker() as session:
         session.add(
@@ -189,11 +198,10 @@ async def test_a_choice_left_readable_beside_a_voter_would_be_found(
 
 
 async def test_the_integrity_counts_are_read_and_join_no_voter_to_their_choice(
-    voted: tuple[App, dict[int, frozenset[int]]], engine: AsyncEngine
+    ballots: Ballots, engine: AsyncEngine
 ) -> None:
     """Voters new to the bot cast ballots of one project: the alarms count them per project,
     with no time; the first ballots are counted per bucket, by district and link only."""
-    _, ballots = voted
     found = await dump(engine)
     counted = {
         (row.values["tally"], row.values["item"])
@@ -208,14 +216,13 @@ async def test_the_integrity_counts_are_read_and_join_no_voter_to_their_choice(
 
 
 async def test_a_count_of_one_project_kept_with_its_time_would_be_found(
-    voted: tuple[App, dict[int, frozenset[int]]],
+    ballots: Ballots,
     engine: AsyncEngine,
     sessionmaker: async_sessionmaker[AsyncSession],
     edition_id: int,
 ) -> None:
     """Why the single-project counts keep no time: one per bucket tells what a voter who was
     alone to cast in that bucket chose."""
-    _, ballots = voted
     telegram_id, ballot = next(item for item in ballots.items() if len(item[1]) == 1)
     async with sessionmaker() as session:
         session.add(
@@ -232,14 +239,13 @@ async def test_a_count_of_one_project_kept_with_its_time_would_be_found(
 
 
 async def test_with_the_key_an_accounts_fingerprint_is_recognised(
-    voted: tuple[App, dict[int, frozenset[int]]],
+    ballots: Ballots,
     engine: AsyncEngine,
     sessionmaker: async_sessionmaker[AsyncSession],
     edition_id: int,
 ) -> None:
     """The numbers an account tried are kept under a keyed fingerprint of the account: the
     reading recognises it with the key, so that what hangs on it is read as that voter's."""
-    _, ballots = voted
     telegram_id = next(iter(ballots))
     async with sessionmaker() as session:
         account = Integrity(session, TEST_SEALER).account(telegram_id)
@@ -270,7 +276,7 @@ def holding(found: Dump, secret: str) -> list[str]:
 
 
 async def test_no_identity_reference_nor_number_is_kept_in_clear_even_with_the_key(
-    voted: tuple[App, dict[int, frozenset[int]]],
+    ballots: Ballots,
     engine: AsyncEngine,
     sessionmaker: async_sessionmaker[AsyncSession],
     edition_id: int,
