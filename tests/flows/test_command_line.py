@@ -8,7 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner, Result
 
+from bot.cli.main import app
 from tests.conftest import EXAMPLE_EDITION
 from tests.integration.test_killed_process import free_port
 from tests.support.command_line import pbbot
@@ -137,20 +139,24 @@ async def test_the_bot_runs_against_another_bot_api_server(workdir: Path) -> Non
         await runner.cleanup()
 
 
-@pytest.mark.slow
-async def test_a_token_refused_by_the_server_is_a_one_line_error(workdir: Path) -> None:
+async def test_a_token_refused_by_the_server_is_a_one_line_error(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     await asyncio.to_thread(pbbot, "edition", "load", str(EXAMPLE_EDITION))
     api = FakeBotApi(refuse_token=True)
     runner, url = await api.start()
+    monkeypatch.setenv("BOT_TOKEN", "123456:TEST-token")
+    monkeypatch.setenv("HTTP_PORT", str(free_port()))
     try:
-        process = await run_pbbot(workdir, url)
-        output, _ = await asyncio.wait_for(process.communicate(), timeout=60)
+        # In a thread of its own: the fake server answers from this test's loop.
+        code, output = await asyncio.to_thread(pbbot, "run", "--api-url", url)
     finally:
         await runner.cleanup()
-    assert process.returncode == 2
-    last_line = output.decode().strip().splitlines()[-1]
-    assert last_line == "pbbot: Telegram refused BOT_TOKEN (Unauthorized): check it with @BotFather"
-    assert "Traceback" not in output.decode()
+    assert code == 2
+    assert output.strip().splitlines()[-1] == (
+        "pbbot: Telegram refused BOT_TOKEN (Unauthorized): check it with @BotFather"
+    )
+    assert "Traceback" not in output
 
 
 def test_run_refuses_to_start_without_an_edition(
@@ -164,23 +170,14 @@ def test_run_refuses_to_start_without_an_edition(
     )
 
 
-def rehearse(workdir: Path, lines: list[str], *flags: str) -> subprocess.CompletedProcess[str]:
+def rehearse(lines: list[str], *flags: str) -> Result:
     """Pipe a scripted rehearsal into the playground, one action a line."""
-    return subprocess.run(
-        [PBBOT, "playground", "--fresh", "--lang", "en", "--on", "2026-12-01", *flags],
-        input="\n".join(lines),
-        capture_output=True,
-        text=True,
-        cwd=workdir,
-        timeout=120,
-        check=False,
-    )
+    command = ["playground", "--fresh", "--lang", "en", "--on", "2026-12-01", *flags]
+    return CliRunner().invoke(app, command, input="\n".join(lines))
 
 
-@pytest.mark.slow
 def test_the_playground_replays_a_scripted_rehearsal(workdir: Path) -> None:
     result = rehearse(
-        workdir,
         [
             "/start",
             "1",
@@ -196,7 +193,7 @@ def test_the_playground_replays_a_scripted_rehearsal(workdir: Path) -> None:
             ":quit",
         ],
     )
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.output
     out = result.stdout
     assert "(it is now 2026-12-02 09:00)" in out, "time moved, and the bot's jobs ran"
     assert "Welcome to the Province of Namur participatory budget!" in out
@@ -209,11 +206,9 @@ def test_the_playground_replays_a_scripted_rehearsal(workdir: Path) -> None:
     assert not (workdir / "pbbot.db").exists(), "the rehearsal keeps to its own file"
 
 
-@pytest.mark.slow
 def test_the_playground_as_staff_shows_the_staff_notice(workdir: Path) -> None:
     skip = "1"
     result = rehearse(
-        workdir,
         [
             "/start",
             "1",  # agree
@@ -236,7 +231,7 @@ def test_the_playground_as_staff_shows_the_staff_notice(workdir: Path) -> None:
         ],
         "--staff",
     )
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.output
     assert "Documents received: 1" in result.stdout
     assert "[photo orchard]" in result.stdout
     assert "Your idea no. 1 has been deposited." in result.stdout
