@@ -8,6 +8,7 @@ import signal
 import subprocess
 from pathlib import Path
 
+import aiohttp
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -58,6 +59,20 @@ def is_running(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+async def handled_updates(port: int) -> float:
+    """The updates handled, as /metrics reports them."""
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(f"http://127.0.0.1:{port}/metrics") as response,
+    ):
+        exposition = await response.text()
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in exposition.splitlines()
+        if line.startswith("pbbot_updates_total{") and 'outcome="handled"' in line
+    )
 
 
 async def consent_until_answered(client: TelegramClient, chat: int) -> None:
@@ -131,6 +146,9 @@ async def test_two_workers_serve_one_port_and_a_killed_one_is_started_again(
         assert all(any("Thank you" in text for text in client.texts(chat)) for chat in range(1, 41))
         methods = [method for method, _ in api.calls]
         assert methods.count("setWebhook") == 1, "the webhook is set once, by the supervisor"
+        # Whichever worker answers the scrape adds up every worker's figures, the killed one's
+        # included: 40 consents of two updates each.
+        assert await handled_updates(port) >= 80
     finally:
         supervisor.send_signal(signal.SIGTERM)
         await asyncio.wait_for(supervisor.wait(), timeout=60)
