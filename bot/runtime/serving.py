@@ -425,7 +425,8 @@ class Supervisor:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         # Workers are forked from a clean process that imported the bot once: a worker that
-        # died is serving again in a fraction of a second, not after seconds of imports.
+        # died starts serving again without seconds of imports first. The fork server starts
+        # after PROMETHEUS_MULTIPROC_DIR is set, so its workers write their metrics there.
         self.context = multiprocessing.get_context("forkserver")
         self.context.set_forkserver_preload([__name__])
         self.workers: dict[int, Any] = {}
