@@ -2,6 +2,7 @@
 channel) and its charts, in their own language. Counts only, never anyone's choice."""
 
 import asyncio
+import importlib
 from datetime import date
 
 from aiogram import Router
@@ -37,7 +38,9 @@ async def show_figures(message: Message, command: CommandObject, turn: Turn) -> 
     turn.show(figures_reply(figures, turn.edition, turn.renderer, turn.lang))
     renderer, lang = turn.renderer, turn.lang
     # matplotlib takes most of a second to import: every process of the bot would pay it at
-    # start for a command staff send a few times a week.
+    # start for a command staff send a few times a week. The first time, in a thread, so the
+    # other chats do not wait for it either.
+    await asyncio.to_thread(importlib.import_module, "bot.reports.figure_charts")
     from bot.reports import figure_charts as draw
 
     charts = []
