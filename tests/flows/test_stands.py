@@ -23,6 +23,7 @@ from tests.support.app import (
     STAFF_ID,
     App,
     at_envelope,
+    at_identity_question,
     cast_ballot,
     change_edition,
     consented,
@@ -35,6 +36,15 @@ DEPOSIT_SATURDAY = datetime(2026, 12, 5, 11, tzinfo=BRUSSELS)
 VOTE_SATURDAY = datetime(2027, 4, 17, 11, tzinfo=BRUSSELS)
 # A Tuesday: no stand.
 VOTE_TUESDAY = datetime(2027, 4, 20, 11, tzinfo=BRUSSELS)
+
+
+async def stored_rows(app: App) -> list[str]:
+    """What the stand's work leaves in the tables that could hold what was typed, as text."""
+    return [
+        str(vars(row))
+        for table in (VoterRow, StandEntryRow, AuditRow, ConversationStateRow)
+        for row in await app.rows(table)
+    ]
 
 
 async def stand_member(app: App) -> Citizen:
@@ -223,11 +233,7 @@ async def test_a_stand_day_one_person_one_ballot_online_and_on_paper(vote_day: A
     ) in audit
 
     # Nothing typed at the stand is kept in clear: neither the numbers nor the reference.
-    stored = [
-        str(vars(row))
-        for table in (VoterRow, StandEntryRow, AuditRow, ConversationStateRow)
-        for row in await app.rows(table)
-    ]
+    stored = await stored_rows(app)
     for typed in ("471000001", "470123456", "85073003361", "033.61"):
         assert not any(typed in text for text in stored), typed
 
@@ -269,15 +275,6 @@ async def test_no_stand_today_and_nobody_else_at_a_stand(vote_day: App) -> None:
     assert await vote_day.count(StandEntryRow) == 0
     refused = [row for row in await vote_day.rows(AuditRow) if row.action == "refused_button"]
     assert [(row.actor, row.subject) for row in refused] == [(43, "stand:record")]
-
-
-async def at_identity_question(app: App, user_id: int) -> Citizen:
-    citizen = await consented(app, user_id)
-    await citizen.click("🗳 Vote")
-    await citizen.click("✅ Yes, I am an adult resident")
-    await citizen.click("Namur district")
-    assert "please type your reference: <b>National register number</b>" in citizen.last.text
-    return citizen
 
 
 async def test_the_identity_reference_is_one_person_online_and_on_paper(vote_day: App) -> None:
@@ -325,11 +322,7 @@ async def test_the_identity_reference_is_one_person_online_and_on_paper(vote_day
         {"reference": "B-0001", "by": "identity", "already": "online"},
     ) in audit
     # The reference is kept as a fingerprint only, and the vote's state keeps not even that.
-    stored = [
-        str(vars(row))
-        for table in (VoterRow, StandEntryRow, AuditRow, ConversationStateRow)
-        for row in await app.rows(table)
-    ]
+    stored = await stored_rows(app)
     opened = str(await app.vote_states())
     for typed in ("85073003361", "033.61", "90020112345", "123.45"):
         assert not any(typed in text for text in stored), typed

@@ -12,8 +12,8 @@ from tests.support.app import (
     DURING_VOTE,
     App,
     add_project,
-    answer_identity,
     at_envelope,
+    at_identity_question,
     cast_ballot,
     change_edition,
     consented,
@@ -215,11 +215,7 @@ async def phone_vote_app(sessionmaker: async_sessionmaker[AsyncSession], edition
 
 
 async def at_phone_question(app: App, user_id: int) -> Citizen:
-    citizen = await consented(app, user_id)
-    await citizen.click("🗳 Vote")
-    await citizen.click("✅ Yes, I am an adult resident")
-    await citizen.click("Namur district")
-    await answer_identity(citizen)
+    citizen = await at_envelope(app, user_id)
     assert citizen.last.asks_contact
     return citizen
 
@@ -346,14 +342,6 @@ ASK_IDENTITY = (
     "reference: <b>National register number</b>. It is kept only as a code that cannot be "
     "turned back into it."
 )
-
-
-async def at_identity_question(app: App, user_id: int = 1) -> Citizen:
-    citizen = await consented(app, user_id)
-    await citizen.click("🗳 Vote")
-    await citizen.click("✅ Yes, I am an adult resident")
-    await citizen.click("Namur district")
-    return citizen
 
 
 async def test_the_identity_reference_is_asked_once_fingerprinted_and_not_kept(

@@ -231,13 +231,27 @@ async def answer_identity(citizen: Citizen) -> None:
         await citizen.send(identity_of(citizen.user.id))
 
 
-async def at_envelope(app: App, user_id: int = 1) -> Citizen:
-    """A consenting adult resident of Namur's district, at their envelope (or, where the
-    edition asks for a phone number, at that question)."""
+async def past_the_district(app: App, user_id: int = 1) -> Citizen:
+    """A consenting adult resident who started the vote and chose Namur's district: at the
+    edition's first question of eligibility, or at the envelope where it asks none."""
     citizen = await consented(app, user_id)
     await citizen.click("🗳 Vote")
     await citizen.click("✅ Yes, I am an adult resident")
     await citizen.click("Namur district")
+    return citizen
+
+
+async def at_identity_question(app: App, user_id: int = 1) -> Citizen:
+    """The same, where the edition asks for the identity reference: at that question."""
+    citizen = await past_the_district(app, user_id)
+    assert f"please type your reference: <b>{IDENTITY_REFERENCE}</b>" in citizen.last.text
+    return citizen
+
+
+async def at_envelope(app: App, user_id: int = 1) -> Citizen:
+    """A consenting adult resident of Namur's district, at their envelope (or, where the
+    edition asks for a phone number, at that question)."""
+    citizen = await past_the_district(app, user_id)
     await answer_identity(citizen)
     return citizen
 
