@@ -4,7 +4,7 @@ from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any
+from typing import Any, Generic, Self, TypeVar, overload
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -47,6 +47,8 @@ from storage.voting import Voting
 
 __all__ = ["AlreadyProcessed", "StateConflict", "UnitOfWork"]
 
+R = TypeVar("R")
+
 
 class AlreadyProcessed(Exception):
     """The update this work belongs to was committed before (a second delivery of it)."""
@@ -58,6 +60,30 @@ class ProcessedRecord:
     update_id: int
     # The answer's Bot API calls, as a JSON array.
     replies: str
+
+
+class _Repository(Generic[R]):
+    """A repository of the unit of work, made on its session the first time it is used."""
+
+    def __init__(self, make: Callable[["UnitOfWork"], R]) -> None:
+        self._make = make
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    @overload
+    def __get__(self, uow: None, owner: type) -> Self: ...
+
+    @overload
+    def __get__(self, uow: "UnitOfWork", owner: type) -> R: ...
+
+    def __get__(self, uow: "UnitOfWork | None", owner: type) -> "R | Self":
+        if uow is None:
+            return self
+        made = uow._repositories
+        if self._name not in made:
+            made[self._name] = self._make(uow)
+        return made[self._name]  # type: ignore[return-value]
 
 
 class UnitOfWork:
@@ -80,32 +106,10 @@ class UnitOfWork:
         self.sealer = sealer
 
     async def __aenter__(self) -> "UnitOfWork":
-        # The session takes a connection only at its first statement.
-        self.session = self._sessionmaker()
-        self.editions = Editions(self.session)
-        self.citizens = Citizens(self.session)
-        self.ideas = Ideas(self.session)
-        self.projects = Projects(self.session)
-        self.voting = Voting(self.session, self.sealer)
-        self.integrity = Integrity(self.session, self.sealer)
-        self.deliveries = Deliveries(self.session)
-        self.campaigns = Campaigns(self.session)
-        self.audiences = Audiences(self.session)
-        self.leases = Leases(self.session)
-        self.staff = Staff(self.session)
-        self.stands = Stands(self.session)
-        self.audit = Audit(self.session)
-        self.moderation = Moderation(self.session)
-        self.browsing = Browsing(self.session)
-        self.follow_ups = FollowUps(self.session)
-        self.analysis = Analysis(self.session)
-        self.committee = Committee(self.session)
-        self.conversation_states = ConversationStates(self.session)
-        self.updates = ProcessedUpdates(self.session, self.sealer)
-        self.personal_data = PersonalData(self.session)
-        self.tallies = Tallies(self.session)
-        self.figures = FigureQueries(self.session)
-        self.accountability = Accountability(self.session)
+        # The session is made at its first use, and takes a connection only at its first
+        # statement: most of a form's updates use neither (their states go to group commit).
+        self._session: AsyncSession | None = None
+        self._repositories: dict[str, object] = {}
         # States as read in this unit of work (with their versions), and those to write.
         self.read_states: dict[str, Stored] = {}
         self.staged_states: dict[str, Entry] = {}
@@ -118,6 +122,37 @@ class UnitOfWork:
         self._after_commit: list[Callable[[], object]] = []
         return self
 
+    @property
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            self._session = self._sessionmaker()
+        return self._session
+
+    editions = _Repository(lambda uow: Editions(uow.session))
+    citizens = _Repository(lambda uow: Citizens(uow.session))
+    ideas = _Repository(lambda uow: Ideas(uow.session))
+    projects = _Repository(lambda uow: Projects(uow.session))
+    voting = _Repository(lambda uow: Voting(uow.session, uow.sealer))
+    integrity = _Repository(lambda uow: Integrity(uow.session, uow.sealer))
+    deliveries = _Repository(lambda uow: Deliveries(uow.session))
+    campaigns = _Repository(lambda uow: Campaigns(uow.session))
+    audiences = _Repository(lambda uow: Audiences(uow.session))
+    leases = _Repository(lambda uow: Leases(uow.session))
+    staff = _Repository(lambda uow: Staff(uow.session))
+    stands = _Repository(lambda uow: Stands(uow.session))
+    audit = _Repository(lambda uow: Audit(uow.session))
+    moderation = _Repository(lambda uow: Moderation(uow.session))
+    browsing = _Repository(lambda uow: Browsing(uow.session))
+    follow_ups = _Repository(lambda uow: FollowUps(uow.session))
+    analysis = _Repository(lambda uow: Analysis(uow.session))
+    committee = _Repository(lambda uow: Committee(uow.session))
+    conversation_states = _Repository(lambda uow: ConversationStates(uow.session))
+    updates = _Repository(lambda uow: ProcessedUpdates(uow.session, uow.sealer))
+    personal_data = _Repository(lambda uow: PersonalData(uow.session))
+    tallies = _Repository(lambda uow: Tallies(uow.session))
+    figures = _Repository(lambda uow: FigureQueries(uow.session))
+    accountability = _Repository(lambda uow: Accountability(uow.session))
+
     async def __aexit__(
         self,
         exc_type: type[BaseException] | None,
@@ -126,7 +161,8 @@ class UnitOfWork:
     ) -> None:
         # Whatever was not committed is dropped: a failed update leaves no half-written trace.
         await self.rollback()
-        await self.session.close()
+        if self._session is not None:
+            await self._session.close()
 
     def off_the_loop(self) -> AbstractAsyncContextManager[None]:
         """This work's SQLite calls run on a worker thread until the block ends: for reads of
@@ -163,13 +199,12 @@ class UnitOfWork:
             key: (encode(key, entry), self.read_states[key].version)
             for key, entry in staged.items()
         }
-        session = self.session
-        only_states = not (
+        session = self._session
+        only_states = session is None or not (
             session.in_transaction() or session.new or session.dirty or session.deleted
         )
         processed = self._processed
-        counted = self.tallies.take()
-        integrity_counted = self.integrity.take()
+        counted, integrity_counted = self._take_counts()
         only_states = only_states and not integrity_counted
         try:
             if (staged or processed) and only_states and self._group_commit is not None:
@@ -177,6 +212,7 @@ class UnitOfWork:
                     writes, processed_rows(processed, self.sealer), self.assumptions, counted
                 )
             else:
+                session = self.session
                 if (
                     self.assumptions
                     and checked_on(session.get_bind().dialect.name)
@@ -203,8 +239,19 @@ class UnitOfWork:
         for action in after:
             action()
 
+    def _take_counts(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """The counters' and the integrity counts' additions, from the repositories this work
+        used (one it did not use has none)."""
+        tallies = self._repositories.get("tallies")
+        integrity = self._repositories.get("integrity")
+        return (
+            tallies.take() if isinstance(tallies, Tallies) else [],
+            integrity.take() if isinstance(integrity, Integrity) else [],
+        )
+
     async def rollback(self) -> None:
-        await self.session.rollback()
+        if self._session is not None:
+            await self._session.rollback()
         for undo in reversed(self._undo):
             undo()
         self._undo.clear()
@@ -212,8 +259,7 @@ class UnitOfWork:
         self.assumptions = Assumptions()
         self._processed = None
         self._after_commit.clear()
-        self.tallies.take()
-        self.integrity.take()
+        self._take_counts()
 
 
 def processed_rows(record: ProcessedRecord | None, sealer: Sealer | None) -> list[dict[str, Any]]:
