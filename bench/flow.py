@@ -24,7 +24,6 @@ The last line of output is one JSON object with the figures.
 
 import argparse
 import asyncio
-import gc
 import json
 import logging
 import os
@@ -49,6 +48,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.rehearsal.simulator import Citizen, OfflineSession, Simulator
+from bot.runtime import collection
 from bot.runtime.dispatcher import build_dispatcher
 from bot.runtime.i18n import create_i18n
 from bot.runtime.settings import Settings
@@ -308,9 +308,8 @@ async def drive(
             simulator.forget(citizens[index], keep=KEEP_SHOWN)
         simulator.forget(citizens[index])
 
-    # As `pbbot run` does once started: what exists now is left out of garbage collection.
-    gc.collect()
-    gc.freeze()
+    # As `pbbot run` does once started, for pbbot and the echo bot alike.
+    collection.settle()
     started = time.perf_counter()
     cpu_started = time.process_time()
     t0 = loop.time()

@@ -4,7 +4,6 @@ process or several (`--workers`, on PostgreSQL, all serving one port)."""
 
 import asyncio
 import contextlib
-import gc
 import logging
 import multiprocessing
 import os
@@ -29,6 +28,7 @@ from bot.jobs.campaigns import Broadcaster
 from bot.jobs.integrity import IntegrityJob
 from bot.jobs.publication import publish_when_closed
 from bot.jobs.retention import purge_daily
+from bot.runtime import collection
 from bot.runtime.chat_locks import ChatLocks, ChatLocksAcross
 from bot.runtime.dispatcher import build_dispatcher, create_bot, utc_now
 from bot.runtime.handling import Outcome, handle_update
@@ -264,10 +264,7 @@ async def serve(
     """Serve until SIGINT or SIGTERM."""
     running = await start(settings, migrate)
     bot, dispatcher = running.bot, running.dispatcher
-    # The ~250 000 objects of the imported libraries never die: leave them out of garbage
-    # collection, whose full passes over them would otherwise stall every chat for 100 ms.
-    gc.collect()
-    gc.freeze()
+    collection.settle()
     stop = asyncio.Event()
     _stop_on_signals(stop)
     liveness = Liveness()
