@@ -80,10 +80,11 @@ class _Repository(Generic[R]):
     def __get__(self, uow: "UnitOfWork | None", owner: type) -> "R | Self":
         if uow is None:
             return self
-        made = uow._repositories
-        if self._name not in made:
-            made[self._name] = self._make(uow)
-        return made[self._name]  # type: ignore[return-value]
+        # Kept on the instance, which later uses read without coming here (as
+        # functools.cached_property does), until the work is entered again.
+        repository = uow.__dict__[self._name] = self._make(uow)
+        uow._made.append(self._name)
+        return repository
 
 
 class UnitOfWork:
@@ -109,7 +110,9 @@ class UnitOfWork:
         # The session is made at its first use, and takes a connection only at its first
         # statement: most of a form's updates use neither (their states go to group commit).
         self._session: AsyncSession | None = None
-        self._repositories: dict[str, object] = {}
+        for name in getattr(self, "_made", ()):
+            del self.__dict__[name]
+        self._made: list[str] = []
         # States as read in this unit of work (with their versions), and those to write.
         self.read_states: dict[str, Stored] = {}
         self.staged_states: dict[str, Entry] = {}
@@ -242,8 +245,8 @@ class UnitOfWork:
     def _take_counts(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """The counters' and the integrity counts' additions, from the repositories this work
         used (one it did not use has none)."""
-        tallies = self._repositories.get("tallies")
-        integrity = self._repositories.get("integrity")
+        tallies = self.__dict__.get("tallies")
+        integrity = self.__dict__.get("integrity")
         return (
             tallies.take() if isinstance(tallies, Tallies) else [],
             integrity.take() if isinstance(integrity, Integrity) else [],

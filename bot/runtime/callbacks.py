@@ -68,8 +68,9 @@ def encode_screen(button_type: type[ScreenFields], token: str, seq: int) -> Enco
     actions = button_type.model_fields["action"].annotation
     assert isinstance(actions, type)
     separator = button_type.__separator__
-    screen = button_type(token=token, seq=seq, action=next(iter(actions)))
-    head = separator.join(screen.pack().split(separator)[:3]) + separator
+    if separator in token:
+        raise ValueError(f"the token {token!r} holds the separator {separator!r}")
+    head = f"{button_type.__prefix__}{separator}{token}{separator}{int(seq)}{separator}"
 
     def encode(button: Button) -> str:
         if isinstance(button.action, MenuAction):

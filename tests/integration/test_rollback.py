@@ -24,3 +24,22 @@ async def test_a_registration_rolled_back_with_its_update_leaves_no_voter(
     async with UnitOfWork(sessionmaker) as uow:
         assert await uow.voting.voter(edition_id, citizen.id) is None
         assert await uow.session.get(VoterRow, 1) is None
+
+
+async def test_a_unit_of_work_entered_again_forgets_what_it_counted_and_read(
+    sessionmaker: async_sessionmaker[AsyncSession], edition_id: int
+) -> None:
+    # Its session and repositories are made when first used: entered again, it must not
+    # reuse the previous entry's (closed) session, nor carry its uncommitted work over.
+    uow = UnitOfWork(sessionmaker)
+    async with uow:
+        citizen = await uow.citizens.consent(2, "fr", None, NOW)
+        first = uow.session
+    async with uow:
+        assert uow.session is not first
+        assert uow.citizens.session is uow.session
+        assert await uow.citizens.by_telegram_id(citizen.telegram_id) is None
+        await uow.citizens.consent(3, "nl", None, NOW)
+        await uow.commit()
+    async with UnitOfWork(sessionmaker) as uow:
+        assert await uow.citizens.by_telegram_id(3) is not None
