@@ -6,7 +6,6 @@ not one of them does not unpack, so it falls to the answer for an unknown button
 
 from collections.abc import Callable
 from enum import StrEnum
-from functools import lru_cache
 from typing import Self
 
 from aiogram.filters.callback_data import MAX_CALLBACK_LENGTH, CallbackData
@@ -46,14 +45,8 @@ class MenuButton(CallbackData, prefix="m"):
     arg: str = ""
 
 
-@lru_cache(maxsize=256)
-def _menu_data(action: MenuAction, arg: str) -> str:
-    return MenuButton(action=action, arg=arg).pack()
-
-
 def encode_menu(button: Button) -> str:
-    # The menu's few buttons come back on every screen: packed once each.
-    return _menu_data(MenuAction(button.action), button.arg)
+    return MenuButton(action=MenuAction(button.action), arg=button.arg).pack()
 
 
 def encode_screen(button_type: type[ScreenFields], token: str, seq: int) -> Encode:
