@@ -273,8 +273,9 @@ def _locale(lang: str, country: str) -> Locale:
         return Locale.parse(lang)
 
 
-# Babel works a number's text out afresh each time (a tenth of rendering's CPU): the few
-# amounts and counts a campaign shows over and over are written once per language.
+# Babel works a number's text out afresh each time: the amounts and counts shown over and
+# over (a form's steps, an envelope, what is left of it) are written once per language, for
+# about 3 % less CPU per update (bench/flow.py, with and without, alternated in one process).
 @lru_cache(maxsize=4096)
 def _whole_number(n: int, lang: str, country: str) -> str:
     return str(format_decimal(n, locale=_locale(lang, country)))
