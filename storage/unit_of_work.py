@@ -167,6 +167,13 @@ class UnitOfWork:
         if self._session is not None:
             await self._session.close()
 
+    @property
+    def ballot_changed(self) -> bool:
+        """Whether this work changed a project on the ballot (asked without making the
+        repository: a work that did not use it changed none)."""
+        projects = self.__dict__.get("projects")
+        return isinstance(projects, Projects) and projects.changed
+
     def off_the_loop(self) -> AbstractAsyncContextManager[None]:
         """This work's SQLite calls run on a worker thread until the block ends: for reads of
         many rows, which would otherwise hold up every chat (storage.sqlite_on_the_loop)."""

@@ -359,7 +359,7 @@ class TurnMiddleware(BaseMiddleware):
                 turn.send(AnswerCallbackQuery(callback_query_id=turn.callback_query_id))
             uow.mark_processed(bot.id, event.update_id, recorded(turn.replies.methods))
             await uow.commit()
-            if uow.projects.changed:
+            if uow.ballot_changed:
                 self.ballots.forget()
             data["turnstile"].leave()
         except Exception as error:
