@@ -1,16 +1,21 @@
-"""Group commit on SQLite: many updates' state changes in one transaction, each update told
+"""Group commit: many updates' state changes in one transaction, each update told
 whether its own change was kept."""
 
 import asyncio
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from storage.assumptions import Assumptions
+from storage.citizens import Citizen
 from storage.conversation_states import GroupCommit, StateConflict, Stored
 from storage.database import create_sessionmaker
 from storage.unit_of_work import UnitOfWork
+
+NOW = datetime(2027, 4, 20, 12, tzinfo=UTC)
 
 
 async def test_writes_that_arrive_together_are_all_kept(engine: AsyncEngine) -> None:
@@ -58,3 +63,44 @@ async def test_when_the_commit_fails_every_update_in_it_is_told(engine: AsyncEng
     )
     assert len(results) == 2
     assert all(isinstance(result, DBAPIError) for result in results)
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_only_the_updates_whose_cached_state_or_citizen_changed_are_refused(
+    engine: AsyncEngine,
+) -> None:
+    # With several processes, what an update took from its process's caches is checked in the
+    # batch's one query: an update that relied on a state or a citizen changed meanwhile is
+    # refused alone, and the others of the batch are kept.
+    sessionmaker = create_sessionmaker(engine)
+    group = GroupCommit(engine)
+    await group.write({"chat-1": (("form", {"n": 1}), 0), "chat-2": (("form", {"n": 1}), 0)}, [])
+    async with UnitOfWork(sessionmaker) as uow:
+        camille = await uow.citizens.consent(11, "fr", None, NOW)
+        await uow.commit()
+    async with UnitOfWork(sessionmaker) as uow:
+        # Another process: Camille chose Dutch, and chat-2 moved on.
+        await uow.citizens.set_language(camille, "nl")
+        await uow.commit()
+    await group.write({"chat-2": (("form", {"n": 2}), 1)}, [])
+
+    def assuming(states: dict[str, int], citizens: dict[int, Citizen | None]) -> Assumptions:
+        return Assumptions(states=states, citizens=citizens)
+
+    results = await asyncio.gather(
+        # As cached: chat-1 at version 1, nobody at account 12.
+        group.write({"chat-3": (("form", {}), 0)}, [], assuming({"chat-1": 1}, {12: None})),
+        # chat-2 was taken at version 1: it is at 2 now.
+        group.write({"chat-4": (("form", {}), 0)}, [], assuming({"chat-2": 1}, {})),
+        # Camille was taken as a French reader.
+        group.write({"chat-5": (("form", {}), 0)}, [], assuming({}, {11: camille})),
+        # Account 11 was taken for nobody: a citizen who consented since is a change too.
+        group.write({"chat-6": (("form", {}), 0)}, [], assuming({}, {11: None})),
+        return_exceptions=True,
+    )
+    assert results[0] is None
+    assert [type(result) for result in results[1:]] == [StateConflict] * 3
+    async with UnitOfWork(sessionmaker) as uow:
+        assert (await uow.conversation_states.get("chat-3")).version == 1
+        for refused in ("chat-4", "chat-5", "chat-6"):
+            assert (await uow.conversation_states.get(refused)).version == 0
