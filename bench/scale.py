@@ -60,6 +60,7 @@ from storage.unit_of_work import UnitOfWork
 from storage.voting import Voter
 from tests.support.app import AGREE, put_projects_on_the_ballot
 from tests.support.fake_bot_api import FakeBotApi
+from tests.support.processes import workers_of
 from tests.support.telegram_client import TelegramClient
 from tests.support.waiting import eventually
 
@@ -206,21 +207,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-def workers_of(parent: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            command = (entry / "cmdline").read_bytes()
-        except OSError:
-            continue
-        if int(fields[1]) == parent and b"spawn_main" in command:
-            found.append(int(entry.name))
-    return found
 
 
 def database_pids() -> list[int]:

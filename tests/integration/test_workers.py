@@ -19,6 +19,7 @@ from tests.integration.test_killed_process import PBBOT, TOKEN, _secret, free_po
 from tests.support.app import AGREE
 from tests.support.command_line import pbbot
 from tests.support.fake_bot_api import FakeBotApi
+from tests.support.processes import is_running, workers_of
 from tests.support.telegram_client import TelegramClient, webhook_delivery
 
 pytestmark = pytest.mark.slow
@@ -27,38 +28,6 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(params=["postgresql"])
 def database_url(request: pytest.FixtureRequest) -> str:
     return str(request.getfixturevalue("postgres_url"))
-
-
-def _processes() -> dict[int, tuple[int, bytes]]:
-    """Every process: its parent and its command line."""
-    found = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-                found[int(entry.name)] = (int(fields[1]), (entry / "cmdline").read_bytes())
-            except OSError:
-                continue
-    return found
-
-
-def children(supervisor: int) -> list[int]:
-    """The worker processes of `supervisor`: forked by the fork server it started."""
-    processes = _processes()
-    servers = {
-        pid
-        for pid, (parent, command) in processes.items()
-        if parent == supervisor and b"forkserver" in command
-    }
-    return [pid for pid, (parent, _) in processes.items() if parent in servers]
-
-
-def is_running(pid: int) -> bool:
-    try:
-        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 async def handled_updates(port: int) -> float:
@@ -124,22 +93,22 @@ async def test_two_workers_serve_one_port_and_a_killed_one_is_started_again(
     try:
         await serving(port)
         for _ in range(300):
-            if len(children(supervisor.pid)) == 2:
+            if len(workers_of(supervisor.pid)) == 2:
                 break
             await asyncio.sleep(0.1)
-        workers = children(supervisor.pid)
+        workers = workers_of(supervisor.pid)
         assert len(workers) == 2
         seen = set(workers)
         await asyncio.gather(*(consent_until_answered(client, chat) for chat in range(1, 21)))
         os.kill(workers[0], signal.SIGKILL)
         await asyncio.gather(*(consent_until_answered(client, chat) for chat in range(21, 41)))
         for _ in range(300):
-            alive = children(supervisor.pid)
+            alive = workers_of(supervisor.pid)
             if len(alive) == 2 and workers[0] not in alive:
                 break
             await asyncio.sleep(0.1)
-        assert len(children(supervisor.pid)) == 2, "the killed worker is started again"
-        seen.update(children(supervisor.pid))
+        assert len(workers_of(supervisor.pid)) == 2, "the killed worker is started again"
+        seen.update(workers_of(supervisor.pid))
         async with sessionmaker() as session:
             citizens = await session.scalar(select(func.count()).select_from(CitizenRow))
         assert citizens == 40
