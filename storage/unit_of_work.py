@@ -87,6 +87,10 @@ class _Repository(Generic[R]):
         return repository
 
 
+def _on_session(kind: Callable[[AsyncSession], R]) -> _Repository[R]:
+    return _Repository(lambda uow: kind(uow.session))
+
+
 class UnitOfWork:
     """Conversation states are staged (`stage_state`) and written at commit, once per chat,
     over the version they were read at; with a `group_commit`, a unit of work that wrote
@@ -131,30 +135,30 @@ class UnitOfWork:
             self._session = self._sessionmaker()
         return self._session
 
-    editions = _Repository(lambda uow: Editions(uow.session))
-    citizens = _Repository(lambda uow: Citizens(uow.session))
-    ideas = _Repository(lambda uow: Ideas(uow.session))
-    projects = _Repository(lambda uow: Projects(uow.session))
+    editions = _on_session(Editions)
+    citizens = _on_session(Citizens)
+    ideas = _on_session(Ideas)
+    projects = _on_session(Projects)
     voting = _Repository(lambda uow: Voting(uow.session, uow.sealer))
     integrity = _Repository(lambda uow: Integrity(uow.session, uow.sealer))
-    deliveries = _Repository(lambda uow: Deliveries(uow.session))
-    campaigns = _Repository(lambda uow: Campaigns(uow.session))
-    audiences = _Repository(lambda uow: Audiences(uow.session))
-    leases = _Repository(lambda uow: Leases(uow.session))
-    staff = _Repository(lambda uow: Staff(uow.session))
-    stands = _Repository(lambda uow: Stands(uow.session))
-    audit = _Repository(lambda uow: Audit(uow.session))
-    moderation = _Repository(lambda uow: Moderation(uow.session))
-    browsing = _Repository(lambda uow: Browsing(uow.session))
-    follow_ups = _Repository(lambda uow: FollowUps(uow.session))
-    analysis = _Repository(lambda uow: Analysis(uow.session))
-    committee = _Repository(lambda uow: Committee(uow.session))
-    conversation_states = _Repository(lambda uow: ConversationStates(uow.session))
+    deliveries = _on_session(Deliveries)
+    campaigns = _on_session(Campaigns)
+    audiences = _on_session(Audiences)
+    leases = _on_session(Leases)
+    staff = _on_session(Staff)
+    stands = _on_session(Stands)
+    audit = _on_session(Audit)
+    moderation = _on_session(Moderation)
+    browsing = _on_session(Browsing)
+    follow_ups = _on_session(FollowUps)
+    analysis = _on_session(Analysis)
+    committee = _on_session(Committee)
+    conversation_states = _on_session(ConversationStates)
     updates = _Repository(lambda uow: ProcessedUpdates(uow.session, uow.sealer))
-    personal_data = _Repository(lambda uow: PersonalData(uow.session))
-    tallies = _Repository(lambda uow: Tallies(uow.session))
-    figures = _Repository(lambda uow: FigureQueries(uow.session))
-    accountability = _Repository(lambda uow: Accountability(uow.session))
+    personal_data = _on_session(PersonalData)
+    tallies = _on_session(Tallies)
+    figures = _on_session(FigureQueries)
+    accountability = _on_session(Accountability)
 
     async def __aexit__(
         self,
