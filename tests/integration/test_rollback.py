@@ -26,7 +26,7 @@ async def test_a_registration_rolled_back_with_its_update_leaves_no_voter(
         assert await uow.session.get(VoterRow, 1) is None
 
 
-async def test_a_unit_of_work_entered_again_forgets_what_it_counted_and_read(
+async def test_a_unit_of_work_entered_again_starts_afresh_without_the_last_entry_s_work(
     sessionmaker: async_sessionmaker[AsyncSession], edition_id: int
 ) -> None:
     # Its session and repositories are made when first used: entered again, it must not

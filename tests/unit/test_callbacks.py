@@ -43,6 +43,10 @@ SCREENS = [
 ]
 
 
+def test_every_screen_s_buttons_are_checked_below() -> None:
+    assert {callbacks.FormButton, callbacks.VoteButton, callbacks.GuideButton} <= set(SCREENS)
+
+
 @pytest.mark.parametrize("button_type", SCREENS, ids=lambda cls: cls.__name__)
 def test_a_screen_s_buttons_carry_what_aiogram_would_pack_and_unpack(
     button_type: type[ScreenFields],
