@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -120,6 +120,18 @@ def _context(edition_id: int, voter_id: int) -> str:
     return f"{edition_id}:{voter_id}"
 
 
+# Read at every update of the vote: built once (building a statement costs more than running
+# it on SQLite), the values bound at each run.
+_VOTER = select(VoterRow.id, VoterRow.citizen_id, VoterRow.district).where(
+    VoterRow.edition_id == bindparam("edition_id"), VoterRow.citizen_id == bindparam("citizen_id")
+)
+_SEALED_BALLOT = (
+    select(VoterRow.sealed_ballot)
+    .where(VoterRow.id == bindparam("voter_id"))
+    .execution_options(populate_existing=True)
+)
+
+
 class Voting:
     def __init__(self, session: AsyncSession, sealer: Sealer | None = None) -> None:
         self.session = session
@@ -132,11 +144,7 @@ class Voting:
 
     async def voter(self, edition_id: int, citizen_id: int) -> Voter | None:
         row = (
-            await self.session.execute(
-                select(VoterRow.id, VoterRow.citizen_id, VoterRow.district).where(
-                    VoterRow.edition_id == edition_id, VoterRow.citizen_id == citizen_id
-                )
-            )
+            await self.session.execute(_VOTER, {"edition_id": edition_id, "citizen_id": citizen_id})
         ).first()
         return Voter(row.id, row.citizen_id, row.district) if row else None
 
@@ -240,11 +248,7 @@ class Voting:
 
     async def ballot(self, edition_id: int, voter: Voter) -> CastBallot | None:
         """The voter's own ballot as cast, unsealed; None if none is cast."""
-        sealed = await self.session.scalar(
-            select(VoterRow.sealed_ballot)
-            .where(VoterRow.id == voter.id)
-            .execution_options(populate_existing=True)
-        )
+        sealed = await self.session.scalar(_SEALED_BALLOT, {"voter_id": voter.id})
         return self._unsealed(edition_id, voter.id, sealed) if sealed else None
 
     def _unsealed(self, edition_id: int, voter_id: int, sealed: str) -> CastBallot:
