@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar, overload
 
+from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from storage.accountability import Accountability
 from storage.analysis import Analysis
@@ -48,6 +50,22 @@ from storage.voting import Voting
 __all__ = ["AlreadyProcessed", "StateConflict", "UnitOfWork"]
 
 R = TypeVar("R")
+
+# Set on a session that wrote (a statement other than a SELECT, or a flush of the ORM's
+# objects) since its transaction began: a unit of work whose session only read can still
+# commit its states with group commit.
+WROTE = "pbbot_wrote"
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_a_statement(state: ORMExecuteState) -> None:
+    if not state.is_select:
+        state.session.info[WROTE] = True
+
+
+@event.listens_for(Session, "after_flush")
+def _note_a_flush(session: Session, flush_context: object) -> None:
+    session.info[WROTE] = True
 
 
 class AlreadyProcessed(Exception):
@@ -215,13 +233,18 @@ class UnitOfWork:
         }
         session = self._session
         only_states = session is None or not (
-            session.in_transaction() or session.new or session.dirty or session.deleted
+            session.info.get(WROTE) or session.new or session.dirty or session.deleted
         )
         processed = self._processed
         counted, integrity_counted = self._take_counts()
         only_states = only_states and not integrity_counted
         try:
             if (staged or processed) and only_states and self._group_commit is not None:
+                if session is not None and session.in_transaction():
+                    # It only read (the vote's voter and ballot, a newcomer's account): its
+                    # transaction ends here, and its writes go with the others'. Read in the
+                    # same transaction, at PostgreSQL's READ COMMITTED, they were no surer.
+                    await session.rollback()
                 await self._group_commit.write(
                     writes, processed_rows(processed, self.sealer), self.assumptions, counted
                 )
@@ -240,6 +263,7 @@ class UnitOfWork:
                 await count_all(session, counted)
                 await add_counts(session, integrity_counted)
                 await session.commit()
+                session.info.pop(WROTE, None)
         except IntegrityError as error:
             if is_violation(error, "pk_processed_updates"):
                 raise AlreadyProcessed from error
@@ -266,6 +290,7 @@ class UnitOfWork:
     async def rollback(self) -> None:
         if self._session is not None:
             await self._session.rollback()
+            self._session.info.pop(WROTE, None)
         for undo in reversed(self._undo):
             undo()
         self._undo.clear()

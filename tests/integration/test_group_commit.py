@@ -3,9 +3,10 @@ whether its own change was kept."""
 
 import asyncio
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -13,6 +14,7 @@ from storage.assumptions import Assumptions
 from storage.citizens import Citizen
 from storage.conversation_states import GroupCommit, StateConflict, Stored
 from storage.database import create_sessionmaker
+from storage.tables import StaffRoleRow
 from storage.unit_of_work import UnitOfWork
 
 NOW = datetime(2027, 4, 20, 12, tzinfo=UTC)
@@ -104,3 +106,58 @@ async def test_only_the_updates_whose_cached_state_or_citizen_changed_are_refuse
         assert (await uow.conversation_states.get("chat-3")).version == 1
         for refused in ("chat-4", "chat-5", "chat-6"):
             assert (await uow.conversation_states.get(refused)).version == 0
+
+
+class CountingGroupCommit(GroupCommit):
+    def __init__(self, engine: AsyncEngine) -> None:
+        super().__init__(engine)
+        self.batches = 0
+
+    async def write(self, *args: Any, **kwargs: Any) -> None:
+        self.batches += 1
+        await super().write(*args, **kwargs)
+
+
+async def test_a_unit_of_work_that_only_read_commits_its_state_with_the_others(
+    engine: AsyncEngine,
+) -> None:
+    # The vote reads its voter and ballot at each step, then only moves its chat along: that
+    # step joins group commit's batch instead of committing alone.
+    sessionmaker = create_sessionmaker(engine)
+    group = CountingGroupCommit(engine)
+    async with UnitOfWork(sessionmaker, group) as uow:
+        assert await uow.citizens.by_telegram_id(21) is None
+        uow.read_states["chat-21"] = Stored((None, {}), 0)
+        uow.stage_state("chat-21", ("vote", {"projects": [1]}))
+        await uow.commit()
+    assert group.batches == 1
+    async with UnitOfWork(sessionmaker) as uow:
+        assert await uow.conversation_states.get("chat-21") == Stored(
+            ("vote", {"projects": [1]}), 1
+        )
+
+
+async def test_what_a_unit_of_work_wrote_itself_is_committed_with_its_state(
+    engine: AsyncEngine,
+) -> None:
+    # A statement that writes (a consent), or objects flushed, keep the work out of group
+    # commit: going there would drop them with the session's transaction.
+    sessionmaker = create_sessionmaker(engine)
+    group = CountingGroupCommit(engine)
+    async with UnitOfWork(sessionmaker, group) as uow:
+        await uow.citizens.consent(22, "fr", None, NOW)
+        uow.read_states["chat-22"] = Stored((None, {}), 0)
+        uow.stage_state("chat-22", ("form", {"n": 1}))
+        await uow.commit()
+    async with UnitOfWork(sessionmaker, group) as uow:
+        uow.session.add(StaffRoleRow(telegram_id=5, role="moderator", added_by=1, added_at=NOW))
+        await uow.session.flush()
+        uow.read_states["chat-23"] = Stored((None, {}), 0)
+        uow.stage_state("chat-23", ("form", {"n": 2}))
+        await uow.commit()
+    assert group.batches == 0
+    async with UnitOfWork(sessionmaker) as uow:
+        assert await uow.citizens.by_telegram_id(22) is not None
+        assert (await uow.conversation_states.get("chat-22")).version == 1
+        assert (await uow.conversation_states.get("chat-23")).version == 1
+        assert await uow.session.scalar(select(func.count()).select_from(StaffRoleRow)) == 1
