@@ -118,6 +118,14 @@ class CountingGroupCommit(GroupCommit):
         await super().write(*args, **kwargs)
 
 
+async def move_along(uow: UnitOfWork, chat: str, entry: tuple[str, dict[str, Any]]) -> None:
+    """The update's only change of state: a chat with no state yet moves to `entry`, and the
+    work is committed."""
+    uow.read_states[chat] = Stored((None, {}), 0)
+    uow.stage_state(chat, entry)
+    await uow.commit()
+
+
 async def test_a_unit_of_work_that_only_read_commits_its_state_with_the_others(
     engine: AsyncEngine,
 ) -> None:
@@ -127,9 +135,7 @@ async def test_a_unit_of_work_that_only_read_commits_its_state_with_the_others(
     group = CountingGroupCommit(engine)
     async with UnitOfWork(sessionmaker, group) as uow:
         assert await uow.citizens.by_telegram_id(21) is None
-        uow.read_states["chat-21"] = Stored((None, {}), 0)
-        uow.stage_state("chat-21", ("vote", {"projects": [1]}))
-        await uow.commit()
+        await move_along(uow, "chat-21", ("vote", {"projects": [1]}))
     assert group.batches == 1
     async with UnitOfWork(sessionmaker) as uow:
         assert await uow.conversation_states.get("chat-21") == Stored(
@@ -146,15 +152,11 @@ async def test_what_a_unit_of_work_wrote_itself_is_committed_with_its_state(
     group = CountingGroupCommit(engine)
     async with UnitOfWork(sessionmaker, group) as uow:
         await uow.citizens.consent(22, "fr", None, NOW)
-        uow.read_states["chat-22"] = Stored((None, {}), 0)
-        uow.stage_state("chat-22", ("form", {"n": 1}))
-        await uow.commit()
+        await move_along(uow, "chat-22", ("form", {"n": 1}))
     async with UnitOfWork(sessionmaker, group) as uow:
         uow.session.add(StaffRoleRow(telegram_id=5, role="moderator", added_by=1, added_at=NOW))
         await uow.session.flush()
-        uow.read_states["chat-23"] = Stored((None, {}), 0)
-        uow.stage_state("chat-23", ("form", {"n": 2}))
-        await uow.commit()
+        await move_along(uow, "chat-23", ("form", {"n": 2}))
     assert group.batches == 0
     async with UnitOfWork(sessionmaker) as uow:
         assert await uow.citizens.by_telegram_id(22) is not None
