@@ -6,10 +6,8 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar, overload
 
-from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import ORMExecuteState, Session
 
 from storage.accountability import Accountability
 from storage.analysis import Analysis
@@ -40,6 +38,7 @@ from storage.moderation import Moderation
 from storage.personal_data import PersonalData
 from storage.projects import Projects
 from storage.sealing import Sealer
+from storage.session_writes import WROTE
 from storage.sqlite_on_the_loop import off_the_loop
 from storage.staff import Staff
 from storage.stands import Stands
@@ -50,22 +49,6 @@ from storage.voting import Voting
 __all__ = ["AlreadyProcessed", "StateConflict", "UnitOfWork"]
 
 R = TypeVar("R")
-
-# Set on a session that wrote (a statement other than a SELECT, or a flush of the ORM's
-# objects) since its transaction began: a unit of work whose session only read can still
-# commit its states with group commit.
-WROTE = "pbbot_wrote"
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _note_a_statement(state: ORMExecuteState) -> None:
-    if not state.is_select:
-        state.session.info[WROTE] = True
-
-
-@event.listens_for(Session, "after_flush")
-def _note_a_flush(session: Session, flush_context: object) -> None:
-    session.info[WROTE] = True
 
 
 class AlreadyProcessed(Exception):

@@ -10,6 +10,7 @@ from sqlalchemy import Insert, Table, delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.sealing import Sealer, Unsealable
+from storage.session_writes import keep_transaction
 from storage.tables import ProcessedUpdateRow
 
 
@@ -81,4 +82,7 @@ async def claim_chat(session: AsyncSession, chat_id: int, bot_id: int, update_id
         ),
         {"chat": chat_id, "bot": bot_id, "update": update_id},
     )
+    # The lock lasts as long as this transaction: the update commits in it, never by group
+    # commit's, which would end it before the update's writes are in.
+    keep_transaction(session)
     return bool(handled)

@@ -16,6 +16,7 @@ from storage.conversation_states import GroupCommit, StateConflict, Stored
 from storage.database import create_sessionmaker
 from storage.tables import StaffRoleRow
 from storage.unit_of_work import UnitOfWork
+from storage.updates import claim_chat
 
 NOW = datetime(2027, 4, 20, 12, tzinfo=UTC)
 
@@ -163,3 +164,19 @@ async def test_what_a_unit_of_work_wrote_itself_is_committed_with_its_state(
         assert (await uow.conversation_states.get("chat-22")).version == 1
         assert (await uow.conversation_states.get("chat-23")).version == 1
         assert await uow.session.scalar(select(func.count()).select_from(StaffRoleRow)) == 1
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_an_update_holding_its_chat_s_lock_commits_in_the_lock_s_transaction(
+    engine: AsyncEngine,
+) -> None:
+    # Taking a chat's lock reads like a SELECT, but the lock ends with its transaction: the
+    # update's state must be written in that transaction, not group commit's after it.
+    sessionmaker = create_sessionmaker(engine)
+    group = CountingGroupCommit(engine)
+    async with UnitOfWork(sessionmaker, group) as uow:
+        assert not await claim_chat(uow.session, 31, 1, 1)
+        await move_along(uow, "chat-31", ("vote", {"projects": [2]}))
+    assert group.batches == 0
+    async with UnitOfWork(sessionmaker) as uow:
+        assert (await uow.conversation_states.get("chat-31")).version == 1
