@@ -87,6 +87,11 @@ class _Repository(Generic[R]):
         uow._made.append(self._name)
         return repository
 
+    def made_in(self, uow: "UnitOfWork") -> R | None:
+        """The repository if `uow` made it already, without making it (a work that did not
+        use a repository changed nothing through it)."""
+        return uow.__dict__.get(self._name)
+
 
 def _on_session(kind: Callable[[AsyncSession], R]) -> _Repository[R]:
     return _Repository(lambda uow: kind(uow.session))
@@ -174,10 +179,9 @@ class UnitOfWork:
 
     @property
     def ballot_changed(self) -> bool:
-        """Whether this work changed a project on the ballot (asked without making the
-        repository: a work that did not use it changed none)."""
-        projects = self.__dict__.get("projects")
-        return isinstance(projects, Projects) and projects.changed
+        """Whether this work changed a project on the ballot."""
+        projects = UnitOfWork.projects.made_in(self)
+        return projects is not None and projects.changed
 
     def off_the_loop(self) -> AbstractAsyncContextManager[None]:
         """This work's SQLite calls run on a worker thread until the block ends: for reads of
@@ -263,11 +267,11 @@ class UnitOfWork:
     def _take_counts(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """The counters' and the integrity counts' additions, from the repositories this work
         used (one it did not use has none)."""
-        tallies = self.__dict__.get("tallies")
-        integrity = self.__dict__.get("integrity")
+        tallies = UnitOfWork.tallies.made_in(self)
+        integrity = UnitOfWork.integrity.made_in(self)
         return (
-            tallies.take() if isinstance(tallies, Tallies) else [],
-            integrity.take() if isinstance(integrity, Integrity) else [],
+            tallies.take() if tallies is not None else [],
+            integrity.take() if integrity is not None else [],
         )
 
     async def rollback(self) -> None:
