@@ -8,21 +8,23 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from storage.assumptions import Assumptions
 from storage.citizens import Citizen
 from storage.conversation_states import GroupCommit, StateConflict, Stored
-from storage.database import create_sessionmaker
 from storage.tables import StaffRoleRow
 from storage.unit_of_work import UnitOfWork
 from storage.updates import claim_chat
 
 NOW = datetime(2027, 4, 20, 12, tzinfo=UTC)
 
+Sessionmaker = async_sessionmaker[AsyncSession]
 
-async def test_writes_that_arrive_together_are_all_kept(engine: AsyncEngine) -> None:
-    sessionmaker = create_sessionmaker(engine)
+
+async def test_writes_that_arrive_together_are_all_kept(
+    engine: AsyncEngine, sessionmaker: Sessionmaker
+) -> None:
     group = GroupCommit(engine)
     await asyncio.gather(
         *(group.write({f"chat-{n}": (("form", {"n": n}), 0)}, []) for n in range(50))
@@ -38,9 +40,8 @@ async def test_writes_that_arrive_together_are_all_kept(engine: AsyncEngine) -> 
 
 
 async def test_a_write_over_a_state_changed_meanwhile_is_refused_with_its_batch(
-    engine: AsyncEngine,
+    engine: AsyncEngine, sessionmaker: Sessionmaker
 ) -> None:
-    sessionmaker = create_sessionmaker(engine)
     group = GroupCommit(engine)
     await group.write({"chat-1": (("form", {"n": 1}), 0)}, [])
     results = await asyncio.gather(
@@ -70,12 +71,11 @@ async def test_when_the_commit_fails_every_update_in_it_is_told(engine: AsyncEng
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 async def test_only_the_updates_whose_cached_state_or_citizen_changed_are_refused(
-    engine: AsyncEngine,
+    engine: AsyncEngine, sessionmaker: Sessionmaker
 ) -> None:
     # With several processes, what an update took from its process's caches is checked in the
     # batch's one query: an update that relied on a state or a citizen changed meanwhile is
     # refused alone, and the others of the batch are kept.
-    sessionmaker = create_sessionmaker(engine)
     group = GroupCommit(engine)
     await group.write({"chat-1": (("form", {"n": 1}), 0), "chat-2": (("form", {"n": 1}), 0)}, [])
     async with UnitOfWork(sessionmaker) as uow:
@@ -128,11 +128,10 @@ async def move_along(uow: UnitOfWork, chat: str, entry: tuple[str, dict[str, Any
 
 
 async def test_a_unit_of_work_that_only_read_commits_its_state_with_the_others(
-    engine: AsyncEngine,
+    engine: AsyncEngine, sessionmaker: Sessionmaker
 ) -> None:
     # The vote reads its voter and ballot at each step, then only moves its chat along: that
     # step joins group commit's batch instead of committing alone.
-    sessionmaker = create_sessionmaker(engine)
     group = CountingGroupCommit(engine)
     async with UnitOfWork(sessionmaker, group) as uow:
         assert await uow.citizens.by_telegram_id(21) is None
@@ -145,11 +144,10 @@ async def test_a_unit_of_work_that_only_read_commits_its_state_with_the_others(
 
 
 async def test_what_a_unit_of_work_wrote_itself_is_committed_with_its_state(
-    engine: AsyncEngine,
+    engine: AsyncEngine, sessionmaker: Sessionmaker
 ) -> None:
     # A statement that writes (a consent), or objects flushed, keep the work out of group
     # commit: going there would drop them with the session's transaction.
-    sessionmaker = create_sessionmaker(engine)
     group = CountingGroupCommit(engine)
     async with UnitOfWork(sessionmaker, group) as uow:
         await uow.citizens.consent(22, "fr", None, NOW)
@@ -168,11 +166,10 @@ async def test_what_a_unit_of_work_wrote_itself_is_committed_with_its_state(
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 async def test_an_update_holding_its_chat_s_lock_commits_in_the_lock_s_transaction(
-    engine: AsyncEngine,
+    engine: AsyncEngine, sessionmaker: Sessionmaker
 ) -> None:
     # Taking a chat's lock reads like a SELECT, but the lock ends with its transaction: the
     # update's state must be written in that transaction, not group commit's after it.
-    sessionmaker = create_sessionmaker(engine)
     group = CountingGroupCommit(engine)
     async with UnitOfWork(sessionmaker, group) as uow:
         assert not await claim_chat(uow.session, 31, 1, 1)
